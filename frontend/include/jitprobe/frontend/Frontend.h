@@ -1,0 +1,54 @@
+// The frontend's whole interface: probe source in; rewritten source, program info and a BPF ELF
+// object out. Pure: it reads kernel BTF (and tracepoint formats) for types, never loads or
+// attaches anything. This header pulls in no Clang/LLVM so the runtime can dlopen the library
+// only on a cache miss.
+#pragma once
+#include "jitprobe/frontend/Diagnostic.h"
+#include "jitprobe/frontend/ProgramInfo.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+struct CompileOptions {
+    std::string file_name = "<probe>";  // shown in diagnostics
+    std::vector<std::string> cflags;     // driver-style: -DNAME=VALUE, -IDIR, -Wno-...
+    std::string kernel_btf_path = "/sys/kernel/btf/vmlinux";
+    std::string tracefs_path = "/sys/kernel/tracing";
+    std::string cache_dir;              // where the kernel-type PCH lives; empty: no PCH
+    bool want_ir = false;
+    bool want_asm = false;
+};
+
+struct PhaseTimes {
+    double kernel_types_ms = 0, parse_ms = 0, rewrite_ms = 0, codegen_ms = 0;
+};
+
+struct CompileResult {
+    bool ok = false;
+    std::vector<std::uint8_t> object; // the BPF ELF
+    ProgramInfo info;
+    std::string rewritten;            // the plain libbpf-style C that was compiled
+    std::string ir, asm_text;         // when asked for
+    std::vector<Diagnostic> diagnostics;
+    PhaseTimes times;
+};
+
+CompileResult compile(const std::string &source, const CompileOptions &options);
+
+// Version string folded into cache keys (jitprobe + LLVM version).
+std::string compilerVersion();
+
+// The entry point the runtime resolves with dlsym() (see runtime FrontendLoader).
+struct Api {
+    unsigned abi_version;
+    CompileResult (*compile)(const std::string &, const CompileOptions &);
+    std::string (*compilerVersion)();
+};
+inline constexpr unsigned kApiVersion = 1;
+
+} // namespace jitprobe::frontend
+
+extern "C" const jitprobe::frontend::Api *jitprobe_frontend_api();

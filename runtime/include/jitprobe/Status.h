@@ -1,0 +1,43 @@
+// Result of a runtime operation, named after BCC's ebpf::StatusTuple so BCC users feel at home.
+// Errors say who/what/where/why, e.g.
+//   "prog 'on_malloc': failed to attach uprobe '/bin/ls:main': ENOENT (No such file or directory)".
+#pragma once
+#include <string>
+#include <utility>
+
+namespace jitprobe {
+
+class Status {
+  public:
+    Status() = default;
+    Status(int code, std::string msg) : code_(code), msg_(std::move(msg)) {}
+    static Status OK() { return Status(); }
+
+    bool ok() const { return code_ == 0; }
+    int code() const { return code_; } // 0 on success; a positive errno or -1 otherwise
+    const std::string &msg() const { return msg_; }
+    explicit operator bool() const { return ok(); }
+
+  private:
+    int code_ = 0;
+    std::string msg_;
+};
+
+// A value or the Status that explains why there is none.
+template <typename T> class Result {
+  public:
+    Result(T value) : value_(std::move(value)) {}
+    Result(Status error) : status_(std::move(error)) {}
+    bool ok() const { return status_.ok(); }
+    const Status &status() const { return status_; }
+    T &value() { return value_; }
+    const T &value() const { return value_; }
+    T *operator->() { return &value_; }
+    T &operator*() { return value_; }
+
+  private:
+    T value_{};
+    Status status_;
+};
+
+} // namespace jitprobe
