@@ -1,0 +1,90 @@
+// Result records of a run or check, and their text / JSON Lines renderings (the CLI contract:
+// /work/shared/conformance/README.md). Building records applies the contract's rules: array
+// kinds drop all-zero entries, histograms become log2 buckets grouped by their non-slot key.
+#pragma once
+#include "jitprobe/Value.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace jitprobe {
+
+struct MapEntry {
+    Value key;
+    Value value;
+    // Text mode only: symbolized frames of a stack trace this entry is (or references).
+    std::vector<std::string> stack;
+};
+
+// {"type":"map","name":..,"kind":..,"entries":[{"key":K,"value":V}]}
+struct MapRecord {
+    std::string name;
+    std::string kind; // the BCC declaration kind (MapSpec::kind)
+    std::vector<MapEntry> entries;
+};
+
+struct HistBucket {
+    unsigned slot = 0;
+    std::uint64_t low = 0, high = 0, count = 0;
+};
+
+// {"type":"hist","name":..,["key":{..},]"buckets":[{"low":L,"high":H,"count":C}]}
+struct HistRecord {
+    std::string name;
+    std::optional<Value> key; // struct-key histograms: the key without its `slot` member
+    std::vector<HistBucket> buckets; // ascending slot, non-empty only
+};
+
+struct EventRecord { // {"type":"event","map":..,"data":..}
+    std::string map;
+    Value data;
+};
+
+struct LostRecord { // {"type":"lost","map":..,"count":N}
+    std::string map;
+    std::uint64_t count = 0;
+};
+
+struct PrintkRecord { // {"type":"printk","msg":..}
+    std::string msg;
+};
+
+struct ProgramRecord { // {"type":"program","name":..,"prog_type":..,"insns":N}
+    std::string name;
+    std::string prog_type;
+    std::uint64_t insns = 0;
+};
+
+using Record = std::variant<MapRecord, HistRecord, EventRecord, LostRecord, PrintkRecord, ProgramRecord>;
+
+enum class OutputFormat { Text, Json };
+
+// --- building records -------------------------------------------------------------------
+// BCC's log2 slot ranges: slot 0 -> [0,0], slot 1 -> [0,1], slot i >= 2 -> [2^(i-1), 2^i - 1].
+HistBucket log2Bucket(unsigned slot, std::uint64_t count);
+// Entries of a BPF_HISTOGRAM map -> hist records. Integer keys are slots; struct keys use their
+// `slot` member as the slot and group by the remaining members (one record per group).
+std::vector<HistRecord> buildHistograms(const std::string &name, const std::vector<MapEntry> &entries);
+// Kinds whose every index exists ("array", "percpu_array", "histogram"...): zero rows are noise.
+bool isArrayKind(const std::string &kind);
+// Kinds that hold no printable results (queue, stack, perf and ring buffers).
+bool isNonResultKind(const std::string &kind);
+// A map record per the contract: array kinds drop all-zero entries.
+MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntry> entries);
+
+// --- rendering ----------------------------------------------------------------------------
+std::string valueToJson(const Value &v);          // compact JSON of one value
+std::string renderJsonLine(const Record &record); // one line, no trailing newline
+std::string renderText(const Record &record);     // human-readable, ends with a newline
+void writeRecord(std::ostream &out, OutputFormat format, const Record &record);
+
+// Compact text of a value: numbers in decimal, strings bare, structs "a=1 b=x", lists "[1, 2]".
+std::string valueToText(const Value &v);
+// BCC's print_log2_hist body ("     value               : count     distribution" + rows).
+std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const std::string &value_label = "value");
+
+} // namespace jitprobe

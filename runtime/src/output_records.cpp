@@ -1,0 +1,97 @@
+// Building result records: array zero-omission and log2 histogram grouping.
+#include "jitprobe/Output.h"
+
+#include <algorithm>
+#include <map>
+
+namespace jitprobe {
+
+HistBucket log2Bucket(unsigned slot, std::uint64_t count) {
+    HistBucket b;
+    b.slot = slot;
+    b.count = count;
+    if (slot == 0) {
+        b.low = b.high = 0;
+    } else if (slot == 1) {
+        b.low = 0;
+        b.high = 1;
+    } else if (slot >= 64) {
+        b.low = std::uint64_t(1) << 63;
+        b.high = UINT64_MAX;
+    } else {
+        b.low = std::uint64_t(1) << (slot - 1);
+        b.high = (std::uint64_t(1) << slot) - 1;
+    }
+    return b;
+}
+
+bool isArrayKind(const std::string &kind) {
+    return kind == "array" || kind == "percpu_array" || kind == "histogram" || kind == "prog_array" ||
+           kind == "cgroup_array" || kind == "perf_array" || kind == "devmap" || kind == "cpumap";
+}
+
+bool isNonResultKind(const std::string &kind) {
+    return kind == "queue" || kind == "stack" || kind == "perf_output" || kind == "ringbuf" ||
+           kind == "perf_array" || kind == "prog_array";
+}
+
+MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntry> entries) {
+    if (isArrayKind(kind))
+        std::erase_if(entries, [](const MapEntry &e) { return e.value.isZero(); });
+    return MapRecord{std::move(name), std::move(kind), std::move(entries)};
+}
+
+namespace {
+// Split a histogram key into (slot, group key). Integer keys have no group.
+bool splitHistKey(const Value &key, unsigned &slot, std::optional<Value> &group) {
+    if (key.isNumber()) {
+        std::int64_t s = key.asInt();
+        slot = s < 0 ? 0 : static_cast<unsigned>(std::min<std::int64_t>(s, 64));
+        return s >= 0;
+    }
+    if (key.kind() != Value::Kind::Struct)
+        return false;
+    ValueFields rest;
+    bool found = false;
+    for (const auto &[n, v] : key.asStruct()) {
+        if (n == "slot" && v.isNumber()) {
+            std::int64_t s = v.asInt();
+            slot = s < 0 ? 0 : static_cast<unsigned>(std::min<std::int64_t>(s, 64));
+            found = true;
+        } else {
+            rest.emplace_back(n, v);
+        }
+    }
+    group = Value::structure(std::move(rest));
+    return found;
+}
+} // namespace
+
+std::vector<HistRecord> buildHistograms(const std::string &name, const std::vector<MapEntry> &entries) {
+    // Groups keep first-seen order; slots are summed per group (several keys may share a slot).
+    std::vector<std::pair<std::optional<Value>, std::map<unsigned, std::uint64_t>>> groups;
+    for (const MapEntry &e : entries) {
+        unsigned slot = 0;
+        std::optional<Value> group;
+        if (!splitHistKey(e.key, slot, group) || e.value.isZero())
+            continue;
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto &g) { return g.first == group; });
+        if (it == groups.end()) {
+            groups.emplace_back(group, std::map<unsigned, std::uint64_t>{});
+            it = groups.end() - 1;
+        }
+        it->second[slot] += e.value.asUInt();
+    }
+    std::vector<HistRecord> out;
+    for (auto &[group, slots] : groups) {
+        HistRecord h{name, group, {}};
+        for (auto [slot, count] : slots)
+            h.buckets.push_back(log2Bucket(slot, count));
+        out.push_back(std::move(h));
+    }
+    if (out.empty()) // an empty histogram still shows up (with no buckets)
+        out.push_back(HistRecord{name, std::nullopt, {}});
+    return out;
+}
+
+} // namespace jitprobe

@@ -1,0 +1,144 @@
+// Human-readable rendering, modelled on BCC tools: maps as tables sorted by value (descending),
+// histograms as print_log2_hist ASCII bars, events/printk one line each.
+#include "jitprobe/Output.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <sstream>
+
+namespace jitprobe {
+namespace {
+
+constexpr int kStarsMax = 40; // BCC's stars_max
+
+std::string hexOf(const std::vector<std::uint8_t> &bytes) {
+    std::string s;
+    char buf[3];
+    for (std::uint8_t b : bytes) {
+        std::snprintf(buf, sizeof buf, "%02x", b);
+        s += buf;
+    }
+    return s;
+}
+
+// BCC's _stars(): floor(width * val / val_max) stars, capped at width.
+std::string stars(std::uint64_t val, std::uint64_t val_max, int width) {
+    if (val_max == 0)
+        return {};
+    auto n = static_cast<int>(static_cast<double>(width) * static_cast<double>(val) / static_cast<double>(val_max));
+    return std::string(std::clamp(n, 0, width), '*');
+}
+
+std::string textOf(const MapRecord &m) {
+    std::ostringstream out;
+    out << m.name << " (" << m.kind << "):\n";
+    std::vector<const MapEntry *> rows;
+    for (const MapEntry &e : m.entries)
+        rows.push_back(&e);
+    std::stable_sort(rows.begin(), rows.end(), [](const MapEntry *a, const MapEntry *b) {
+        return Value::compare(a->value, b->value) > 0;
+    });
+    std::size_t width = 3;
+    for (const MapEntry *e : rows)
+        width = std::max(width, valueToText(e->key).size());
+    out << std::string(2, ' ') << "KEY" << std::string(width - 3 + 2, ' ') << "VALUE\n";
+    for (const MapEntry *e : rows) {
+        std::string key = valueToText(e->key), value = valueToText(e->value);
+        out << "  " << key << std::string(width - key.size() + 2, ' ') << value << '\n';
+        for (const std::string &frame : e->stack)
+            out << "        " << frame << '\n';
+    }
+    return out.str();
+}
+
+std::string textOf(const HistRecord &h) {
+    std::string out = h.name;
+    if (h.key)
+        out += " [" + valueToText(*h.key) + "]";
+    out += ":\n";
+    return out + renderLog2Histogram(h.buckets);
+}
+
+std::string textOf(const EventRecord &e) { return e.map + ": " + valueToText(e.data) + "\n"; }
+std::string textOf(const LostRecord &l) {
+    return "lost " + std::to_string(l.count) + " events on " + l.map + "\n";
+}
+std::string textOf(const PrintkRecord &p) {
+    std::string msg = p.msg;
+    if (msg.empty() || msg.back() != '\n')
+        msg += '\n';
+    return msg;
+}
+std::string textOf(const ProgramRecord &p) {
+    return p.name + ": " + p.prog_type + ", " + std::to_string(p.insns) + " insns, verified\n";
+}
+} // namespace
+
+std::string valueToText(const Value &v) {
+    switch (v.kind()) {
+    case Value::Kind::Null: return "-";
+    case Value::Kind::Int: return std::to_string(v.asInt());
+    case Value::Kind::UInt: return std::to_string(v.asUInt());
+    case Value::Kind::Bool: return v.asBool() ? "true" : "false";
+    case Value::Kind::Double: {
+        std::ostringstream s;
+        s << v.asDouble();
+        return s.str();
+    }
+    case Value::Kind::String: return v.asString();
+    case Value::Kind::Bytes: return "0x" + hexOf(v.asBytes().data);
+    case Value::Kind::List: {
+        std::string s = "[";
+        for (std::size_t i = 0; i < v.asList().size(); ++i)
+            s += (i ? ", " : "") + valueToText(v.asList()[i]);
+        return s + "]";
+    }
+    case Value::Kind::Struct: {
+        std::string s;
+        for (const auto &[name, field] : v.asStruct()) {
+            std::string inner = valueToText(field);
+            if (field.kind() == Value::Kind::Struct)
+                inner = "{" + inner + "}";
+            s += (s.empty() ? "" : " ") + name + "=" + inner;
+        }
+        return s;
+    }
+    }
+    return {};
+}
+
+std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const std::string &value_label) {
+    if (buckets.empty())
+        return "     (empty)\n";
+    std::uint64_t val_max = 0;
+    unsigned slot_max = 0;
+    for (const HistBucket &b : buckets) {
+        val_max = std::max(val_max, b.count);
+        slot_max = std::max(slot_max, b.slot);
+    }
+    bool wide = slot_max > 32; // BCC switches to 20-digit columns and half-width bars
+    int width = wide ? kStarsMax / 2 : kStarsMax;
+    char line[256];
+    std::snprintf(line, sizeof line, wide ? "               %-29s : count     distribution\n"
+                                          : "     %-19s : count     distribution\n",
+                  value_label.c_str());
+    std::string out = line;
+    // Every slot from the first shown (1, or 0 when used) to the last, as BCC prints gaps too.
+    unsigned first = buckets.front().slot == 0 ? 0 : 1;
+    for (unsigned slot = first; slot <= slot_max; ++slot) {
+        auto it = std::find_if(buckets.begin(), buckets.end(), [&](const HistBucket &b) { return b.slot == slot; });
+        HistBucket b = log2Bucket(slot, it == buckets.end() ? 0 : it->count);
+        std::snprintf(line, sizeof line, wide ? "%20" PRIu64 " -> %-20" PRIu64 " : %-8" PRIu64 " |%-*s|\n"
+                                              : "%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%-*s|\n",
+                      b.low, b.high, b.count, width, stars(b.count, val_max, width).c_str());
+        out += line;
+    }
+    return out;
+}
+
+std::string renderText(const Record &record) {
+    return std::visit([](const auto &r) { return textOf(r); }, record);
+}
+
+} // namespace jitprobe

@@ -1,0 +1,108 @@
+// Output records and renderings: log2 slot math, struct-key grouping, array zero-omission, JSON.
+#include "jitprobe/Output.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace jitprobe;
+
+namespace {
+Value u(std::uint64_t v) { return Value::unsignedInteger(v); }
+Value commSlot(const char *comm, std::uint64_t slot) {
+    return Value::structure({{"comm", Value::string(comm)}, {"slot", u(slot)}});
+}
+} // namespace
+
+TEST(RuntimeOutput, Log2SlotRanges) {
+    EXPECT_EQ(log2Bucket(0, 1).low, 0u);
+    EXPECT_EQ(log2Bucket(0, 1).high, 0u);
+    EXPECT_EQ(log2Bucket(1, 1).low, 0u);
+    EXPECT_EQ(log2Bucket(1, 1).high, 1u);
+    EXPECT_EQ(log2Bucket(2, 1).low, 2u);
+    EXPECT_EQ(log2Bucket(2, 1).high, 3u);
+    // 832 = floor(log2) 9 -> slot 10 -> [512, 1023]
+    EXPECT_EQ(log2Bucket(10, 1).low, 512u);
+    EXPECT_EQ(log2Bucket(10, 1).high, 1023u);
+    EXPECT_EQ(log2Bucket(64, 1).high, UINT64_MAX);
+}
+
+TEST(RuntimeOutput, IntegerKeyHistogramSkipsEmptySlots) {
+    std::vector<MapEntry> entries = {{u(3), u(5), {}}, {u(1), u(0), {}}, {u(10), u(2), {}}};
+    auto hists = buildHistograms("lat", entries);
+    ASSERT_EQ(hists.size(), 1u);
+    EXPECT_FALSE(hists[0].key.has_value());
+    ASSERT_EQ(hists[0].buckets.size(), 2u);
+    EXPECT_EQ(hists[0].buckets[0].low, 4u);
+    EXPECT_EQ(hists[0].buckets[1].count, 2u);
+    EXPECT_EQ(renderJsonLine(hists[0]),
+              R"({"type":"hist","name":"lat","buckets":[{"low":4,"high":7,"count":5},{"low":512,"high":1023,"count":2}]})");
+}
+
+TEST(RuntimeOutput, StructKeyHistogramGroupsByOtherMembers) {
+    std::vector<MapEntry> entries = {
+        {commSlot("ls", 4), u(1), {}}, {commSlot("sh", 2), u(3), {}}, {commSlot("ls", 2), u(7), {}}};
+    auto hists = buildHistograms("write_sizes", entries);
+    ASSERT_EQ(hists.size(), 2u);
+    ASSERT_TRUE(hists[0].key.has_value());
+    EXPECT_EQ(*hists[0].key, Value::structure({{"comm", Value::string("ls")}}));
+    ASSERT_EQ(hists[0].buckets.size(), 2u);
+    EXPECT_EQ(hists[0].buckets[0].slot, 2u);
+    EXPECT_EQ(hists[0].buckets[0].count, 7u);
+    auto j = nlohmann::json::parse(renderJsonLine(hists[1]));
+    EXPECT_EQ(j["key"], nlohmann::json({{"comm", "sh"}}));
+    EXPECT_FALSE(j["key"].contains("slot"));
+}
+
+TEST(RuntimeOutput, EmptyHistogramStillPrinted) {
+    auto hists = buildHistograms("h", {});
+    ASSERT_EQ(hists.size(), 1u);
+    EXPECT_TRUE(hists[0].buckets.empty());
+}
+
+TEST(RuntimeOutput, ArrayKindsOmitZeroEntries) {
+    std::vector<MapEntry> entries = {{u(0), u(4), {}}, {u(1), u(0), {}}, {u(2), u(1), {}}};
+    EXPECT_EQ(buildMapRecord("slots", "array", entries).entries.size(), 2u);
+    EXPECT_EQ(buildMapRecord("slots", "percpu_array", entries).entries.size(), 2u);
+    EXPECT_EQ(buildMapRecord("h", "hash", entries).entries.size(), 3u);
+    EXPECT_TRUE(isNonResultKind("ringbuf"));
+    EXPECT_TRUE(isNonResultKind("queue"));
+    EXPECT_FALSE(isNonResultKind("lru_hash"));
+}
+
+TEST(RuntimeOutput, MapJsonKeepsFieldOrder) {
+    MapRecord m{"next_tasks", "hash",
+                {{Value::structure({{"comm", Value::string("sleep")}}),
+                  Value::structure({{"switches", u(2)}, {"last_pid", u(9)}, {"a", Value::integer(-1)}}), {}}}};
+    EXPECT_EQ(renderJsonLine(m), R"({"type":"map","name":"next_tasks","kind":"hash","entries":)"
+                                 R"([{"key":{"comm":"sleep"},"value":{"switches":2,"last_pid":9,"a":-1}}]})");
+}
+
+TEST(RuntimeOutput, OtherRecordsJson) {
+    EXPECT_EQ(renderJsonLine(EventRecord{"ev", Value::structure({{"pid", u(1)}})}),
+              R"({"type":"event","map":"ev","data":{"pid":1}})");
+    EXPECT_EQ(renderJsonLine(LostRecord{"ev", 3}), R"({"type":"lost","map":"ev","count":3})");
+    EXPECT_EQ(renderJsonLine(PrintkRecord{"hi \"x\""}), R"({"type":"printk","msg":"hi \"x\""})");
+    EXPECT_EQ(renderJsonLine(ProgramRecord{"f", "tracepoint", 12}),
+              R"({"type":"program","name":"f","prog_type":"tracepoint","insns":12})");
+    EXPECT_EQ(valueToJson(Value::bytes({0xde, 0xad})), R"("dead")");
+    // Invalid UTF-8 from the kernel must not throw.
+    EXPECT_NO_THROW(renderJsonLine(PrintkRecord{std::string("\xff\xfe")}));
+}
+
+TEST(RuntimeOutput, TextTableSortedByValueDescending) {
+    MapRecord m{"counts", "hash", {{Value::string("a"), u(1), {}}, {Value::string("bb"), u(9), {}}}};
+    std::string text = renderText(m);
+    EXPECT_LT(text.find("bb"), text.find("  a "));
+    EXPECT_NE(text.find("KEY"), std::string::npos);
+}
+
+TEST(RuntimeOutput, TextHistogramLikeBcc) {
+    std::vector<HistBucket> buckets = {log2Bucket(1, 2), log2Bucket(3, 4)};
+    std::string text = renderLog2Histogram(buckets);
+    EXPECT_NE(text.find("     value               : count     distribution"), std::string::npos);
+    EXPECT_NE(text.find("         0 -> 1          : 2        |********************                    |"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("         2 -> 3          : 0        |"), std::string::npos);
+    EXPECT_NE(text.find("         4 -> 7          : 4        |****************************************|"),
+              std::string::npos);
+}
