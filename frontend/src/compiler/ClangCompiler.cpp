@@ -1,0 +1,228 @@
+// In-process Clang: driver-style arguments through clang::createInvocation, an in-memory
+// overlay file system, and actions whose output goes to memory.
+#include "compiler/ClangCompiler.h"
+
+#include "compiler/DiagnosticCollector.h"
+#include "compiler/passes/Pass.h"
+#include "jitprobe/frontend/EmbeddedHeaders.h"
+
+#include <clang/AST/ASTConsumer.h>
+#include <clang/CodeGen/CodeGenAction.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/FrontendActions.h>
+#include <clang/Frontend/Utils.h>
+#include <clang/Lex/PreprocessorOptions.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/VirtualFileSystem.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <mutex>
+
+namespace jitprobe::frontend {
+namespace {
+
+void initBpfTarget() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        LLVMInitializeBPFTargetInfo();
+        LLVMInitializeBPFTarget();
+        LLVMInitializeBPFTargetMC();
+        LLVMInitializeBPFAsmPrinter();
+    });
+}
+
+llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &job) {
+    auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+    auto add = [&](const std::string &path, std::string_view text) {
+        memory->addFile(path, 0, llvm::MemoryBuffer::getMemBuffer(
+                                     llvm::StringRef(text.data(), text.size()), path, false));
+    };
+    for (const auto &file : embeddedHeaders())
+        add(std::string(kVirtualIncludeDir) + "/" + std::string(file.path), file.contents);
+    for (const auto &file : job.files)
+        add(file.path, file.contents);
+    add(job.main_path, job.main_source);
+    auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(
+        llvm::vfs::getRealFileSystem());
+    overlay->pushOverlay(memory);
+    return overlay;
+}
+
+enum class Mode { Parse, Object, IR, Assembly, Pch };
+
+std::vector<std::string> driverArgs(const ClangJob &job, Mode mode) {
+    std::vector<std::string> args = {
+        JITPROBE_CLANG_EXECUTABLE, "-target", "bpf", "-O2", "-g", "-std=gnu11",
+        "-resource-dir", JITPROBE_CLANG_RESOURCE_DIR, "-nostdlibinc",
+        "-isystem", kVirtualIncludeDir, "-D__TARGET_ARCH_x86", "-D__BPF_TRACING__",
+        "-D__JITPROBE__", "-fno-stack-protector", "-mcpu=v3", "-ferror-limit=20",
+        // BCC-dialect sources trigger these on valid code.
+        "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-compare-distinct-pointer-types",
+        "-Wno-gnu-variable-sized-type-not-at-end", "-Wno-address-of-packed-member",
+        "-Wno-tautological-compare", "-Wno-unknown-warning-option", "-Wno-unused-function",
+        "-Wno-incompatible-pointer-types-discards-qualifiers", "-Wno-int-conversion",
+        "-Wno-macro-redefined"};
+    for (const auto &a : job.user_args)
+        args.push_back(a);
+    if (mode == Mode::Pch) {
+        args.insert(args.end(), {"-x", "c-header", "-c", job.main_path, "-o", "/dev/null"});
+        return args;
+    }
+    if (!job.pch_path.empty())
+        args.insert(args.end(), {"-include-pch", job.pch_path});
+    else
+        args.insert(args.end(), {"-include", "jitprobe/prefix.h"});
+    args.insert(args.end(), {"-include", "jitprobe/prelude.h", "-x", "c"});
+    switch (mode) {
+    case Mode::Parse: args.push_back("-fsyntax-only"); break;
+    case Mode::IR: args.insert(args.end(), {"-S", "-emit-llvm"}); break;
+    case Mode::Assembly: args.push_back("-S"); break;
+    default: args.push_back("-c"); break;
+    }
+    args.insert(args.end(), {job.main_path, "-o", "/dev/null"});
+    return args;
+}
+
+// A CompilerInstance set up for job, or nullptr (diagnostics say why).
+std::unique_ptr<clang::CompilerInstance> makeInstance(const ClangJob &job, Mode mode,
+                                                      DiagnosticCollector &collector) {
+    initBpfTarget();
+    auto fs = makeFileSystem(job);
+    auto arg_strings = driverArgs(job, mode);
+    std::vector<const char *> argv;
+    for (const auto &a : arg_strings)
+        argv.push_back(a.c_str());
+
+    auto diag_opts = llvm::makeIntrusiveRefCnt<clang::DiagnosticOptions>();
+    auto engine = llvm::makeIntrusiveRefCnt<clang::DiagnosticsEngine>(
+        llvm::makeIntrusiveRefCnt<clang::DiagnosticIDs>(), diag_opts, &collector, false);
+    clang::CreateInvocationOptions opts;
+    opts.Diags = engine;
+    opts.VFS = fs;
+    std::shared_ptr<clang::CompilerInvocation> invocation = clang::createInvocation(argv, opts);
+    if (!invocation || engine->hasErrorOccurred())
+        return nullptr;
+    // The PCH is keyed by kernel BTF digest and compiler version; its inputs live in memory,
+    // so skip Clang's mtime-based input validation.
+    invocation->getPreprocessorOpts().DisablePCHOrModuleValidation =
+        clang::DisableValidationForModuleKind::All;
+    invocation->getFrontendOpts().DisableFree = false;
+    invocation->getDiagnosticOpts().ShowCarets = false; // no "N errors generated" on stderr
+
+    auto ci = std::make_unique<clang::CompilerInstance>();
+    ci->setInvocation(std::move(invocation));
+    ci->createDiagnostics(&collector, false);
+    ci->createFileManager(fs);
+    return ci;
+}
+
+class PassConsumer : public clang::ASTConsumer {
+  public:
+    PassConsumer(clang::Rewriter &rewriter, const ClangJob &job,
+                 const std::vector<AttachDirective> &directives, ProgramInfo &info,
+                 std::vector<Diagnostic> &diags, std::string &appendix)
+        : rewriter_(rewriter), job_(job), directives_(directives), info_(info), diags_(diags),
+          appendix_(appendix) {}
+
+    void HandleTranslationUnit(clang::ASTContext &ast) override {
+        if (ast.getDiagnostics().hasErrorOccurred())
+            return;
+        PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}};
+        std::unique_ptr<AstPass> passes[] = {createMapDeclPass(), createMapCallPass(),
+                                             createProbeFunctionPass(), createKprobeArgsPass()};
+        for (auto &pass : passes)
+            pass->run(ctx);
+        appendix_ = std::move(ctx.appendix);
+    }
+
+  private:
+    clang::Rewriter &rewriter_;
+    const ClangJob &job_;
+    const std::vector<AttachDirective> &directives_;
+    ProgramInfo &info_;
+    std::vector<Diagnostic> &diags_;
+    std::string &appendix_;
+};
+
+class RewriteAction : public clang::ASTFrontendAction {
+  public:
+    RewriteAction(const ClangJob &job, const std::vector<AttachDirective> &directives,
+                  ProgramInfo &info, std::vector<Diagnostic> &diags)
+        : job_(job), directives_(directives), info_(info), diags_(diags) {}
+
+    std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &ci,
+                                                          llvm::StringRef) override {
+        rewriter_.setSourceMgr(ci.getSourceManager(), ci.getLangOpts());
+        return std::make_unique<PassConsumer>(rewriter_, job_, directives_, info_, diags_,
+                                              appendix_);
+    }
+
+    std::string rewrittenMain() {
+        auto &sm = rewriter_.getSourceMgr();
+        const auto *buffer = rewriter_.getRewriteBufferFor(sm.getMainFileID());
+        std::string text = buffer ? std::string(buffer->begin(), buffer->end()) : job_.main_source;
+        if (!appendix_.empty())
+            text += "\n" + appendix_;
+        return text;
+    }
+
+  private:
+    const ClangJob &job_;
+    const std::vector<AttachDirective> &directives_;
+    ProgramInfo &info_;
+    std::vector<Diagnostic> &diags_;
+    clang::Rewriter rewriter_;
+    std::string appendix_;
+};
+
+bool runToMemory(const ClangJob &job, Mode mode, clang::FrontendAction &action,
+                 std::vector<std::uint8_t> &out, std::vector<Diagnostic> &diags) {
+    DiagnosticCollector collector(job.main_path, job.user_file, diags);
+    auto ci = makeInstance(job, mode, collector);
+    if (!ci)
+        return false;
+    llvm::SmallVector<char, 0> buffer;
+    ci->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(buffer));
+    bool ok = ci->ExecuteAction(action) && !collector.hasErrors();
+    out.assign(buffer.begin(), buffer.end());
+    return ok;
+}
+
+} // namespace
+
+bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
+                     std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags) {
+    DiagnosticCollector collector(job.main_path, job.user_file, diags);
+    auto ci = makeInstance(job, Mode::Parse, collector);
+    if (!ci)
+        return false;
+    RewriteAction action(job, directives, info, diags);
+    bool ok = ci->ExecuteAction(action) && !collector.hasErrors() && !hasErrors(diags);
+    if (ok)
+        rewritten = action.rewrittenMain();
+    return ok;
+}
+
+bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
+                  std::vector<Diagnostic> &diags) {
+    llvm::LLVMContext context;
+    if (what == CodegenOutput::IR) {
+        clang::EmitLLVMAction action(&context);
+        return runToMemory(job, Mode::IR, action, out, diags);
+    }
+    if (what == CodegenOutput::Assembly) {
+        clang::EmitAssemblyAction action(&context);
+        return runToMemory(job, Mode::Assembly, action, out, diags);
+    }
+    clang::EmitObjAction action(&context);
+    return runToMemory(job, Mode::Object, action, out, diags);
+}
+
+bool buildPrefixPch(const ClangJob &job, std::vector<std::uint8_t> &pch_out,
+                    std::vector<Diagnostic> &diags) {
+    clang::GeneratePCHAction action;
+    return runToMemory(job, Mode::Pch, action, pch_out, diags);
+}
+
+} // namespace jitprobe::frontend

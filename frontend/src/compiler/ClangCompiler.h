@@ -1,0 +1,46 @@
+// Runs Clang in-process on a probe source held in memory: parse + AST passes (rewrite),
+// code generation into memory (ELF, IR or assembly), and the kernel-type PCH. No temporary
+// files and no external clang process; headers are served from an in-memory file system.
+#pragma once
+#include "jitprobe/frontend/Diagnostic.h"
+#include "jitprobe/frontend/ProgramInfo.h"
+#include "text/AttachDirectives.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+struct VirtualFile {
+    std::string path; // absolute virtual path
+    std::string contents;
+};
+
+struct ClangJob {
+    std::string main_path;   // virtual path of the main file (its contents: main_source)
+    std::string main_source;
+    std::string user_file;   // the name diagnostics show for the main file
+    std::vector<std::string> user_args; // -D / -I / -W from the user
+    std::vector<VirtualFile> files;     // vmlinux.h, kernel_compat.h, prelude.h ...
+    std::string pch_path;               // use this kernel-type PCH when non-empty
+};
+
+enum class CodegenOutput { Object, IR, Assembly };
+
+// Parse job.main_source, run the rewrite passes, return the rewritten source.
+bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
+                     std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags);
+
+// Compile job.main_source to a BPF object / IR / assembly in memory.
+bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
+                  std::vector<Diagnostic> &diags);
+
+// Precompile the prefix header (kernel types + dialect) into pch_out.
+bool buildPrefixPch(const ClangJob &job, std::vector<std::uint8_t> &pch_out,
+                    std::vector<Diagnostic> &diags);
+
+// Where the dialect and prefix headers live in the virtual file system.
+inline constexpr const char *kVirtualIncludeDir = "/jitprobe/include";
+
+} // namespace jitprobe::frontend

@@ -1,0 +1,107 @@
+#include "compiler/DiagnosticCollector.h"
+
+#include <clang/AST/Decl.h>
+#include <clang/AST/DeclBase.h>
+#include <clang/Basic/DiagnosticSema.h>
+#include <clang/Basic/SourceManager.h>
+#include <llvm/ADT/SmallString.h>
+
+namespace jitprobe::frontend {
+namespace {
+
+constexpr std::string_view kMapStructPrefix = "__jp_map__";
+
+std::string lineAt(const clang::SourceManager &sm, clang::SourceLocation loc) {
+    bool invalid = false;
+    const char *data = sm.getCharacterData(loc, &invalid);
+    if (invalid || !data)
+        return {};
+    unsigned col = sm.getSpellingColumnNumber(loc, &invalid);
+    const char *start = data - (col - 1);
+    const char *end = data;
+    while (*end && *end != '\n' && *end != '\r')
+        ++end;
+    return std::string(start, end);
+}
+
+// "lookup, update, ..." for a dialect map struct's function-pointer members.
+std::string methodList(const clang::RecordDecl *record) {
+    std::string out;
+    for (const auto *field : record->fields()) {
+        if (!field->getType()->isFunctionPointerType())
+            continue;
+        out += out.empty() ? "" : ", ";
+        out += field->getNameAsString();
+    }
+    return out;
+}
+
+} // namespace
+
+void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level,
+                                           const clang::Diagnostic &info) {
+    DiagnosticConsumer::HandleDiagnostic(level, info);
+    if (level == clang::DiagnosticsEngine::Ignored)
+        return;
+    Diagnostic diag;
+    switch (level) {
+    case clang::DiagnosticsEngine::Note: diag.severity = Diagnostic::Severity::Note; break;
+    case clang::DiagnosticsEngine::Remark:
+    case clang::DiagnosticsEngine::Warning: diag.severity = Diagnostic::Severity::Warning; break;
+    default:
+        diag.severity = Diagnostic::Severity::Error;
+        ++errors_;
+    }
+    llvm::SmallString<256> text;
+    info.FormatDiagnostic(text);
+    diag.message = std::string(text.str());
+    locate(info, diag);
+    reword(info, diag);
+    // Notes pointing into the dialect header only repeat the macro plumbing.
+    if (diag.severity == Diagnostic::Severity::Note && diag.loc.file != user_file_)
+        return;
+    out_.push_back(std::move(diag));
+}
+
+void DiagnosticCollector::locate(const clang::Diagnostic &info, Diagnostic &diag) const {
+    if (!info.hasSourceManager() || !info.getLocation().isValid())
+        return;
+    const auto &sm = info.getSourceManager();
+    clang::SourceLocation loc = sm.getFileLoc(info.getLocation());
+    // A problem inside a dialect macro (BPF_HASH(...)) is shown where the user wrote it.
+    clang::SourceLocation walk = info.getLocation();
+    while (walk.isMacroID() && !sm.isWrittenInMainFile(sm.getFileLoc(walk)))
+        walk = sm.getImmediateMacroCallerLoc(walk);
+    if (sm.isWrittenInMainFile(sm.getFileLoc(walk)))
+        loc = sm.getFileLoc(walk);
+    clang::PresumedLoc presumed = sm.getPresumedLoc(loc);
+    if (presumed.isInvalid())
+        return;
+    std::string file = presumed.getFilename();
+    diag.loc.file = file == main_path_ ? user_file_ : file;
+    diag.loc.line = presumed.getLine();
+    diag.loc.column = presumed.getColumn();
+    diag.source_line = lineAt(sm, loc);
+}
+
+void DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag) const {
+    if (info.getID() != clang::diag::err_no_member || info.getNumArgs() < 2 ||
+        info.getArgKind(1) != clang::DiagnosticsEngine::ak_declcontext)
+        return;
+    const auto *context = reinterpret_cast<const clang::DeclContext *>(info.getRawArg(1));
+    const auto *record = llvm::dyn_cast_or_null<clang::RecordDecl>(context);
+    if (!record)
+        return;
+    std::string type = record->getNameAsString();
+    if (type.rfind(kMapStructPrefix, 0) != 0)
+        return;
+    std::string map = type.substr(kMapStructPrefix.size());
+    // "no member named 'frobnicate' in ..." -> frobnicate
+    auto open = diag.message.find('\'');
+    auto close = open == std::string::npos ? open : diag.message.find('\'', open + 1);
+    std::string method = close == std::string::npos ? "?" : diag.message.substr(open + 1, close - open - 1);
+    diag.message = "map '" + map + "' has no method '" + method + "'";
+    diag.hint = "methods of '" + map + "': " + methodList(record);
+}
+
+} // namespace jitprobe::frontend

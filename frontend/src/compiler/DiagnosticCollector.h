@@ -1,0 +1,32 @@
+// Turns Clang diagnostics into jitprobe Diagnostics at the user's own file, line and column,
+// and rewords the ones the dialect causes (a missing map method names the map and its methods).
+#pragma once
+#include "jitprobe/frontend/Diagnostic.h"
+
+#include <clang/Basic/Diagnostic.h>
+
+#include <string>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+class DiagnosticCollector : public clang::DiagnosticConsumer {
+  public:
+    DiagnosticCollector(std::string main_path, std::string user_file, std::vector<Diagnostic> &out)
+        : main_path_(std::move(main_path)), user_file_(std::move(user_file)), out_(out) {}
+
+    void HandleDiagnostic(clang::DiagnosticsEngine::Level level,
+                          const clang::Diagnostic &info) override;
+    bool hasErrors() const { return errors_ > 0; }
+
+  private:
+    void locate(const clang::Diagnostic &info, Diagnostic &diag) const;
+    void reword(const clang::Diagnostic &info, Diagnostic &diag) const;
+
+    std::string main_path_;
+    std::string user_file_;
+    std::vector<Diagnostic> &out_;
+    unsigned errors_ = 0;
+};
+
+} // namespace jitprobe::frontend

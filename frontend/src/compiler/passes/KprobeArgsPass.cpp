@@ -1,0 +1,87 @@
+// KprobeArgsPass: typed arguments after the pt_regs context become register reads, as in BCC.
+//
+//   before:  int kprobe__vfs_read(struct pt_regs *ctx, struct file *file, size_t count)
+//            {
+//   after:   int kprobe__vfs_read(struct pt_regs *ctx                                 )
+//            { struct file * file = (struct file *)PT_REGS_PARM1(ctx); size_t count = (size_t)PT_REGS_PARM2(ctx);
+//
+// Removed parameter text is replaced by its own newlines only, so the user's lines stay put.
+#include "compiler/passes/Pass.h"
+
+#include <clang/AST/Decl.h>
+#include <clang/AST/Stmt.h>
+#include <clang/Lex/Lexer.h>
+
+namespace jitprobe::frontend {
+namespace {
+
+constexpr unsigned kMaxRegisterArgs = 5; // PT_REGS_PARM1..5 in libbpf 1.1 on x86_64
+
+bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
+    if (fn->getNumParams() < 2)
+        return false;
+    clang::QualType type = fn->getParamDecl(0)->getType();
+    const auto *record = type->isPointerType() ? type->getPointeeType()->getAsRecordDecl() : nullptr;
+    return record && record->getName() == "pt_regs";
+}
+
+std::string newlinesOnly(llvm::StringRef text) {
+    std::string out;
+    for (char c : text)
+        out += c == '\n' ? '\n' : ' ';
+    return out;
+}
+
+class KprobeArgsPass : public AstPass {
+  public:
+    const char *name() const override { return "KprobeArgsPass"; }
+
+    void run(PassContext &ctx) override {
+        for (const auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+            const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
+            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
+                fn->getStorageClass() != clang::SC_Static && takesPtRegs(fn, ctx.ast))
+                rewrite(ctx, fn);
+        }
+    }
+
+  private:
+    void rewrite(PassContext &ctx, const clang::FunctionDecl *fn) {
+        auto &sm = ctx.ast.getSourceManager();
+        unsigned extra = fn->getNumParams() - 1;
+        if (extra > kMaxRegisterArgs) {
+            ctx.report(fn->getParamDecl(kMaxRegisterArgs + 1)->getLocation(),
+                       Diagnostic::Severity::Error,
+                       "probe '" + fn->getNameAsString() + "' reads more than 5 register arguments");
+            return;
+        }
+        const auto *first = fn->getParamDecl(0);
+        const auto *last = fn->getParamDecl(fn->getNumParams() - 1);
+        clang::SourceLocation from = clang::Lexer::getLocForEndOfToken(
+            sm.getExpansionLoc(first->getEndLoc()), 0, sm, ctx.ast.getLangOpts());
+        auto to = ctx.fileRange(last->getSourceRange());
+        const auto *body = llvm::dyn_cast_or_null<clang::CompoundStmt>(fn->getBody());
+        if (from.isInvalid() || to.isInvalid() || !body)
+            return;
+        clang::CharSourceRange params = clang::CharSourceRange::getCharRange(from, to.getEnd());
+        std::string removed = ctx.rewriter.getRewrittenText(params);
+        ctx.rewriter.ReplaceText(params, newlinesOnly(removed));
+
+        clang::PrintingPolicy policy(ctx.ast.getLangOpts());
+        std::string ctx_name = first->getNameAsString();
+        std::string reads;
+        for (unsigned i = 1; i < fn->getNumParams(); ++i) {
+            const auto *param = fn->getParamDecl(i);
+            std::string type = param->getType().getAsString(policy);
+            reads += " " + type + " " + param->getNameAsString() + " = (" + type +
+                     ")PT_REGS_PARM" + std::to_string(i) + "(" + ctx_name + ");";
+        }
+        ctx.rewriter.InsertTextAfterToken(sm.getExpansionLoc(body->getLBracLoc()), reads);
+    }
+};
+
+} // namespace
+
+std::unique_ptr<AstPass> createKprobeArgsPass() { return std::make_unique<KprobeArgsPass>(); }
+
+} // namespace jitprobe::frontend

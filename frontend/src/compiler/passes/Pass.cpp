@@ -1,0 +1,55 @@
+#include "compiler/passes/Pass.h"
+
+#include <clang/AST/Attr.h>
+#include <clang/Lex/Lexer.h>
+
+namespace jitprobe::frontend {
+
+bool PassContext::inMainFile(clang::SourceLocation loc) const {
+    const auto &sm = ast.getSourceManager();
+    return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));
+}
+
+clang::CharSourceRange PassContext::fileRange(clang::SourceRange range) const {
+    return clang::Lexer::makeFileCharRange(clang::CharSourceRange::getTokenRange(range),
+                                           ast.getSourceManager(), ast.getLangOpts());
+}
+
+void PassContext::report(clang::SourceLocation loc, Diagnostic::Severity severity,
+                         std::string message, std::string hint) {
+    const auto &sm = ast.getSourceManager();
+    Diagnostic diag;
+    diag.severity = severity;
+    diag.message = std::move(message);
+    diag.hint = std::move(hint);
+    diag.loc.file = user_file;
+    if (loc.isValid()) {
+        clang::SourceLocation file_loc = sm.getExpansionLoc(loc);
+        diag.loc.line = sm.getPresumedLineNumber(file_loc);
+        diag.loc.column = sm.getPresumedColumnNumber(file_loc);
+        bool invalid = false;
+        llvm::StringRef buffer = sm.getBufferData(sm.getFileID(file_loc), &invalid);
+        if (!invalid) {
+            size_t offset = sm.getFileOffset(file_loc);
+            size_t begin = buffer.rfind('\n', offset == 0 ? 0 : offset - 1);
+            begin = begin == llvm::StringRef::npos ? 0 : begin + 1;
+            size_t end = buffer.find('\n', offset);
+            diag.source_line = buffer.slice(begin, end).str();
+        }
+    }
+    diags.push_back(std::move(diag));
+}
+
+std::optional<std::string> mapKindOf(const clang::VarDecl *var) {
+    if (!var)
+        return std::nullopt;
+    const auto *section = var->getAttr<clang::SectionAttr>();
+    if (!section)
+        return std::nullopt;
+    llvm::StringRef name = section->getName();
+    if (!name.consume_front("maps/"))
+        return std::nullopt;
+    return name.str();
+}
+
+} // namespace jitprobe::frontend

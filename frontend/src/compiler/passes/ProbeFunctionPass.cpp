@@ -1,0 +1,105 @@
+// ProbeFunctionPass: every probe function gets its SEC() from BCC's naming conventions,
+// the probe macros, or an `// @attach` directive; static functions stay helpers.
+//
+//   before:  TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
+//   after:   SEC("tracepoint/syscalls/sys_enter_openat") TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
+//
+// What each program attaches to goes into ProgramInfo for the runtime.
+#include "compiler/passes/Pass.h"
+#include "text/ProbeConventions.h"
+
+#include <clang/AST/Attr.h>
+#include <clang/AST/Decl.h>
+
+#include <set>
+
+namespace jitprobe::frontend {
+namespace {
+
+std::string contextType(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
+    if (fn->getNumParams() == 0)
+        return "";
+    clang::PrintingPolicy policy(ast.getLangOpts());
+    return fn->getParamDecl(0)->getType().getUnqualifiedType().getAsString(policy);
+}
+
+class ProbeFunctionPass : public AstPass {
+  public:
+    const char *name() const override { return "ProbeFunctionPass"; }
+
+    void run(PassContext &ctx) override {
+        for (const auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+            const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
+            if (!fn || !fn->doesThisDeclarationHaveABody() || !ctx.inMainFile(fn->getLocation()))
+                continue;
+            defined_.insert(fn->getNameAsString());
+            if (fn->getStorageClass() == clang::SC_Static) {
+                static_.insert(fn->getNameAsString());
+                continue;
+            }
+            addProgram(ctx, fn);
+        }
+        checkDirectives(ctx);
+        if (ctx.info.programs.empty() && !hasErrors(ctx.diags))
+            ctx.report({}, Diagnostic::Severity::Error,
+                       "no probes found: the source defines no probe function",
+                       "define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, "
+                       "int kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
+                       "'// @attach KIND:TARGET -> FUNCTION' line");
+    }
+
+  private:
+    void addProgram(PassContext &ctx, const clang::FunctionDecl *fn) {
+        auto &sm = ctx.ast.getSourceManager();
+        std::string name = fn->getNameAsString();
+        unsigned line = sm.getExpansionLineNumber(fn->getLocation());
+        const auto *section = fn->getAttr<clang::SectionAttr>();
+        std::optional<ProgramSpec> spec =
+            section ? programForSection(name, section->getName().str(), line)
+                    : programForFunction(name, contextType(fn, ctx.ast), line);
+        bool directed = false;
+        for (const auto &d : ctx.directives)
+            if (d.function == name) {
+                if (!spec)
+                    spec = ProgramSpec{name, "", "", {}, line};
+                addDirective(*spec, d);
+                directed = true;
+            }
+        if (!spec) {
+            ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
+                       "function '" + name + "' is not a probe: its first parameter is not a "
+                       "known BPF context type; it is compiled as a helper",
+                       "declare helpers 'static', or give the function a context parameter "
+                       "such as 'struct pt_regs *ctx'");
+            return;
+        }
+        (void)directed;
+        if (!section)
+            ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
+                                          "SEC(\"" + spec->section + "\") ");
+        ctx.info.programs.push_back(std::move(*spec));
+    }
+
+    void checkDirectives(PassContext &ctx) {
+        for (const auto &d : ctx.directives) {
+            if (defined_.count(d.function) && !static_.count(d.function))
+                continue;
+            Diagnostic diag;
+            diag.loc = {ctx.user_file, d.line, 1};
+            diag.message = static_.count(d.function)
+                               ? "@attach names function '" + d.function + "', which is static"
+                               : "@attach names function '" + d.function +
+                                     "', which the source does not define";
+            diag.hint = "define 'int " + d.function + "(...)' (not static) in this file";
+            ctx.diags.push_back(std::move(diag));
+        }
+    }
+
+    std::set<std::string> defined_, static_;
+};
+
+} // namespace
+
+std::unique_ptr<AstPass> createProbeFunctionPass() { return std::make_unique<ProbeFunctionPass>(); }
+
+} // namespace jitprobe::frontend

@@ -1,0 +1,253 @@
+/* jitprobe's version of BCC's probe dialect (BCC: src/cc/export/helpers.h), on libbpf.
+ *
+ * Map declarations expand to a struct whose members are typed function pointers
+ * (lookup, update, increment...), so Clang type-checks `counts.update(&k, &v)` against the
+ * declared key and value types and reports mistakes at the user's line. The frontend then
+ * rewrites each declaration into a libbpf BTF-defined map (SEC(".maps")) and each method call
+ * into a helper call (see frontend/src/clang/MapCallRewriter.cpp); the __jp_* macros below are
+ * what some rewritten calls expand to. */
+#ifndef __JITPROBE_BCC_H
+#define __JITPROBE_BCC_H
+
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+#define __user
+#define __kernel
+#define __iomem
+#define __percpu
+#define __rcu
+#define __force
+#define __bitwise
+#define __must_check
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* ---- BCC helper names -------------------------------------------------------------------- */
+/* BCC's bpf_trace_printk takes no size argument; libbpf's bpf_printk adds it (and switches
+ * to bpf_trace_vprintk beyond three arguments). */
+#define bpf_trace_printk(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)
+#define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
+#define BPF_LICENSE(name) /* jitprobe always emits a GPL license section */
+#define bpf_probe_read_str bpf_probe_read_str
+
+static __always_inline unsigned int bpf_log2(unsigned int v) {
+    unsigned int r, shift;
+    r = (v > 0xFFFF) << 4; v >>= r;
+    shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+    shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+    shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+    r |= (v >> 1);
+    return r;
+}
+
+/* floor(log2(v)) + 1, and 1 for v == 0: BCC's histogram slot. */
+static __always_inline unsigned int bpf_log2l(unsigned long v) {
+    unsigned int hi = v >> 32;
+    if (hi)
+        return bpf_log2(hi) + 32 + 1;
+    return bpf_log2(v) + 1;
+}
+
+/* ---- map declarations (parsed form) ----------------------------------------------------- */
+#define __JP_MAP_ATTR(kind) __attribute__((section("maps/" kind), unused))
+
+#define __JP_KV_METHODS(_key_type, _leaf_type)                                                 \
+    _key_type key;                                                                             \
+    _leaf_type leaf;                                                                           \
+    _leaf_type *(*lookup)(_key_type *);                                                        \
+    _leaf_type *(*lookup_or_init)(_key_type *, _leaf_type *);                                  \
+    _leaf_type *(*lookup_or_try_init)(_key_type *, _leaf_type *);                              \
+    int (*update)(_key_type *, _leaf_type *);                                                  \
+    int (*insert)(_key_type *, _leaf_type *);                                                  \
+    int (*delete)(_key_type *);                                                                \
+    void (*increment)(_key_type, ...);                                                         \
+    void (*atomic_increment)(_key_type, ...);
+
+#define __JP_DECLARE(_name, _kind, _max_entries, _flags, _members)                              \
+    struct __jp_map__##_name {                                                                 \
+        _members unsigned long long __max_entries;                                             \
+        unsigned long long __flags;                                                            \
+    };                                                                                         \
+    __JP_MAP_ATTR(_kind) struct __jp_map__##_name _name = {.__max_entries = (_max_entries),    \
+                                                           .__flags = (_flags)}
+
+#define BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, _flags)           \
+    __JP_DECLARE(_name, _table_type, _max_entries, _flags,                                     \
+                 __JP_KV_METHODS(_key_type, _leaf_type)                                        \
+                 int (*get_stackid)(void *, unsigned long long);                               \
+                 void (*call)(void *, int);                                                    \
+                 int (*redirect_map)(int, int);                                                \
+                 int (*check_current_task)(int);                                               \
+                 int (*sock_map_update)(void *, void *, unsigned long long);                   \
+                 int (*sock_hash_update)(void *, void *, unsigned long long);                  \
+                 int (*msg_redirect_map)(void *, int, unsigned long long);                     \
+                 int (*msg_redirect_hash)(void *, void *, unsigned long long);                 \
+                 int (*sk_redirect_map)(void *, int, unsigned long long);                      \
+                 int (*sk_redirect_hash)(void *, void *, unsigned long long);)
+
+#define BPF_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries)                     \
+    BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, 0)
+#define BPF_TABLE_PUBLIC(...) BPF_TABLE(__VA_ARGS__)
+#define BPF_TABLE_SHARED(...) BPF_TABLE(__VA_ARGS__)
+/* The pin path travels in the kind string: "pinned:<path>:<kind>". */
+#define BPF_TABLE_PINNED(_table_type, _key_type, _leaf_type, _name, _max_entries, _pinned)     \
+    BPF_F_TABLE("pinned:" _pinned ":" _table_type, _key_type, _leaf_type, _name, _max_entries, 0)
+
+/* Argument-count dispatch, as BCC does it: BPF_HASH(name[, key[, leaf[, size]]]). */
+#define __JP_PICK(_1, _2, _3, _4, NAME, ...) NAME
+
+#define __JP_HASH1(_name) BPF_TABLE("hash", u64, u64, _name, 10240)
+#define __JP_HASH2(_name, _key) BPF_TABLE("hash", _key, u64, _name, 10240)
+#define __JP_HASH3(_name, _key, _leaf) BPF_TABLE("hash", _key, _leaf, _name, 10240)
+#define __JP_HASH4(_name, _key, _leaf, _size) BPF_TABLE("hash", _key, _leaf, _name, _size)
+#define BPF_HASH(...) __JP_PICK(__VA_ARGS__, __JP_HASH4, __JP_HASH3, __JP_HASH2, __JP_HASH1)(__VA_ARGS__)
+
+#define __JP_LRU1(_name) BPF_TABLE("lru_hash", u64, u64, _name, 10240)
+#define __JP_LRU2(_name, _key) BPF_TABLE("lru_hash", _key, u64, _name, 10240)
+#define __JP_LRU3(_name, _key, _leaf) BPF_TABLE("lru_hash", _key, _leaf, _name, 10240)
+#define __JP_LRU4(_name, _key, _leaf, _size) BPF_TABLE("lru_hash", _key, _leaf, _name, _size)
+#define BPF_LRU_HASH(...) __JP_PICK(__VA_ARGS__, __JP_LRU4, __JP_LRU3, __JP_LRU2, __JP_LRU1)(__VA_ARGS__)
+
+#define __JP_PCPU_HASH1(_name) BPF_TABLE("percpu_hash", u64, u64, _name, 10240)
+#define __JP_PCPU_HASH2(_name, _key) BPF_TABLE("percpu_hash", _key, u64, _name, 10240)
+#define __JP_PCPU_HASH3(_name, _key, _leaf) BPF_TABLE("percpu_hash", _key, _leaf, _name, 10240)
+#define __JP_PCPU_HASH4(_name, _key, _leaf, _size) BPF_TABLE("percpu_hash", _key, _leaf, _name, _size)
+#define BPF_PERCPU_HASH(...)                                                                   \
+    __JP_PICK(__VA_ARGS__, __JP_PCPU_HASH4, __JP_PCPU_HASH3, __JP_PCPU_HASH2, __JP_PCPU_HASH1)(__VA_ARGS__)
+
+#define __JP_ARRAY1(_name) BPF_TABLE("array", int, u64, _name, 10240)
+#define __JP_ARRAY2(_name, _leaf) BPF_TABLE("array", int, _leaf, _name, 10240)
+#define __JP_ARRAY3(_name, _leaf, _size) BPF_TABLE("array", int, _leaf, _name, _size)
+#define BPF_ARRAY(...) __JP_PICK(__VA_ARGS__, __JP_ARRAY4_UNUSED, __JP_ARRAY3, __JP_ARRAY2, __JP_ARRAY1)(__VA_ARGS__)
+
+#define __JP_PCPU_ARRAY1(_name) BPF_TABLE("percpu_array", int, u64, _name, 10240)
+#define __JP_PCPU_ARRAY2(_name, _leaf) BPF_TABLE("percpu_array", int, _leaf, _name, 10240)
+#define __JP_PCPU_ARRAY3(_name, _leaf, _size) BPF_TABLE("percpu_array", int, _leaf, _name, _size)
+#define BPF_PERCPU_ARRAY(...)                                                                  \
+    __JP_PICK(__VA_ARGS__, __JP_UNUSED4, __JP_PCPU_ARRAY3, __JP_PCPU_ARRAY2, __JP_PCPU_ARRAY1)(__VA_ARGS__)
+
+#define __JP_HIST1(_name) BPF_TABLE("histogram", int, u64, _name, 64)
+#define __JP_HIST2(_name, _key) BPF_TABLE("histogram", _key, u64, _name, 64)
+#define __JP_HIST3(_name, _key, _size) BPF_TABLE("histogram", _key, u64, _name, _size)
+#define BPF_HISTOGRAM(...) __JP_PICK(__VA_ARGS__, __JP_UNUSED4, __JP_HIST3, __JP_HIST2, __JP_HIST1)(__VA_ARGS__)
+
+#define BPF_LPM_TRIE1(_name) BPF_F_TABLE("lpm_trie", u64, u64, _name, 10240, BPF_F_NO_PREALLOC)
+#define BPF_LPM_TRIE2(_name, _key) BPF_F_TABLE("lpm_trie", _key, u64, _name, 10240, BPF_F_NO_PREALLOC)
+#define BPF_LPM_TRIE3(_name, _key, _leaf) BPF_F_TABLE("lpm_trie", _key, _leaf, _name, 10240, BPF_F_NO_PREALLOC)
+#define BPF_LPM_TRIE4(_name, _key, _leaf, _size) BPF_F_TABLE("lpm_trie", _key, _leaf, _name, _size, BPF_F_NO_PREALLOC)
+#define BPF_LPM_TRIE(...)                                                                      \
+    __JP_PICK(__VA_ARGS__, BPF_LPM_TRIE4, BPF_LPM_TRIE3, BPF_LPM_TRIE2, BPF_LPM_TRIE1)(__VA_ARGS__)
+
+#define BPF_STACK_TRACE(_name, _max_entries) BPF_TABLE("stack_trace", int, u64, _name, _max_entries)
+#define BPF_STACK_TRACE_BUILDID(_name, _max_entries)                                           \
+    BPF_TABLE("stack_trace_buildid", int, u64, _name, _max_entries)
+#define BPF_PROG_ARRAY(_name, _max_entries) BPF_TABLE("prog", u32, u32, _name, _max_entries)
+#define BPF_DEVMAP(_name, _max_entries) BPF_TABLE("devmap", int, int, _name, _max_entries)
+#define BPF_CPUMAP(_name, _max_entries) BPF_TABLE("cpumap", u32, u32, _name, _max_entries)
+#define BPF_XSKMAP(_name, _max_entries) BPF_TABLE("xskmap", int, int, _name, _max_entries)
+#define BPF_SOCKMAP(_name, _max_entries) BPF_TABLE("sockmap", int, int, _name, _max_entries)
+#define BPF_SOCKHASH1(_name) BPF_TABLE("sockhash", u32, int, _name, 10240)
+#define BPF_SOCKHASH2(_name, _key) BPF_TABLE("sockhash", _key, int, _name, 10240)
+#define BPF_SOCKHASH3(_name, _key, _size) BPF_TABLE("sockhash", _key, int, _name, _size)
+#define BPF_SOCKHASH(...) __JP_PICK(__VA_ARGS__, __JP_UNUSED4, BPF_SOCKHASH3, BPF_SOCKHASH2, BPF_SOCKHASH1)(__VA_ARGS__)
+#define BPF_CGROUP_ARRAY(_name, _max_entries) BPF_TABLE("cgroup_array", int, u32, _name, _max_entries)
+#define BPF_ARRAY_OF_MAPS(_name, _inner_map_name, _max_entries)                                \
+    BPF_TABLE("array_of_maps$" #_inner_map_name, int, int, _name, _max_entries)
+#define BPF_HASH_OF_MAPS2(_name, _inner_map_name) BPF_TABLE("hash_of_maps$" #_inner_map_name, int, int, _name, 10240)
+#define BPF_HASH_OF_MAPS3(_name, _key, _inner_map_name)                                         \
+    BPF_TABLE("hash_of_maps$" #_inner_map_name, _key, int, _name, 10240)
+#define BPF_HASH_OF_MAPS4(_name, _key, _inner_map_name, _max_entries)                           \
+    BPF_TABLE("hash_of_maps$" #_inner_map_name, _key, int, _name, _max_entries)
+#define BPF_HASH_OF_MAPS(...)                                                                  \
+    __JP_PICK(__VA_ARGS__, BPF_HASH_OF_MAPS4, BPF_HASH_OF_MAPS3, BPF_HASH_OF_MAPS2, __JP_UNUSED1)(__VA_ARGS__)
+
+/* Local-storage maps: get/delete on an owner object (socket, inode, task). */
+#define __JP_STORAGE(_kind, _name, _leaf_type, _method)                                        \
+    __JP_DECLARE(_name, _kind, 0, BPF_F_NO_PREALLOC,                                           \
+                 int key; _leaf_type leaf;                                                     \
+                 _leaf_type *(*_method##_get)(void *, void *, int);                            \
+                 int (*_method##_delete)(void *);)
+#define BPF_SK_STORAGE(_name, _leaf_type) __JP_STORAGE("sk_storage", _name, _leaf_type, sk_storage)
+#define BPF_INODE_STORAGE(_name, _leaf_type) __JP_STORAGE("inode_storage", _name, _leaf_type, inode_storage)
+#define BPF_TASK_STORAGE(_name, _leaf_type) __JP_STORAGE("task_storage", _name, _leaf_type, task_storage)
+
+/* Queue and stack: no key. */
+#define __JP_QUEUESTACK(_kind, _name, _leaf_type, _max_entries, _flags)                         \
+    __JP_DECLARE(_name, _kind, _max_entries, _flags,                                           \
+                 _leaf_type leaf;                                                              \
+                 int (*push)(_leaf_type *, unsigned long long);                                \
+                 int (*pop)(_leaf_type *);                                                     \
+                 int (*peek)(_leaf_type *);)
+#define BPF_QUEUE(_name, _leaf_type, _max_entries) __JP_QUEUESTACK("queue", _name, _leaf_type, _max_entries, 0)
+#define BPF_STACK(_name, _leaf_type, _max_entries) __JP_QUEUESTACK("stack", _name, _leaf_type, _max_entries, 0)
+
+/* Perf and ring buffers. */
+#define BPF_PERF_OUTPUT(_name)                                                                 \
+    __JP_DECLARE(_name, "perf_output", 0, 0,                                                   \
+                 int key; u32 leaf;                                                            \
+                 int (*perf_submit)(void *, void *, u32);                                      \
+                 int (*perf_submit_skb)(void *, u32, void *, u32);)
+#define BPF_PERF_ARRAY(_name, _max_entries)                                                    \
+    __JP_DECLARE(_name, "perf_array", _max_entries, 0,                                         \
+                 int key; u32 leaf;                                                            \
+                 u64 (*perf_read)(int);                                                        \
+                 int (*perf_counter_value)(int, void *, u32);)
+#define BPF_RINGBUF_OUTPUT(_name, _page_cnt)                                                   \
+    __JP_DECLARE(_name, "ringbuf", (_page_cnt) * 4096, 0,                                      \
+                 int (*ringbuf_output)(void *, u64, u64);                                      \
+                 void *(*ringbuf_reserve)(u64);                                                \
+                 void (*ringbuf_submit)(void *, u64);                                          \
+                 void (*ringbuf_discard)(void *, u64);)
+
+/* ---- probe function macros ---------------------------------------------------------------- */
+#define TRACEPOINT_PROBE(category, event)                                                      \
+    int tracepoint__##category##__##event(struct tracepoint__##category##__##event *args)
+#define RAW_TRACEPOINT_PROBE(event)                                                            \
+    int raw_tracepoint__##event(struct bpf_raw_tracepoint_args *ctx)
+#define KFUNC_PROBE(event, args...) BPF_PROG(kfunc__##event, ##args)
+#define KRETFUNC_PROBE(event, args...) BPF_PROG(kretfunc__##event, ##args)
+#define KMOD_RET(event, args...) BPF_PROG(kmod_ret__##event, ##args)
+#define LSM_PROBE(event, args...) BPF_PROG(lsm__##event, ##args)
+#define BPF_ITER(target) int bpf_iter__##target(struct bpf_iter__##target *ctx)
+
+/* ---- what rewritten method calls expand to ----------------------------------------------- */
+/* In a libbpf map definition, __type(key, T) declares `T *key`: typeof(*(map)->key) is T. */
+#define __jp_increment(map, keyexpr, amount)                                                   \
+    ({                                                                                         \
+        __typeof__(*(map)->key) __jp_k = (keyexpr);                                            \
+        __typeof__((map)->value) __jp_v = bpf_map_lookup_elem((map), &__jp_k);                 \
+        if (__jp_v) {                                                                          \
+            *__jp_v += (amount);                                                               \
+        } else {                                                                               \
+            __typeof__(*(map)->value) __jp_init = (amount);                                    \
+            bpf_map_update_elem((map), &__jp_k, &__jp_init, BPF_NOEXIST);                      \
+        }                                                                                      \
+    })
+#define __jp_atomic_increment(map, keyexpr, amount)                                            \
+    ({                                                                                         \
+        __typeof__(*(map)->key) __jp_k = (keyexpr);                                            \
+        __typeof__((map)->value) __jp_v = bpf_map_lookup_elem((map), &__jp_k);                 \
+        if (__jp_v) {                                                                          \
+            __sync_fetch_and_add(__jp_v, (amount));                                            \
+        } else {                                                                               \
+            __typeof__(*(map)->value) __jp_init = (amount);                                    \
+            if (bpf_map_update_elem((map), &__jp_k, &__jp_init, BPF_NOEXIST) != 0) {           \
+                __jp_v = bpf_map_lookup_elem((map), &__jp_k);                                  \
+                if (__jp_v)                                                                    \
+                    __sync_fetch_and_add(__jp_v, (amount));                                    \
+            }                                                                                  \
+        }                                                                                      \
+    })
+#define __jp_lookup_or_try_init(map, keyp, initp)                                              \
+    ({                                                                                         \
+        __typeof__((map)->value) __jp_v = bpf_map_lookup_elem((map), (keyp));                  \
+        if (!__jp_v) {                                                                         \
+            bpf_map_update_elem((map), (keyp), (initp), BPF_NOEXIST);                          \
+            __jp_v = bpf_map_lookup_elem((map), (keyp));                                       \
+        }                                                                                      \
+        __jp_v;                                                                                \
+    })
+
+#endif /* __JITPROBE_BCC_H */

@@ -1,0 +1,66 @@
+// Source-in/source-out and source-in/ELF-out tests of the whole frontend pipeline.
+#include "jitprobe/frontend/Frontend.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+using namespace jitprobe::frontend;
+
+namespace {
+
+CompileOptions options() {
+    CompileOptions o;
+    o.file_name = "probe.c";
+    // Tracepoint formats come from tracefs; tests run as root like the tool.
+    if (::access("/sys/kernel/tracing/events", F_OK) != 0)
+        ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr);
+    return o;
+}
+
+std::string errors(const CompileResult &r) { return formatDiagnostics(r.diagnostics); }
+
+bool isElf(const std::vector<std::uint8_t> &bytes) {
+    return bytes.size() > 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
+}
+
+} // namespace
+
+TEST(FrontendCompile, HashIncrementOnTracepoint) {
+    auto r = compile(R"(BPF_HASH(counts, u32, u64);
+TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    counts.increment(pid);
+    return 0;
+}
+)", options());
+    ASSERT_TRUE(r.ok) << errors(r);
+    EXPECT_TRUE(isElf(r.object));
+    EXPECT_NE(r.rewritten.find("__uint(type, BPF_MAP_TYPE_HASH)"), std::string::npos) << r.rewritten;
+    EXPECT_NE(r.rewritten.find("__jp_increment(&counts, pid, 1)"), std::string::npos) << r.rewritten;
+    EXPECT_NE(r.rewritten.find("SEC(\"tracepoint/syscalls/sys_enter_openat\") TRACEPOINT_PROBE"),
+              std::string::npos) << r.rewritten;
+    ASSERT_EQ(r.info.maps.size(), 1u);
+    EXPECT_EQ(r.info.maps[0].kind, "hash");
+    ASSERT_EQ(r.info.programs.size(), 1u);
+    EXPECT_EQ(r.info.programs[0].attach.at(0).target, "syscalls:sys_enter_openat");
+}
+
+TEST(FrontendCompile, SyntaxErrorAtUserLine) {
+    auto r = compile("BPF_HASH(c, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u64 step = 1\n    c.increment(0, step);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    EXPECT_NE(errors(r).find("probe.c:3:"), std::string::npos) << errors(r);
+    EXPECT_NE(errors(r).find("expected ';'"), std::string::npos) << errors(r);
+}
+
+TEST(FrontendCompile, UnknownMethodNamesMapAndMethods) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u32 k = 1;\n    counts.frobnicate(&k);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = errors(r);
+    EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
+    EXPECT_NE(text.find("map 'counts' has no method 'frobnicate'"), std::string::npos) << text;
+    EXPECT_NE(text.find("lookup, "), std::string::npos) << text;
+}
