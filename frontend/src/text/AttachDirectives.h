@@ -1,0 +1,26 @@
+// `// @attach KIND:TARGET -> FUNCTION` comments: how a probe script names attach points that BCC
+// would set up from Python (uprobes, perf events) while staying valid BCC C.
+#pragma once
+#include "jitprobe/frontend/Diagnostic.h"
+
+#include <string>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+struct AttachDirective {
+    std::string kind;     // uprobe, uretprobe, perf_event, tracepoint, raw_tracepoint, kprobe,
+                          // kretprobe, usdt
+    std::string target;   // everything after "KIND:", e.g. "/lib/x86_64-linux-gnu/libc.so.6:malloc"
+    std::string function; // the C function to attach
+    unsigned line = 0;    // 1-based
+};
+
+// Every directive in source order. A malformed one adds an Error diagnostic at its '@' (with the
+// source line and the expected form as hint) and is left out. Whether FUNCTION exists is not
+// checked here.
+std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
+                                                   const std::string &file_name,
+                                                   std::vector<Diagnostic> &diags);
+
+} // namespace jitprobe::frontend

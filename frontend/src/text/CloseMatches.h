@@ -1,0 +1,18 @@
+// "did you mean ...?" suggestions for names the user got slightly wrong (tracepoints, kinds).
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+// Optimal-string-alignment (Damerau) distance: edits, with adjacent swaps counting as one.
+std::size_t editDistance(const std::string &a, const std::string &b);
+
+// Candidates within a plausible distance of `wanted` (about a quarter of its length, at least
+// one edit), best first (ties by name), at most `max`. Exact matches are not suggestions.
+std::vector<std::string> closeMatches(const std::string &wanted,
+                                      const std::vector<std::string> &candidates,
+                                      std::size_t max = 3);
+
+} // namespace jitprobe::frontend

@@ -1,0 +1,25 @@
+// BCC probe sources #include kernel headers, but this machine has none and every kernel type
+// already comes from the BTF-derived vmlinux.h: the frontend serves these paths as empty files.
+// BTF carries no macros, so the constants BCC tools take from those headers are provided here.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jitprobe::frontend {
+
+// Include paths ("linux/sched.h", "uapi/linux/ptrace.h", "net/sock.h", ...) to serve as empty.
+const std::vector<std::string_view> &kernelIncludeStubs();
+
+// `#ifndef NAME / #define NAME ... / #endif` blocks for kernel-header macros (TASK_RUNNING,
+// PAGE_SIZE, AF_INET, O_*, MKDEV, sk_family, ...). Only names that are never enumerators in
+// BTF, so the text is valid before or after vmlinux.h. No includes.
+std::string_view kernelCompatMacros();
+
+// kernelCompatMacros() plus the macros that some kernels define as enumerators instead
+// (TASK_COMM_LEN, TCP_ESTABLISHED, IPPROTO_TCP, SOCK_STREAM, ...): each is added only when
+// `vmlinux_header` (generateVmlinuxHeader's output) has no enumerator of that name.
+// Place the result after vmlinux.h.
+std::string kernelCompatMacros(std::string_view vmlinux_header);
+
+} // namespace jitprobe::frontend

@@ -1,0 +1,144 @@
+// The BTF-derived vmlinux.h, and everything the frontend puts next to it (compat macros, tracepoint
+// args structs), must compile for the BPF target with the system clang-16.
+#include "text/KernelIncludes.h"
+#include "text/KernelTypes.h"
+#include "text/TracepointFormat.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sys/mount.h>
+
+using namespace jitprobe::frontend;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char *const kBtf = "/sys/kernel/btf/vmlinux";
+const char *const kTracefs = "/sys/kernel/tracing";
+
+class KernelTypes : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!fs::exists(kBtf))
+            return;
+        char tmpl[] = "/tmp/jitprobe-text-XXXXXX";
+        dir_ = mkdtemp(tmpl);
+        auto start = std::chrono::steady_clock::now();
+        ok_ = generateVmlinuxHeader(kBtf, *header_, *error_);
+        ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        std::ofstream(dir_ / "vmlinux.h") << *header_;
+    }
+    static void TearDownTestSuite() {
+        if (!dir_.empty())
+            fs::remove_all(dir_);
+    }
+    void SetUp() override {
+        if (!fs::exists(kBtf))
+            GTEST_SKIP() << "no kernel BTF at " << kBtf;
+        ASSERT_TRUE(ok_) << *error_;
+    }
+
+    // Writes `body` to NAME.c in the temp dir and runs clang-16 -target bpf -fsyntax-only on it.
+    static bool compiles(const std::string &name, const std::string &body) {
+        fs::path file = dir_ / (name + ".c");
+        std::ofstream(file) << body;
+        std::string cmd = "clang-16 -target bpf -fsyntax-only -Werror=macro-redefined -I" +
+                          dir_.string() + " " + file.string() + " 2> " + (dir_ / (name + ".err")).string();
+        return std::system(cmd.c_str()) == 0;
+    }
+    static std::string errors(const std::string &name) {
+        std::ifstream in(dir_ / (name + ".err"));
+        return std::string(std::istreambuf_iterator<char>(in), {}).substr(0, 4000);
+    }
+
+    static inline fs::path dir_;
+    static inline bool ok_ = false;
+    static inline double ms_ = 0;
+    static inline std::string *header_ = new std::string, *error_ = new std::string;
+};
+
+} // namespace
+
+TEST_F(KernelTypes, HeaderHasKernelTypesAndGuards) {
+    const std::string &h = *header_;
+    EXPECT_EQ(h.rfind("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n", 0), 0u);
+    EXPECT_NE(h.find("#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)"),
+              std::string::npos);
+    EXPECT_NE(h.find("#pragma clang attribute pop"), std::string::npos);
+    EXPECT_NE(h.find("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX"), std::string::npos);
+    EXPECT_NE(h.find("struct task_struct {"), std::string::npos);
+    EXPECT_NE(h.find("struct trace_event_raw_sched_switch"), std::string::npos);
+    EXPECT_GT(h.size(), 1000000u);
+    RecordProperty("generate_ms", std::to_string(ms_));
+    EXPECT_LT(ms_, 2000) << "target is < 400 ms on an idle machine";
+}
+
+TEST_F(KernelTypes, HeaderCompilesForBpf) {
+    EXPECT_TRUE(compiles("plain", "#include \"vmlinux.h\"\n"
+                                  "int f(struct task_struct *t) { return t->pid; }\n"))
+        << errors("plain");
+    EXPECT_FALSE(compiles("broken", "#include \"vmlinux.h\"\nstruct task_struct t = ;\n"));
+}
+
+TEST_F(KernelTypes, MissingBtfIsAnError) {
+    std::string out, error;
+    EXPECT_FALSE(generateVmlinuxHeader("/nonexistent/vmlinux", out, error));
+    EXPECT_NE(error.find("/nonexistent/vmlinux"), std::string::npos) << error;
+}
+
+TEST_F(KernelTypes, DigestOfBtfIsStable) {
+    std::string a = fileDigest(kBtf);
+    EXPECT_EQ(a.size(), 64u);
+    EXPECT_EQ(a, fileDigest(kBtf));
+}
+
+TEST_F(KernelTypes, CompatMacrosCompileAfterAndBeforeVmlinux) {
+    const std::string use = "int use(void) { return TASK_RUNNING + PAGE_SIZE + AF_INET6 + O_CREAT"
+                            " + MKDEV(8, 1) + ETH_P_IP + NSEC_PER_SEC + TASK_COMM_LEN"
+                            " + TCP_ESTABLISHED + IPPROTO_TCP; }\n"
+                            "int sk(struct sock *s) { return s->sk_family + s->sk_dport; }\n";
+    std::string after = "#include \"vmlinux.h\"\n" + kernelCompatMacros(*header_) + use;
+    EXPECT_TRUE(compiles("macros_after", after)) << errors("macros_after");
+    std::string before = std::string(kernelCompatMacros()) + "#include \"vmlinux.h\"\n" +
+                         "int use(void) { return TASK_RUNNING + PAGE_SIZE + O_CREAT; }\n";
+    EXPECT_TRUE(compiles("macros_before", before)) << errors("macros_before");
+}
+
+TEST_F(KernelTypes, MaybeEnumMacrosAreLeftToBtfWhenEnumerators) {
+    std::string text = kernelCompatMacros(*header_);
+    // On this kernel these are enumerators in BTF: defining them would shadow the enum.
+    if (header_->find("\tTASK_COMM_LEN = ") != std::string::npos)
+        EXPECT_EQ(text.find("TASK_COMM_LEN"), std::string::npos);
+    if (header_->find("\tTCP_ESTABLISHED = ") != std::string::npos)
+        EXPECT_EQ(text.find("TCP_ESTABLISHED"), std::string::npos);
+    EXPECT_NE(kernelCompatMacros("").find("#define TASK_COMM_LEN 16"), std::string::npos);
+}
+
+// Every tracepoint of this kernel: its args struct compiles after vmlinux.h and each member sits
+// at the format's offset with the format's size.
+TEST_F(KernelTypes, AllTracepointStructsCompileWithExactOffsets) {
+    if (!fs::exists(std::string(kTracefs) + "/events"))
+        mount("nodev", kTracefs, "tracefs", 0, nullptr);
+    auto all = listTracepoints(kTracefs);
+    if (all.empty())
+        GTEST_SKIP() << "tracefs not available";
+    std::string src = "#include \"vmlinux.h\"\n" + kernelCompatMacros(*header_);
+    for (const auto &tp : all) {
+        auto colon = tp.find(':');
+        TracepointFormat f;
+        std::string error;
+        ASSERT_TRUE(readTracepointFormat(kTracefs, tp.substr(0, colon), tp.substr(colon + 1), f, error)) << error;
+        src += tracepointStructDefinition(f);
+        std::string tag = "struct tracepoint__" + f.category + "__" + f.event;
+        for (const auto &fld : f.fields)
+            src += "_Static_assert(__builtin_offsetof(" + tag + ", " + fld.name + ") == " +
+                   std::to_string(fld.offset) + ", \"" + tp + " " + fld.name + "\");\n" +
+                   "_Static_assert(sizeof(((" + tag + " *)0)->" + fld.name + ") == " +
+                   std::to_string(fld.size) + ", \"size of " + tp + " " + fld.name + "\");\n";
+    }
+    EXPECT_TRUE(compiles("tracepoints", src)) << errors("tracepoints");
+}
