@@ -66,7 +66,7 @@ std::vector<std::string> driverArgs(const ClangJob &job, Mode mode) {
     for (const auto &a : job.user_args)
         args.push_back(a);
     if (mode == Mode::Pch) {
-        args.insert(args.end(), {"-x", "c-header", "-c", job.main_path, "-o", "/dev/null"});
+        args.insert(args.end(), {"-x", "c-header", job.main_path});
         return args;
     }
     if (!job.pch_path.empty())
@@ -219,10 +219,15 @@ bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint
     return runToMemory(job, Mode::Object, action, out, diags);
 }
 
-bool buildPrefixPch(const ClangJob &job, std::vector<std::uint8_t> &pch_out,
+bool buildPrefixPch(const ClangJob &job, const std::string &pch_path,
                     std::vector<Diagnostic> &diags) {
+    DiagnosticCollector collector(job.main_path, job.user_file, diags);
+    auto ci = makeInstance(job, Mode::Pch, collector);
+    if (!ci)
+        return false;
+    ci->getFrontendOpts().OutputFile = pch_path;
     clang::GeneratePCHAction action;
-    return runToMemory(job, Mode::Pch, action, pch_out, diags);
+    return ci->ExecuteAction(action) && !collector.hasErrors();
 }
 
 } // namespace jitprobe::frontend

@@ -36,8 +36,9 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
 bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
                   std::vector<Diagnostic> &diags);
 
-// Precompile the prefix header (kernel types + dialect) into pch_out.
-bool buildPrefixPch(const ClangJob &job, std::vector<std::uint8_t> &pch_out,
+// Precompile job.main_source (the prefix header: kernel types + dialect) into the file
+// pch_path (the caller renames it into place).
+bool buildPrefixPch(const ClangJob &job, const std::string &pch_path,
                     std::vector<Diagnostic> &diags);
 
 // Where the dialect and prefix headers live in the virtual file system.

@@ -60,6 +60,10 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     // Notes pointing into the dialect header only repeat the macro plumbing.
     if (diag.severity == Diagnostic::Severity::Note && diag.loc.file != user_file_)
         return;
+    // The BPF backend repeats some errors once per function it lowers.
+    for (const auto &seen : out_)
+        if (seen.message == diag.message && seen.loc.line == diag.loc.line)
+            return;
     out_.push_back(std::move(diag));
 }
 

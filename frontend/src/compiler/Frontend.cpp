@@ -83,7 +83,8 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     if (!checkSourceText(source, options.file_name, diags))
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
-    std::string prelude;
+    // BCC programs are GPL by default (BPF_LICENSE is a no-op); GPL-only helpers need it.
+    std::string prelude = "char __jp_license[] SEC(\"license\") = \"GPL\";\n";
     bool tracepoints_ok = tracepointPrelude(source, options, prelude, diags);
     if (hasErrors(diags) || !tracepoints_ok)
         return result;

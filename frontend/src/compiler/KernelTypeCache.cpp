@@ -18,6 +18,8 @@ namespace {
 const std::string kVmlinuxPath = std::string(kVirtualIncludeDir) + "/vmlinux.h";
 const std::string kCompatPath = std::string(kVirtualIncludeDir) + "/jitprobe/kernel_compat.h";
 
+bool usableFile(const std::string &path);
+
 // A directory we may trust: ours, not writable by anyone else. Created 0700 when missing.
 bool trustedDirectory(const std::string &dir) {
     ::mkdir(dir.c_str(), 0700);
@@ -27,28 +29,42 @@ bool trustedDirectory(const std::string &dir) {
     return st.st_uid == ::geteuid() && (st.st_mode & 0077) == 0;
 }
 
-bool writeAtomically(const std::string &path, const std::vector<std::uint8_t> &bytes) {
+// Builds the PCH beside its final name and renames it into place, so a concurrent reader
+// never sees a half-written file.
+bool buildPchAtomically(const ClangJob &job, const std::string &path) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return false;
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n <= 0)
-            break;
-        done += static_cast<size_t>(n);
+    std::vector<Diagnostic> diags; // a failed PCH is not the user's problem: parse instead
+    bool ok = buildPrefixPch(job, tmp, diags) && ::chmod(tmp.c_str(), 0600) == 0 &&
+              ::rename(tmp.c_str(), path.c_str()) == 0;
+    if (!ok)
+        ::unlink(tmp.c_str());
+    return ok;
+}
+
+bool writeFileAtomically(const std::string &path, const std::string &text) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out.flush())
+            return false;
     }
-    bool ok = done == bytes.size() && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (::chmod(tmp.c_str(), 0600) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
         ::unlink(tmp.c_str());
         return false;
     }
     return true;
 }
 
-bool usablePch(const std::string &path) {
+bool readFile(const std::string &path, std::string &text) {
+    if (!usableFile(path))
+        return false;
+    std::ifstream in(path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return !text.empty();
+}
+
+bool usableFile(const std::string &path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
            (st.st_mode & 0022) == 0 && st.st_size > 0;
@@ -69,10 +85,14 @@ bool vmlinuxHeader(const std::string &btf_path, std::string &text, std::string &
 }
 
 // The prefix header parsed (or precompiled) before every probe source.
+// Its main file must stay visible to every compile that uses the PCH built from it.
+const VirtualFile kPchMain{std::string(kVirtualIncludeDir) + "/jitprobe/pch_main.h",
+                           "#include <jitprobe/prefix.h>\n"};
+
 ClangJob prefixJob(std::vector<VirtualFile> files) {
     ClangJob job;
-    job.main_path = std::string(kVirtualIncludeDir) + "/jitprobe/pch_main.h";
-    job.main_source = "#include <jitprobe/prefix.h>\n";
+    job.main_path = kPchMain.path;
+    job.main_source = kPchMain.contents;
     job.user_file = "<kernel types>";
     job.files = std::move(files);
     return job;
@@ -84,34 +104,35 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
                         KernelTypes &out, std::vector<Diagnostic> &diags) {
     auto start = std::chrono::steady_clock::now();
     out.files.push_back({kCompatPath, std::string(kernelCompatMacros())});
+    out.files.push_back(kPchMain);
     for (auto stub : kernelIncludeStubs())
         out.files.push_back({std::string(kVirtualIncludeDir) + "/" + std::string(stub), ""});
 
-    std::string pch_path;
+    std::string stem; // cache_dir/kernel-types/<key>: .h (vmlinux.h text) and .pch
     if (!cache_dir.empty() && trustedDirectory(cache_dir) &&
         trustedDirectory(cache_dir + "/kernel-types")) {
-        std::string digest = fileDigest(btf_path);
-        std::string key = sha256Hex(digest + "\n" + compilerVersion()).substr(0, 24);
-        pch_path = cache_dir + "/kernel-types/" + key + ".pch";
+        std::string key = sha256Hex(fileDigest(btf_path) + "\n" + compilerVersion()).substr(0, 24);
+        stem = cache_dir + "/kernel-types/" + key;
     }
-    if (!pch_path.empty() && usablePch(pch_path)) {
-        out.files.push_back({kVmlinuxPath, "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n#endif\n"});
-        out.pch_path = pch_path;
+    // The PCH refers back to vmlinux.h for source locations (debug info, diagnostics), so the
+    // same text must be served: it is kept beside the PCH rather than regenerated (~350 ms).
+    std::string text;
+    if (!stem.empty() && usableFile(stem + ".pch") && readFile(stem + ".h", text)) {
+        out.files.push_back({kVmlinuxPath, std::move(text)});
+        out.pch_path = stem + ".pch";
     } else {
-        std::string text, error;
+        std::string error;
         if (!vmlinuxHeader(btf_path, text, error)) {
             diags.push_back({Diagnostic::Severity::Error, {btf_path, 0, 0},
-                             "cannot read kernel types: " + error, "", 
+                             "cannot read kernel types: " + error, "",
                              "jitprobe needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)"});
             return false;
         }
-        out.files.push_back({kVmlinuxPath, std::move(text)});
-        std::vector<std::uint8_t> pch;
-        std::vector<Diagnostic> pch_diags;
+        out.files.push_back({kVmlinuxPath, text});
         // A PCH that fails to build is not fatal: this compile parses vmlinux.h instead.
-        if (!pch_path.empty() && buildPrefixPch(prefixJob(out.files), pch, pch_diags) &&
-            writeAtomically(pch_path, pch))
-            out.pch_path = pch_path;
+        if (!stem.empty() && writeFileAtomically(stem + ".h", text) &&
+            buildPchAtomically(prefixJob(out.files), stem + ".pch"))
+            out.pch_path = stem + ".pch";
     }
     out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return true;
