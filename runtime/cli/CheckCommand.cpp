@@ -1,0 +1,81 @@
+// `jitprobe check FILE.c` (verifier only) and `jitprobe dump FILE.c --rewritten|--ir|--asm`.
+#include "Cli.h"
+#include "jitprobe/Script.h"
+
+#include <iostream>
+
+namespace jitprobe::cli {
+
+int checkCommand(const std::vector<std::string> &args) {
+    ProbeArgs a;
+    po::options_description desc("check options");
+    addProbeOptions(desc, a);
+    desc.add_options()("help,h", "this help");
+    po::variables_map vm;
+    if (!parseArgs(args, desc, vm))
+        return kExitUsage;
+    if (vm.count("help")) {
+        std::cout << "usage: jitprobe check FILE.c [options]\n" << desc;
+        return kExitOk;
+    }
+    if (a.file.empty() || (a.format != "text" && a.format != "json")) {
+        reportError(a.file.empty() ? "check: missing FILE.c" : "--format must be text or json");
+        return kExitUsage;
+    }
+    Script script;
+    if (Status s = script.loadFile(a.file, a.cflags()); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    std::vector<ProgramRecord> programs = script.programs();
+    bool all_verified = !programs.empty();
+    for (const ProgramRecord &p : programs) {
+        all_verified = all_verified && p.insns > 0;
+        writeRecord(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
+    }
+    if (!all_verified) {
+        reportError(a.file + ": " + (programs.empty() ? "no programs found" : "not every program was verified"));
+        return kExitFailure;
+    }
+    return kExitOk;
+}
+
+int dumpCommand(const std::vector<std::string> &args) {
+    ProbeArgs a;
+    bool rewritten = false, ir = false, assembly = false;
+    po::options_description desc("dump options");
+    addProbeOptions(desc, a);
+    desc.add_options()
+        ("rewritten", po::bool_switch(&rewritten), "the rewritten libbpf-style C")
+        ("ir", po::bool_switch(&ir), "the LLVM IR")
+        ("asm", po::bool_switch(&assembly), "the BPF assembly")
+        ("help,h", "this help");
+    po::variables_map vm;
+    if (!parseArgs(args, desc, vm))
+        return kExitUsage;
+    if (vm.count("help")) {
+        std::cout << "usage: jitprobe dump FILE.c --rewritten|--ir|--asm [options]\n" << desc;
+        return kExitOk;
+    }
+    if (a.file.empty() || int(rewritten) + int(ir) + int(assembly) != 1) {
+        reportError("dump: give FILE.c and exactly one of --rewritten, --ir, --asm");
+        return kExitUsage;
+    }
+    Result<std::string> source = readProbeSource(a.file);
+    if (!source.ok()) {
+        reportError(source.status().msg());
+        return kExitFailure;
+    }
+    DumpKind kind = rewritten ? DumpKind::Rewritten : (ir ? DumpKind::IR : DumpKind::Asm);
+    Result<std::string> text = dumpProbe(*source, a.cflags(), a.file, kind);
+    if (!text.ok()) {
+        reportError(text.status().msg());
+        return kExitFailure;
+    }
+    std::cout << *text;
+    if (!text->empty() && text->back() != '\n')
+        std::cout << '\n';
+    return kExitOk;
+}
+
+} // namespace jitprobe::cli

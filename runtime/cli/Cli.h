@@ -1,0 +1,40 @@
+// Shared pieces of the `jitprobe` command line: option groups, error reporting, subcommands.
+#pragma once
+#include "jitprobe/Output.h"
+
+#include <boost/program_options.hpp>
+
+#include <string>
+#include <vector>
+
+namespace jitprobe::cli {
+
+namespace po = boost::program_options;
+
+// Exit statuses: 0 success, 1 a failure of the probe (compile, verifier, attach), 2 bad usage.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// -D/-I/--format and the probe FILE shared by run, check and dump.
+struct ProbeArgs {
+    std::string file;
+    std::vector<std::string> defines, include_dirs;
+    std::string format = "text";
+    std::vector<std::string> cflags() const; // "-DNAME=VALUE", "-IDIR"
+    bool json() const { return format == "json"; }
+};
+void addProbeOptions(po::options_description &desc, ProbeArgs &args);
+// Parses ARGS with DESC (+ FILE as the first positional). False (after printing why) on errors.
+bool parseArgs(const std::vector<std::string> &args, const po::options_description &desc, po::variables_map &vm,
+               const char *positional_name = "file", int positional_count = 1);
+
+// The message of a failure, on stderr (multi-line diagnostics pass through untouched).
+void reportError(const std::string &message);
+
+int runCommand(const std::vector<std::string> &args);
+int checkCommand(const std::vector<std::string> &args);
+int dumpCommand(const std::vector<std::string> &args);
+int listCommand(const std::vector<std::string> &args);
+
+} // namespace jitprobe::cli

@@ -1,0 +1,50 @@
+// Option groups and error reporting shared by the subcommands.
+#include "Cli.h"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace jitprobe::cli {
+
+std::vector<std::string> ProbeArgs::cflags() const {
+    std::vector<std::string> flags;
+    for (const std::string &d : defines)
+        flags.push_back("-D" + d);
+    for (const std::string &i : include_dirs)
+        flags.push_back("-I" + i);
+    return flags;
+}
+
+void addProbeOptions(po::options_description &desc, ProbeArgs &args) {
+    desc.add_options()
+        ("file", po::value(&args.file), "probe source (BCC restricted C)")
+        ("define,D", po::value(&args.defines)->composing(), "NAME[=VALUE]: define a macro for the probe source")
+        ("include,I", po::value(&args.include_dirs)->composing(), "DIR: add an include directory")
+        ("format", po::value(&args.format)->default_value("text"), "output format: text | json (JSON Lines)");
+}
+
+bool parseArgs(const std::vector<std::string> &args, const po::options_description &desc, po::variables_map &vm,
+               const char *positional_name, int positional_count) {
+    po::positional_options_description pos;
+    pos.add(positional_name, positional_count);
+    try {
+        po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const po::error &e) {
+        reportError(std::string(e.what()) + " (see jitprobe --help)");
+        return false;
+    }
+    return true;
+}
+
+void reportError(const std::string &message) {
+    std::string text = message;
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    bool formatted = text.find(": error: ") != std::string::npos; // compiler diagnostics
+    std::cerr << (formatted ? "" : "jitprobe: error: ") << text << std::endl;
+    spdlog::debug("failure reported: {}", text.substr(0, text.find('\n')));
+}
+
+} // namespace jitprobe::cli

@@ -1,0 +1,120 @@
+// `jitprobe run FILE.c ...`: load, attach, run, print results.
+#include "Cli.h"
+#include "jitprobe/Script.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <ctime>
+#include <iostream>
+
+namespace jitprobe::cli {
+namespace {
+
+struct RunArgs {
+    ProbeArgs probe;
+    double duration = 0, interval = 0;
+    std::string command;
+    int pid = -1;
+    bool clear = false, time_phases = false, no_cache = false;
+};
+
+extern "C" void onStopSignal(int) { Script::stopAll(); }
+
+void installStopHandlers() {
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+po::options_description runOptions(RunArgs &a) {
+    po::options_description desc("run options");
+    addProbeOptions(desc, a.probe);
+    desc.add_options()
+        ("duration", po::value(&a.duration), "S: stop after S seconds")
+        ("command,c", po::value(&a.command), "CMD: run CMD via /bin/sh -c after attaching; stop when it exits")
+        ("pid,p", po::value(&a.pid), "PID: compile with -DTARGET_PID=PID")
+        ("interval", po::value(&a.interval), "S: print results every S seconds")
+        ("clear", po::bool_switch(&a.clear), "with --interval: clear the maps after each print")
+        ("time-phases", po::bool_switch(&a.time_phases), "print compile/load/attach/run times on stderr")
+        ("no-cache", po::bool_switch(&a.no_cache), "always recompile (skip the object cache)")
+        ("help,h", "this help");
+    return desc;
+}
+
+void printResults(const std::vector<Record> &records, OutputFormat format) {
+    for (const Record &r : records)
+        writeRecord(std::cout, format, r);
+}
+
+void printPhases(const ScriptPhaseTimes &t) {
+    std::fprintf(stderr, "phases: compile %.1f ms, load %.1f ms, attach %.1f ms, run %.1f ms\n", t.compile_ms,
+                 t.load_ms, t.attach_ms, t.run_ms);
+}
+
+RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
+    RunOptions run;
+    run.duration_s = a.duration;
+    run.interval_s = a.interval;
+    run.clear = a.clear;
+    run.symbolize_stacks = format == OutputFormat::Text;
+    run.on_event = [format](const Record &r) { writeRecord(std::cout, format, r); };
+    run.on_printk = [format](const Record &r) { writeRecord(std::cout, format, r); };
+    run.on_interval = [format](const std::vector<Record> &records) {
+        if (format == OutputFormat::Text) {
+            std::time_t now = std::time(nullptr);
+            char stamp[16];
+            std::strftime(stamp, sizeof stamp, "%H:%M:%S", std::localtime(&now));
+            std::cout << "\n" << stamp << "\n";
+        }
+        printResults(records, format);
+    };
+    return run;
+}
+} // namespace
+
+int runCommand(const std::vector<std::string> &args) {
+    RunArgs a;
+    po::options_description desc = runOptions(a);
+    po::variables_map vm;
+    if (!parseArgs(args, desc, vm))
+        return kExitUsage;
+    if (vm.count("help")) {
+        std::cout << "usage: jitprobe run FILE.c [options]\n" << desc;
+        return kExitOk;
+    }
+    if (a.probe.file.empty() || (a.probe.format != "text" && a.probe.format != "json")) {
+        reportError(a.probe.file.empty() ? "run: missing FILE.c" : "--format must be text or json");
+        return kExitUsage;
+    }
+    installStopHandlers();
+    OutputFormat format = a.probe.json() ? OutputFormat::Json : OutputFormat::Text;
+    ScriptOptions opts;
+    opts.command = a.command;
+    opts.target_pid = a.pid;
+    opts.use_cache = !a.no_cache;
+    Script script;
+    if (Status s = script.loadFile(a.probe.file, a.probe.cflags(), opts); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    if (Status s = script.attach_all(); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
+    if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    if (script.command_pid() > 0)
+        spdlog::info("command exited with status {}", script.command_exit_code());
+    printResults(script.results(format == OutputFormat::Text), format);
+    if (a.time_phases)
+        printPhases(script.phase_times());
+    return kExitOk; // also when the command failed: its failure is not ours
+}
+
+} // namespace jitprobe::cli

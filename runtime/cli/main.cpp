@@ -1,0 +1,102 @@
+// jitprobe: compile, load and run BCC-style probe scripts; print their results.
+#include "Cli.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <map>
+
+#ifndef JITPROBE_VERSION
+#define JITPROBE_VERSION "0.1.0"
+#endif
+
+namespace {
+using namespace jitprobe::cli;
+
+const char *kUsage = R"(usage: jitprobe [-v|--log-level LEVEL] COMMAND [ARGS]
+
+commands:
+  run FILE.c    compile, load and attach every probe; run until COMMAND exits, the duration
+                ends or Ctrl-C; then print every map that holds results
+      -D NAME[=VALUE]  -I DIR  --format text|json  --duration S  -c CMD  -p PID
+      --interval S [--clear]  --time-phases  --no-cache
+  check FILE.c  compile and load every program through the verifier (no attach)
+      -D NAME[=VALUE]  -I DIR  --format text|json
+  dump FILE.c   show what the frontend makes of FILE: --rewritten | --ir | --asm
+  list tracepoints [GLOB]   tracepoints of this kernel ("cat:event")
+  list functions [GLOB]     traceable kernel functions
+
+options:
+  -v, --verbose         debug logging (same as --log-level debug)
+  --log-level LEVEL     trace|debug|info|warn|error|off (default: warn)
+  --version             print the version
+  -h, --help            this help
+
+examples:
+  jitprobe run opens.c -c 'cat /etc/hostname'
+  jitprobe run hist.c --duration 5 --format json
+  jitprobe run latency.c -D 'WATCH_COMM="ls"' --interval 1 --clear
+  jitprobe check probe.c --format json
+  jitprobe dump probe.c --rewritten
+  jitprobe list tracepoints 'syscalls:sys_enter_open*'
+)";
+
+// Global options precede the subcommand; everything after it belongs to the subcommand.
+int dispatch(const std::string &command, const std::vector<std::string> &rest) {
+    static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
+        {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand}};
+    auto it = commands.find(command);
+    if (it == commands.end()) {
+        reportError("unknown command '" + command + "' (see jitprobe --help)");
+        return kExitUsage;
+    }
+    return it->second(rest);
+}
+
+bool setLogLevel(const std::string &name) {
+    auto level = spdlog::level::from_str(name);
+    if (level == spdlog::level::off && name != "off")
+        return false;
+    spdlog::set_level(level);
+    return true;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+    auto logger = spdlog::stderr_color_mt("jitprobe");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("jitprobe: %l: %v");
+    spdlog::set_level(spdlog::level::warn);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::size_t i = 0;
+    for (; i < args.size() && !args[i].empty() && args[i][0] == '-'; ++i) {
+        const std::string &a = args[i];
+        if (a == "-h" || a == "--help") {
+            std::cout << kUsage;
+            return kExitOk;
+        }
+        if (a == "--version") {
+            std::cout << "jitprobe " JITPROBE_VERSION "\n";
+            return kExitOk;
+        }
+        if (a == "-v" || a == "--verbose") {
+            spdlog::set_level(spdlog::level::debug);
+        } else if ((a == "--log-level" && i + 1 < args.size() && setLogLevel(args[++i])) ||
+                   (a.rfind("--log-level=", 0) == 0 && setLogLevel(a.substr(12)))) {
+        } else {
+            reportError("unknown or incomplete option '" + a + "' (see jitprobe --help)");
+            return kExitUsage;
+        }
+    }
+    if (i == args.size()) {
+        std::cerr << kUsage;
+        return kExitUsage;
+    }
+    try {
+        return dispatch(args[i], std::vector<std::string>(args.begin() + i + 1, args.end()));
+    } catch (const std::exception &e) { // last resort: never die with an uncaught exception
+        reportError(std::string("internal error: ") + e.what());
+        return kExitFailure;
+    }
+}

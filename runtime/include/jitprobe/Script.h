@@ -1,0 +1,116 @@
+// The scripting API: what `jitprobe run` does, in a few lines of C++.
+//
+//   jitprobe::Script s;
+//   jitprobe::ScriptOptions opts;
+//   opts.command = "cat /etc/hostname";            // started blocked; its pid is TARGET_PID
+//   if (auto st = s.loadFile("probe.c", {"-DMIN_TGID=2"}, opts); !st.ok()) { ... st.msg() ... }
+//   if (auto st = s.attach_all(); !st.ok()) { ... }
+//   jitprobe::RunOptions run;
+//   run.on_event = [](const jitprobe::Record &r) { std::cout << jitprobe::renderJsonLine(r) << "\n"; };
+//   s.run(run);                                     // releases the command, waits, drains
+//   for (const auto &r : s.results()) jitprobe::writeRecord(std::cout, jitprobe::OutputFormat::Json, r);
+//
+// The library never prints; callbacks and results() hand records to the caller.
+// A Script owns its jitprobe::BPF: destroying it detaches everything and ends the command.
+#pragma once
+#include "jitprobe/Output.h"
+#include "jitprobe/Status.h"
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jitprobe {
+
+class BPF;
+
+struct ScriptOptions {
+    std::string file_name = "<probe>"; // for diagnostics (loadFile sets it to the path)
+    // Run COMMAND through /bin/sh -c. It is forked before compiling, blocked until run(), so
+    // its pid can be compiled in as TARGET_PID.
+    std::string command;
+    pid_t target_pid = -1;   // -p PID: compiled in as TARGET_PID (ignored with a command)
+    bool use_cache = true;
+    std::string cache_dir;
+    bool want_rewritten = false;
+};
+
+struct RunOptions {
+    double duration_s = 0;  // > 0: stop after this many seconds
+    double interval_s = 0;  // > 0: call on_interval with results() this often
+    bool clear = false;     // with interval: clear the maps after each on_interval
+    bool symbolize_stacks = false; // results for on_interval carry symbolized frames
+    std::function<void(const Record &)> on_event;   // EventRecord / LostRecord, as they arrive
+    std::function<void(const Record &)> on_printk;  // PrintkRecord, as they arrive
+    std::function<void(const std::vector<Record> &)> on_interval;
+};
+
+// Milliseconds spent per phase (0 when the phase did not run).
+struct ScriptPhaseTimes {
+    double compile_ms = 0; // frontend: parse + rewrite + codegen (+ object open)
+    double load_ms = 0;    // verifier
+    double attach_ms = 0;
+    double run_ms = 0;     // from releasing the command to the end of the drain
+};
+
+class Script {
+  public:
+    Script();
+    ~Script();
+    Script(const Script &) = delete;
+    Script &operator=(const Script &) = delete;
+
+    // Compiles and loads SOURCE (BCC dialect). CFLAGS are driver-style ("-DX=1", "-IDIR").
+    Status load(const std::string &source, const std::vector<std::string> &cflags = {},
+                const ScriptOptions &options = {});
+    // Reads PATH first: an empty file or one that is not text is an error naming PATH.
+    Status loadFile(const std::string &path, const std::vector<std::string> &cflags = {},
+                    ScriptOptions options = {});
+    // Every program with an attach point. Load-only programs are left alone.
+    Status attach_all();
+    // Releases the command, then collects events/printk until the command exits, the duration
+    // ends or stop() is called; then drains what is pending. Returns an error only when the
+    // buffers cannot be opened (a failing command is not an error: see command_exit_code()).
+    Status run(const RunOptions &options = {});
+    // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers).
+    void stop();
+    static void stopAll(); // stop() on every live Script (for a process-wide signal handler)
+
+    // One record per result map (hist records for histograms), in declaration order. Queue,
+    // stack, perf and ring-buffer maps are skipped. SYMBOLIZE_STACKS: fill MapEntry::stack for
+    // stack-trace maps and for entries whose key references a stack id (text output).
+    std::vector<Record> results(bool symbolize_stacks = false);
+    // Clears every result map (for --interval --clear).
+    Status clear_maps();
+
+    // After load(): one record per loaded program (the verifier accepted them all).
+    std::vector<ProgramRecord> programs() const;
+    // Load-only convenience: load() + programs() (what `jitprobe check` prints).
+    Result<std::vector<ProgramRecord>> check(const std::string &source, const std::vector<std::string> &cflags = {},
+                                             const ScriptOptions &options = {});
+
+    ScriptPhaseTimes phase_times() const;
+    pid_t command_pid() const;      // -1 without a command
+    int command_exit_code() const;  // exit status, 128+signal, or -1 if not (yet) reaped
+    std::string rewritten_source() const;
+    BPF &bpf();
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// What the frontend makes of SOURCE, without loading anything (`jitprobe dump`): the rewritten
+// libbpf-style C, the LLVM IR, or the BPF assembly. Compile errors come back as the Status.
+enum class DumpKind { Rewritten, IR, Asm };
+Result<std::string> dumpProbe(const std::string &source, const std::vector<std::string> &cflags,
+                              const std::string &file_name, DumpKind kind);
+
+// Reads a probe source file, rejecting empty and non-text files with "PATH: ..." messages.
+Result<std::string> readProbeSource(const std::string &path);
+
+} // namespace jitprobe

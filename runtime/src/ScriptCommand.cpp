@@ -1,0 +1,104 @@
+// BlockedCommand: fork now, exec /bin/sh -c COMMAND later (after the probes are attached).
+#include "ScriptParts.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace jitprobe {
+
+BlockedCommand::~BlockedCommand() {
+    if (pid_ > 0 && !reaped_)
+        terminate();
+    if (go_fd_ >= 0)
+        close(go_fd_);
+}
+
+Status BlockedCommand::start(const std::string &command) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return Status(errno, std::string("cannot create a pipe for the command: ") + std::strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return Status(err, std::string("cannot fork the command: ") + std::strerror(err));
+    }
+    if (pid == 0) {
+        // Child: wait for the go byte; EOF without it means the run was abandoned.
+        close(fds[1]);
+        char go = 0;
+        ssize_t n;
+        do {
+            n = ::read(fds[0], &go, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1)
+            _exit(127);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    close(fds[0]);
+    pid_ = pid;
+    go_fd_ = fds[1];
+    return Status::OK();
+}
+
+Status BlockedCommand::release() {
+    if (go_fd_ < 0)
+        return Status(EINVAL, "command already released");
+    char go = 'g';
+    ssize_t n = ::write(go_fd_, &go, 1);
+    close(go_fd_);
+    go_fd_ = -1;
+    if (n != 1)
+        return Status(errno, std::string("cannot start the command: ") + std::strerror(errno));
+    return Status::OK();
+}
+
+void BlockedCommand::record_status(int status) {
+    reaped_ = true;
+    if (WIFEXITED(status))
+        exit_code_ = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        exit_code_ = 128 + WTERMSIG(status);
+}
+
+bool BlockedCommand::poll_exited() {
+    if (pid_ <= 0 || reaped_)
+        return true;
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_)
+        record_status(status);
+    else if (r < 0 && errno == ECHILD)
+        reaped_ = true;
+    return reaped_;
+}
+
+void BlockedCommand::terminate() {
+    if (pid_ <= 0 || reaped_)
+        return;
+    if (go_fd_ >= 0) { // never released: closing the pipe makes it exit by itself
+        close(go_fd_);
+        go_fd_ = -1;
+    } else {
+        kill(pid_, SIGTERM);
+    }
+    for (int i = 0; i < 100 && !poll_exited(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!reaped_) {
+        kill(pid_, SIGKILL);
+        int status = 0;
+        if (waitpid(pid_, &status, 0) == pid_)
+            record_status(status);
+        reaped_ = true;
+    }
+}
+
+} // namespace jitprobe

@@ -1,0 +1,32 @@
+// dumpProbe: the frontend's intermediate products for `jitprobe dump`.
+#include "FrontendLoader.h"
+#include "jitprobe/Script.h"
+
+#include <cerrno>
+
+namespace jitprobe {
+
+Result<std::string> dumpProbe(const std::string &source, const std::vector<std::string> &cflags,
+                              const std::string &file_name, DumpKind kind) {
+    auto api = detail::FrontendLoader::api();
+    if (!api.ok())
+        return api.status();
+    frontend::CompileOptions options;
+    options.file_name = file_name;
+    options.cflags = cflags;
+    options.want_ir = kind == DumpKind::IR;
+    options.want_asm = kind == DumpKind::Asm;
+    frontend::CompileResult result = (*api)->compile(source, options);
+    if (!result.ok || frontend::hasErrors(result.diagnostics)) {
+        std::string msg = frontend::formatDiagnostics(result.diagnostics);
+        return Status(EINVAL, msg.empty() ? file_name + ": compilation failed" : msg);
+    }
+    switch (kind) {
+    case DumpKind::Rewritten: return result.rewritten;
+    case DumpKind::IR: return result.ir;
+    case DumpKind::Asm: return result.asm_text;
+    }
+    return std::string();
+}
+
+} // namespace jitprobe

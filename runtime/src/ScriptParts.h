@@ -1,0 +1,80 @@
+// Private pieces of jitprobe::Script: the blocked command, the private printk stream, and the
+// shared implementation state.
+#pragma once
+#include "jitprobe/BPF.h"
+#include "jitprobe/Script.h"
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jitprobe {
+
+class StackSymbolizer;
+
+// COMMAND forked early and held on a pipe, so its pid is known before the probe is compiled.
+class BlockedCommand {
+  public:
+    ~BlockedCommand(); // a command never released or still running is killed and reaped
+    Status start(const std::string &command);
+    Status release();  // lets the child exec /bin/sh -c COMMAND
+    bool poll_exited(); // reaps without waiting; true once the command has exited
+    void terminate();   // SIGTERM, then SIGKILL after a grace period; reaps
+    pid_t pid() const { return pid_; }
+    int exit_code() const { return exit_code_; }
+
+  private:
+    void record_status(int status);
+    pid_t pid_ = -1;
+    int go_fd_ = -1; // write end of the release pipe
+    bool reaped_ = false;
+    int exit_code_ = -1;
+};
+
+// bpf_trace_printk output read from a private tracefs instance with only the bpf_trace_printk
+// event enabled: concurrent jitprobe runs (and other trace_pipe readers) do not steal each
+// other's lines, and lines written before this run started are never seen.
+class PrintkStream {
+  public:
+    ~PrintkStream();
+    Status open();
+    // Messages of the complete lines that arrived within TIMEOUT_MS.
+    std::vector<std::string> read(int timeout_ms);
+    bool is_open() const { return fd_ >= 0; }
+
+  private:
+    std::string instance_dir_;
+    std::string partial_;
+    int fd_ = -1;
+};
+
+struct Script::Impl {
+    BPF bpf;
+    ScriptOptions options;
+    ScriptPhaseTimes times;
+    std::unique_ptr<BlockedCommand> command;
+    std::unique_ptr<StackSymbolizer> symbolizer;
+    std::map<pid_t, std::string> remembered_maps; // /proc/PID/maps while the command lived
+    std::atomic<bool> stop_requested{false};
+    bool loaded = false;
+    bool attached = false;
+
+    pid_t stack_pid() const; // whose user stacks we symbolize
+    void snapshot_maps();
+    std::vector<Record> build_results(bool symbolize);
+};
+
+// Decoding of map entries (runtime/src/ScriptResults.cpp).
+std::vector<MapEntry> readMapEntries(const BPFTableRaw &table, const std::string &kind);
+Value decodeEventRecord(const struct btf *btf, const std::string &event_type, const void *data, std::size_t size);
+
+inline double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+} // namespace jitprobe

@@ -1,0 +1,128 @@
+// Script::run: release the command, pump perf/ring buffers and printk until the end
+// condition, then drain.
+//
+// Printk rule: a run reads bpf_trace_printk lines from its own tracefs instance (see
+// PrintkStream), opened before the command is released; it sees every bpf_trace_printk line
+// written from then until the end of the drain. Lines printed by other BPF programs during the
+// same window cannot be told apart (trace_pipe records no program id); probes that must be
+// exact filter on the command's comm/pid themselves, as the conformance cases do.
+#include "ScriptParts.h"
+
+#include <bpf/libbpf.h>
+
+#include <thread>
+
+namespace jitprobe {
+namespace {
+// Process-wide stop request (signal handlers): sticky, so a signal during compile also ends
+// the run that follows.
+std::atomic<bool> g_stop_all{false};
+constexpr int kPollSliceMs = 50;
+constexpr int kStackPollSliceMs = 10; // short-lived commands: snapshot their maps often
+constexpr int kDrainPrintkMs = 150; // trace_pipe lines can trail the event that caused them
+
+struct EventSink {
+    const RunOptions &options;
+    void emit(Record r) const {
+        if (options.on_event)
+            options.on_event(r);
+    }
+};
+
+Status openBuffers(BPF &bpf, const RunOptions &options) {
+    const struct btf *btf = bpf.raw_object() ? bpf_object__btf(bpf.raw_object()) : nullptr;
+    for (const frontend::MapSpec &spec : bpf.program_info().maps) {
+        std::string name = spec.name, type = spec.event_type;
+        auto decode = [btf, name, type, &options](const void *data, std::size_t size) {
+            EventSink{options}.emit(EventRecord{name, decodeEventRecord(btf, type, data, size)});
+        };
+        Status s;
+        if (spec.kind == "perf_output") {
+            s = bpf.open_perf_buffer(
+                name, [decode](int, void *data, uint32_t size) { decode(data, size); },
+                [name, &options](int, uint64_t lost) { EventSink{options}.emit(LostRecord{name, lost}); });
+        } else if (spec.kind == "ringbuf") {
+            s = bpf.open_ring_buffer(name, [decode](void *data, std::size_t size) {
+                decode(data, size);
+                return 0;
+            });
+        }
+        if (!s.ok())
+            return s;
+    }
+    return Status::OK();
+}
+
+bool hasBuffers(const BPF &bpf, const char *kind) {
+    for (const frontend::MapSpec &spec : bpf.program_info().maps)
+        if (spec.kind == kind)
+            return true;
+    return false;
+}
+
+bool hasStackMaps(const BPF &bpf) { return hasBuffers(bpf, "stack_trace"); }
+} // namespace
+
+void Script::stop() { impl_->stop_requested.store(true); }
+void Script::stopAll() { g_stop_all.store(true); }
+
+namespace {
+// One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.
+void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool perf, bool ring, int wait_ms) {
+    if (perf)
+        bpf.poll_perf_buffers(wait_ms);
+    else if (!ring)
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    if (ring)
+        bpf.poll_ring_buffer(perf ? 0 : wait_ms);
+    for (std::string &msg : printk.read(0))
+        if (options.on_printk)
+            options.on_printk(PrintkRecord{std::move(msg)});
+}
+} // namespace
+
+Status Script::run(const RunOptions &options) {
+    Impl &impl = *impl_;
+    if (!impl.attached)
+        return Status(EINVAL, "run: attach_all() first");
+    if (Status s = openBuffers(impl.bpf, options); !s.ok())
+        return s;
+    PrintkStream printk;
+    (void)printk.open(); // no tracefs instance: printk output is simply not collected
+    bool perf = hasBuffers(impl.bpf, "perf_output"), ring = hasBuffers(impl.bpf, "ringbuf");
+    bool stacks = hasStackMaps(impl.bpf);
+
+    using Clock = std::chrono::steady_clock;
+    auto start = Clock::now(), last_interval = start;
+    if (impl.command)
+        if (Status s = impl.command->release(); !s.ok())
+            return s;
+    for (;;) {
+        if (impl.stop_requested.load() || g_stop_all.load())
+            break;
+        if (options.duration_s > 0 && msSince(start) >= options.duration_s * 1000)
+            break;
+        if (impl.command && impl.command->poll_exited())
+            break;
+        if (stacks)
+            impl.snapshot_maps(); // user stacks outlive the command: keep its memory map
+        pumpOnce(impl.bpf, printk, options, perf, ring, stacks ? kStackPollSliceMs : kPollSliceMs);
+        if (options.interval_s > 0 && msSince(last_interval) >= options.interval_s * 1000) {
+            if (options.on_interval)
+                options.on_interval(impl.build_results(options.symbolize_stacks));
+            if (options.clear)
+                (void)clear_maps();
+            last_interval = Clock::now();
+        }
+    }
+    if (impl.command)
+        impl.command->terminate(); // duration or signal: do not leave the command behind
+    pumpOnce(impl.bpf, printk, options, perf, ring, 0);
+    for (std::string &msg : printk.read(kDrainPrintkMs))
+        if (options.on_printk)
+            options.on_printk(PrintkRecord{std::move(msg)});
+    impl.times.run_ms = msSince(start);
+    return Status::OK();
+}
+
+} // namespace jitprobe
