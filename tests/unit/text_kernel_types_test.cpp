@@ -111,10 +111,12 @@ TEST_F(KernelTypes, CompatMacrosCompileAfterAndBeforeVmlinux) {
 TEST_F(KernelTypes, MaybeEnumMacrosAreLeftToBtfWhenEnumerators) {
     std::string text = kernelCompatMacros(*header_);
     // On this kernel these are enumerators in BTF: defining them would shadow the enum.
-    if (header_->find("\tTASK_COMM_LEN = ") != std::string::npos)
+    if (header_->find("\tTASK_COMM_LEN = ") != std::string::npos) {
         EXPECT_EQ(text.find("TASK_COMM_LEN"), std::string::npos);
-    if (header_->find("\tTCP_ESTABLISHED = ") != std::string::npos)
+    }
+    if (header_->find("\tTCP_ESTABLISHED = ") != std::string::npos) {
         EXPECT_EQ(text.find("TCP_ESTABLISHED"), std::string::npos);
+    }
     EXPECT_NE(kernelCompatMacros("").find("#define TASK_COMM_LEN 16"), std::string::npos);
 }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -149,10 +151,18 @@ bool readTracepointFormat(const std::string &tracefs, const std::string &cat,
                 " (mount -t tracefs nodev " + tracefs + ")";
         return false;
     }
+    // Names come from C identifiers; anything path-like cannot be a tracepoint.
+    bool plain = !cat.empty() && !ev.empty() && cat.find('/') == std::string::npos &&
+                 ev.find('/') == std::string::npos && cat != ".." && ev != "..";
+    errno = 0;
     std::ifstream in(events / cat / ev / "format");
-    bool plain = cat.find('/') == std::string::npos && ev.find('/') == std::string::npos &&
-                 cat != ".." && ev != "..";
-    if (cat.empty() || ev.empty() || !plain || !in) {
+    int open_errno = errno;
+    if (plain && !in && fs::exists(events / cat / ev / "format", ec)) {
+        error = "cannot read the format of tracepoint '" + cat + ":" + ev + "' in " +
+                events.string() + ": " + std::strerror(open_errno);
+        return false;
+    }
+    if (!plain || !in) {
         error = "tracepoint '" + cat + ":" + ev + "' not found in " + events.string();
         auto near = suggestTracepoints(tracefs, cat, ev);
         if (!near.empty())
