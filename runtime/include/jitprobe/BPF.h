@@ -1,0 +1,189 @@
+// jitprobe's C++ API. Names mirror BCC's ebpf::BPF so a BCC program ports by changing the
+// include and the namespace:
+//
+//   jitprobe::BPF bpf;
+//   auto s = bpf.init(R"(BPF_HASH(counts, u32, u64);
+//                        TRACEPOINT_PROBE(syscalls, sys_enter_openat) {
+//                            u32 pid = bpf_get_current_pid_tgid() >> 32; counts.increment(pid);
+//                            return 0; })");
+//   if (!s.ok()) { std::cerr << s.msg() << "\n"; return 1; }
+//   bpf.attach_all();
+//   ...
+//   for (auto &[pid, n] : bpf.get_hash_table<uint32_t, uint64_t>("counts").get_table_offline())
+//
+// Ownership: a BPF object owns its bpf_object, every attachment (links, perf event fds) and
+// every buffer; destroying it (or detach_*) releases them all, leaving nothing in tracefs.
+//
+// Thread-safety: use one BPF object from one thread at a time, except that tables (from
+// get_*_table) may be read or updated from other threads while one thread polls buffers.
+// Distinct BPF objects are independent.
+//
+// Errors: every operation returns a Status whose msg() says who/what/where/why, including the
+// errno name, e.g. "prog 'f': failed to attach uprobe '/bin/ls:main': ENOENT (...)".
+// The library never prints and never exits.
+#pragma once
+#include "jitprobe/BPFTable.h"
+#include "jitprobe/PerfBuffer.h"
+#include "jitprobe/Status.h"
+#include "jitprobe/frontend/Diagnostic.h"
+#include "jitprobe/frontend/ProgramInfo.h"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct bpf_object;
+
+namespace jitprobe {
+
+// BCC's bpf_probe_attach_type.
+enum bpf_probe_attach_type { BPF_PROBE_ENTRY, BPF_PROBE_RETURN };
+
+struct InitOptions {
+    std::string file_name = "<probe>"; // shown in diagnostics ("file:line:col")
+    // Object cache knobs (the cache itself is a later issue; today every init() compiles).
+    bool use_cache = true;
+    std::string cache_dir;
+    bool want_rewritten = false;  // keep the rewritten C for rewritten_source()
+    // Load every program through the verifier during init (what `check` needs). When false,
+    // init only opens the object; load() (or the first attach/table access) loads it.
+    bool load_programs = true;
+    std::string kernel_btf_path;  // empty: /sys/kernel/btf/vmlinux
+    // Verifier log buffer per program, used when a program is rejected.
+    size_t verifier_log_size = 1 << 20;
+};
+
+struct ProgramLoadInfo {
+    std::string name;      // C function / libbpf program name
+    std::string section;   // ELF section (SEC())
+    std::string prog_type; // libbpf's name: "tracepoint", "kprobe", "socket_filter", ...
+    uint32_t insns = 0;    // instructions after load (xlated), 0 if not loaded
+    int fd = -1;
+};
+
+class BPF {
+  public:
+    BPF();
+    ~BPF();
+    BPF(const BPF &) = delete;
+    BPF &operator=(const BPF &) = delete;
+    BPF(BPF &&) noexcept;
+    BPF &operator=(BPF &&) noexcept;
+
+    // Compiles SOURCE (BCC dialect) with the frontend (dlopen'ed on demand), then opens and
+    // (by default) loads it. On compile errors msg() holds the formatted diagnostics
+    // (FILE:LINE:COL: error: ...). CFLAGS: "-DNAME=VALUE", "-IDIR", ...
+    Status init(const std::string &source, const std::vector<std::string> &cflags = {},
+                const InitOptions &opts = {});
+    // Takes an already compiled BPF ELF and its ProgramInfo (cache, tests, precompiled probes).
+    // Never loads the compiler.
+    Status init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
+                       const InitOptions &opts = {});
+    // Loads all programs if init did not (load_programs = false). Idempotent.
+    Status load();
+
+    // Attaches every program at its ProgramSpec attach points. On failure, detaches what this
+    // call attached and returns the first error.
+    Status attach_all();
+    Status detach_all();
+
+    // The loaded program's fd (BCC: load_func). PROG_TYPE: a bpf_prog_type, or -1 for "any";
+    // a mismatch with the program's type is an error.
+    Status load_func(const std::string &func, int prog_type, int &fd);
+
+    Status attach_tracepoint(const std::string &tracepoint, const std::string &probe_func);
+    Status detach_tracepoint(const std::string &tracepoint);
+    Status attach_raw_tracepoint(const std::string &tracepoint, const std::string &probe_func);
+    Status detach_raw_tracepoint(const std::string &tracepoint);
+    Status attach_kprobe(const std::string &kernel_func, const std::string &probe_func,
+                         uint64_t kernel_func_offset = 0,
+                         bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
+    Status detach_kprobe(const std::string &kernel_func,
+                         bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
+    // SYMBOL is resolved in BINARY's ELF symbol table (shared libraries by name or path);
+    // SYMBOL_ADDR (if non-zero) is used instead of SYMBOL (an ELF virtual address).
+    Status attach_uprobe(const std::string &binary_path, const std::string &symbol,
+                         const std::string &probe_func, uint64_t symbol_addr = 0,
+                         bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1,
+                         uint64_t symbol_offset = 0);
+    Status detach_uprobe(const std::string &binary_path, const std::string &symbol,
+                         uint64_t symbol_addr = 0,
+                         bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1,
+                         uint64_t symbol_offset = 0);
+    Status attach_usdt(const std::string &binary_path, const std::string &provider,
+                       const std::string &name, const std::string &probe_func, pid_t pid = -1);
+    Status detach_usdt(const std::string &binary_path, const std::string &provider,
+                       const std::string &name, pid_t pid = -1);
+    // EV_TYPE/EV_CONFIG: perf_event_attr type/config (PERF_TYPE_SOFTWARE,
+    // PERF_COUNT_SW_CPU_CLOCK...). One of SAMPLE_PERIOD/SAMPLE_FREQ non-zero. CPU -1: every
+    // online CPU.
+    Status attach_perf_event(uint32_t ev_type, uint32_t ev_config, const std::string &probe_func,
+                             uint64_t sample_period, uint64_t sample_freq, pid_t pid = -1,
+                             int cpu = -1);
+    Status detach_perf_event(uint32_t ev_type, uint32_t ev_config);
+    // fentry/fexit/lsm/tp_btf/iter programs: libbpf attaches by the program's section.
+    Status attach_func(const std::string &probe_func);
+    Status detach_func(const std::string &probe_func);
+
+    // Tables (see BPFTable.h). Invalid tables carry the reason in status().
+    BPFTableRaw get_raw_table(const std::string &name);
+    template <typename K, typename V> BPFHashTable<K, V> get_hash_table(const std::string &name) {
+        return BPFHashTable<K, V>(get_raw_table(name));
+    }
+    template <typename V> BPFArrayTable<V> get_array_table(const std::string &name) {
+        return BPFArrayTable<V>(get_raw_table(name));
+    }
+    template <typename K, typename V>
+    BPFPercpuHashTable<K, V> get_percpu_hash_table(const std::string &name) {
+        return BPFPercpuHashTable<K, V>(get_raw_table(name));
+    }
+    template <typename V> BPFPercpuArrayTable<V> get_percpu_array_table(const std::string &name) {
+        return BPFPercpuArrayTable<V>(get_raw_table(name));
+    }
+    BPFStackTable get_stack_table(const std::string &name) {
+        return BPFStackTable(get_raw_table(name));
+    }
+    int get_map_fd(const std::string &name); // -1 if unknown
+
+    // Perf buffers (BPF_PERF_OUTPUT). PAGE_CNT: per CPU, a power of two.
+    Status open_perf_buffer(const std::string &name, perf_reader_raw_cb cb,
+                            perf_reader_lost_cb lost_cb = nullptr, void *cb_cookie = nullptr,
+                            int page_cnt = kDefaultPerfBufferPageCount);
+    Status open_perf_buffer(const std::string &name, PerfEventCallback cb,
+                            PerfLostCallback lost_cb = nullptr,
+                            int page_cnt = kDefaultPerfBufferPageCount);
+    Status close_perf_buffer(const std::string &name);
+    BPFPerfBuffer *get_perf_buffer(const std::string &name);
+    // Records handled, or a negative errno (-ENOENT: no such open buffer).
+    int poll_perf_buffer(const std::string &name, int timeout_ms = -1);
+    // Waits up to TIMEOUT_MS until any open perf buffer has data, then drains them all.
+    // Returns the total records handled or a negative errno.
+    int poll_perf_buffers(int timeout_ms);
+
+    // Ring buffers (BPF_RINGBUF_OUTPUT); all share one poller.
+    Status open_ring_buffer(const std::string &name, ring_buffer_raw_cb cb, void *ctx = nullptr);
+    Status open_ring_buffer(const std::string &name, RingBufferCallback cb);
+    int poll_ring_buffer(int timeout_ms = -1);
+    int consume_ring_buffer();
+    BPFRingBuffer *get_ring_buffer(); // null until one is opened
+
+    // Introspection.
+    const frontend::ProgramInfo &program_info() const;
+    const std::vector<frontend::Diagnostic> &diagnostics() const; // warnings of the last compile
+    struct bpf_object *raw_object() const;
+    std::string rewritten_source() const; // empty unless InitOptions::want_rewritten
+    std::vector<ProgramLoadInfo> programs() const;
+    bool loaded() const;
+    // Human-readable list of current attachments ("tracepoint syscalls:sys_enter_openat -> f").
+    std::vector<std::string> attachments() const;
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace jitprobe

@@ -1,0 +1,194 @@
+#include "AttachTarget.h"
+
+#include <linux/perf_event.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+namespace jitprobe::detail {
+namespace {
+
+Status invalid(const std::string &kind, const std::string &target, const std::string &why) {
+    return Status(EINVAL, "invalid " + kind + " target '" + target + "': " + why);
+}
+
+// Splits "NAME+OFF" into NAME and OFF.
+bool splitOffset(const std::string &text, std::string &name, uint64_t &offset) {
+    auto plus = text.rfind('+');
+    name = text.substr(0, plus);
+    offset = 0;
+    return plus == std::string::npos || parseUnsigned(text.substr(plus + 1), offset);
+}
+
+struct SoftwareEvent {
+    const char *name;
+    uint32_t config;
+};
+constexpr SoftwareEvent kSoftwareEvents[] = {
+    {"cpu-clock", PERF_COUNT_SW_CPU_CLOCK},
+    {"task-clock", PERF_COUNT_SW_TASK_CLOCK},
+    {"page-faults", PERF_COUNT_SW_PAGE_FAULTS},
+    {"context-switches", PERF_COUNT_SW_CONTEXT_SWITCHES},
+};
+
+} // namespace
+
+bool parseUnsigned(const std::string &text, uint64_t &out) {
+    if (text.empty())
+        return false;
+    bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    const std::string digits = hex ? text.substr(2) : text;
+    uint64_t value = 0;
+    for (char c : digits) {
+        int d = (c >= '0' && c <= '9')                ? c - '0'
+                : (hex && c >= 'a' && c <= 'f')        ? c - 'a' + 10
+                : (hex && c >= 'A' && c <= 'F')        ? c - 'A' + 10
+                                                       : -1;
+        uint64_t base = hex ? 16 : 10;
+        if (d < 0 || value > (UINT64_MAX - d) / base)
+            return false;
+        value = value * base + d;
+    }
+    out = value;
+    return true;
+}
+
+Result<TracepointName> parseTracepoint(const std::string &target) {
+    auto sep = target.find_first_of(":/");
+    if (sep == std::string::npos || sep == 0 || sep + 1 == target.size() ||
+        target.find_first_of(":/", sep + 1) != std::string::npos)
+        return invalid("tracepoint", target, "expected CATEGORY:EVENT");
+    return TracepointName{target.substr(0, sep), target.substr(sep + 1)};
+}
+
+Result<UprobeTarget> parseUprobeTarget(const std::string &target) {
+    auto colon = target.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == target.size())
+        return invalid("uprobe", target, "expected BINARY:SYMBOL[+OFFSET]");
+    UprobeTarget t;
+    t.binary = target.substr(0, colon);
+    if (!splitOffset(target.substr(colon + 1), t.symbol, t.offset) || t.symbol.empty())
+        return invalid("uprobe", target, "bad SYMBOL[+OFFSET]");
+    return t;
+}
+
+Result<KprobeTarget> parseKprobeTarget(const std::string &target) {
+    KprobeTarget t;
+    if (!splitOffset(target, t.function, t.offset) || t.function.empty())
+        return invalid("kprobe", target, "expected FUNCTION[+OFFSET]");
+    return t;
+}
+
+Result<UsdtTarget> parseUsdtTarget(const std::string &target) {
+    auto last = target.rfind(':');
+    auto mid = last == std::string::npos || last == 0 ? std::string::npos
+                                                      : target.rfind(':', last - 1);
+    if (mid == std::string::npos || mid == 0 || mid + 1 == last || last + 1 == target.size())
+        return invalid("usdt", target, "expected BINARY:PROVIDER:NAME");
+    return UsdtTarget{target.substr(0, mid), target.substr(mid + 1, last - mid - 1),
+                      target.substr(last + 1)};
+}
+
+Result<PerfEventSpec> parsePerfEventTarget(const std::string &target) {
+    std::vector<std::string> parts;
+    std::stringstream in(target);
+    for (std::string part; std::getline(in, part, ':');)
+        parts.push_back(part);
+    if (parts.size() < 2 || parts.size() > 3 || parts[0] != "software")
+        return invalid("perf_event", target, "expected software:EVENT[:freq=N|:period=N]");
+    PerfEventSpec spec{PERF_TYPE_SOFTWARE, 0, 0, 99, parts[1]};
+    auto known = std::find_if(std::begin(kSoftwareEvents), std::end(kSoftwareEvents),
+                              [&](const SoftwareEvent &e) { return parts[1] == e.name; });
+    if (known == std::end(kSoftwareEvents))
+        return invalid("perf_event", target,
+                       "unknown software event '" + parts[1] +
+                           "' (known: cpu-clock, task-clock, page-faults, context-switches)");
+    spec.config = known->config;
+    if (parts.size() == 3) {
+        const std::string &rate = parts[2];
+        uint64_t n = 0;
+        bool freq = rate.rfind("freq=", 0) == 0, period = rate.rfind("period=", 0) == 0;
+        if ((!freq && !period) || !parseUnsigned(rate.substr(rate.find('=') + 1), n) || n == 0)
+            return invalid("perf_event", target, "expected freq=N or period=N with N > 0");
+        spec.sample_freq = freq ? n : 0;
+        spec.sample_period = period ? n : 0;
+    }
+    return spec;
+}
+
+Result<std::vector<int>> parseCpuList(const std::string &text) {
+    std::vector<int> cpus;
+    std::stringstream in(text);
+    for (std::string range; std::getline(in, range, ',');) {
+        while (!range.empty() && (range.back() == '\n' || range.back() == ' '))
+            range.pop_back();
+        if (range.empty())
+            continue;
+        auto dash = range.find('-');
+        uint64_t lo = 0, hi = 0;
+        if (!parseUnsigned(range.substr(0, dash), lo) ||
+            !parseUnsigned(dash == std::string::npos ? range.substr(0, dash)
+                                                     : range.substr(dash + 1),
+                           hi) ||
+            hi < lo || hi > 65535)
+            return Status(EINVAL, "bad CPU list '" + text + "'");
+        for (uint64_t c = lo; c <= hi; c++)
+            cpus.push_back(static_cast<int>(c));
+    }
+    if (cpus.empty())
+        return Status(EINVAL, "empty CPU list '" + text + "'");
+    return cpus;
+}
+
+Result<std::vector<int>> onlineCpus() {
+    const char *path = "/sys/devices/system/cpu/online";
+    std::ifstream in(path);
+    std::string text;
+    if (!std::getline(in, text))
+        return Status(ENOENT, std::string("cannot read ") + path);
+    return parseCpuList(text);
+}
+
+size_t editDistance(const std::string &a, const std::string &b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= a.size(); i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); j++)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                               prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::vector<std::string> closestMatches(const std::string &wanted,
+                                        const std::vector<std::string> &candidates, size_t max) {
+    // A plausible typo: at most a third of the name differs (and at least 2 edits allowed).
+    const size_t limit = std::max<size_t>(2, wanted.size() / 3);
+    std::vector<std::pair<size_t, std::string>> scored;
+    for (const auto &c : candidates) {
+        size_t d = editDistance(wanted, c);
+        if (d <= limit && d > 0)
+            scored.emplace_back(d, c);
+    }
+    std::sort(scored.begin(), scored.end());
+    std::vector<std::string> best;
+    for (size_t i = 0; i < scored.size() && i < max; i++)
+        best.push_back(scored[i].second);
+    return best;
+}
+
+std::string didYouMean(const std::vector<std::string> &matches) {
+    if (matches.empty())
+        return "";
+    std::string text = " (did you mean ";
+    for (size_t i = 0; i < matches.size(); i++)
+        text += (i == 0 ? "" : i + 1 == matches.size() ? " or " : ", ") + ("'" + matches[i] + "'");
+    return text + "?)";
+}
+
+} // namespace jitprobe::detail

@@ -1,0 +1,64 @@
+// Parsing of the attach-target strings found in ProgramInfo (and @attach directives), plus the
+// "did you mean" suggestion helper. Pure functions: unit-tested without privileges.
+#pragma once
+#include "jitprobe/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jitprobe::detail {
+
+struct TracepointName {
+    std::string category, event;
+};
+// "cat:event" (also "cat/event").
+Result<TracepointName> parseTracepoint(const std::string &target);
+
+struct UprobeTarget {
+    std::string binary, symbol;
+    uint64_t offset = 0;
+};
+// "BINARY:SYMBOL[+OFFSET]": the last ':' separates the symbol; OFFSET decimal or 0x-hex.
+Result<UprobeTarget> parseUprobeTarget(const std::string &target);
+
+struct KprobeTarget {
+    std::string function;
+    uint64_t offset = 0;
+};
+// "FUNC[+OFFSET]".
+Result<KprobeTarget> parseKprobeTarget(const std::string &target);
+
+struct UsdtTarget {
+    std::string binary, provider, name;
+};
+// "BINARY:PROVIDER:NAME": the last two ':' separate provider and name.
+Result<UsdtTarget> parseUsdtTarget(const std::string &target);
+
+struct PerfEventSpec {
+    uint32_t type = 0;   // PERF_TYPE_SOFTWARE
+    uint32_t config = 0; // PERF_COUNT_SW_*
+    uint64_t sample_period = 0, sample_freq = 0; // exactly one is non-zero
+    std::string event;   // "cpu-clock"
+};
+// "software:EVENT[:freq=N|:period=N]", EVENT in cpu-clock, task-clock, page-faults,
+// context-switches; default freq=99.
+Result<PerfEventSpec> parsePerfEventTarget(const std::string &target);
+
+// "0-3,5" (the format of /sys/devices/system/cpu/online).
+Result<std::vector<int>> parseCpuList(const std::string &text);
+Result<std::vector<int>> onlineCpus();
+
+// Parses decimal or 0x-hex; false on junk or overflow.
+bool parseUnsigned(const std::string &text, uint64_t &out);
+
+size_t editDistance(const std::string &a, const std::string &b);
+// Up to MAX candidates closest to WANTED (by edit distance, small enough to be a plausible typo),
+// best first.
+std::vector<std::string> closestMatches(const std::string &wanted,
+                                        const std::vector<std::string> &candidates,
+                                        size_t max = 3);
+// " (did you mean 'a' or 'b'?)" or "".
+std::string didYouMean(const std::vector<std::string> &matches);
+
+} // namespace jitprobe::detail

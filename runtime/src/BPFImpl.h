@@ -1,0 +1,68 @@
+// BPF's private state, shared by the BPF*.cpp files (lifecycle, attachments, tables, buffers).
+#pragma once
+#include "jitprobe/BPF.h"
+
+#include <bpf/libbpf.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jitprobe {
+
+namespace detail {
+struct LinkDeleter {
+    void operator()(bpf_link *link) const { bpf_link__destroy(link); }
+};
+// A link owns its kernel attachment (and, for perf-event based links, the perf event fd).
+using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
+
+struct ObjectDeleter {
+    void operator()(bpf_object *obj) const { bpf_object__close(obj); }
+};
+using ObjectPtr = std::unique_ptr<bpf_object, ObjectDeleter>;
+
+// One attach request: a function at a target, possibly several links (perf events per CPU).
+struct Attachment {
+    std::string kind;        // "tracepoint", "uprobe", ...
+    std::string target_key;  // canonical target, what detach_* looks up
+    std::string function;
+    std::vector<LinkPtr> links;
+};
+} // namespace detail
+
+struct BPF::Impl {
+    InitOptions options;
+    frontend::ProgramInfo info;
+    std::vector<frontend::Diagnostic> diagnostics;
+    std::vector<uint8_t> elf; // must outlive the bpf_object opened from it
+    std::string rewritten;
+    detail::ObjectPtr object;
+    bool loaded = false;
+    Status load_failure; // a failed load is final (libbpf cannot retry)
+    std::string tracefs_root;
+
+    // Keyed by "kind|target_key|function"; destroyed before the object.
+    std::map<std::string, detail::Attachment> attachments;
+    std::map<std::string, std::unique_ptr<BPFPerfBuffer>> perf_buffers;
+    std::unique_ptr<BPFRingBuffer> ring_buffer;
+
+    ~Impl();
+    void releaseAll(); // attachments, buffers, then the object
+
+    // The loaded program named FUNC, or an error naming it (and listing the known ones).
+    Result<bpf_program *> findProgram(const std::string &func);
+    Status ensureLoaded();
+    Status ensureTracefs();
+
+    // Registers an attachment; EEXIST if FUNC is already attached at KIND/TARGET_KEY.
+    Status addAttachment(detail::Attachment attachment);
+    bool isAttached(const std::string &kind, const std::string &target_key,
+                    const std::string &function) const;
+    // Removes every attachment at KIND/TARGET_KEY; ENOENT (naming WHAT) if none.
+    Status removeAttachments(const std::string &kind, const std::string &target_key,
+                             const std::string &what);
+};
+
+} // namespace jitprobe

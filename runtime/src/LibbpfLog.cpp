@@ -1,0 +1,64 @@
+#include "LibbpfLog.h"
+
+#include <bpf/libbpf.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+
+namespace jitprobe::detail {
+namespace {
+
+thread_local LibbpfLogCapture *active_capture = nullptr;
+
+int routeLibbpfPrint(enum libbpf_print_level level, const char *fmt, va_list args) {
+    if (level == LIBBPF_DEBUG || active_capture == nullptr)
+        return 0;
+    char buf[2048];
+    int n = std::vsnprintf(buf, sizeof buf, fmt, args);
+    if (n > 0)
+        active_capture->append(buf);
+    return n;
+}
+
+void installCallbackOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { libbpf_set_print(routeLibbpfPrint); });
+}
+
+} // namespace
+
+LibbpfLogCapture::LibbpfLogCapture() {
+    installCallbackOnce();
+    outer_ = active_capture;
+    active_capture = this;
+}
+
+LibbpfLogCapture::~LibbpfLogCapture() {
+    active_capture = outer_;
+    if (outer_)
+        outer_->append(text_);
+}
+
+std::string LibbpfLogCapture::summary() const {
+    std::istringstream in(text_);
+    std::string line, out;
+    bool in_dump = false;
+    while (std::getline(in, line)) {
+        if (line.find("-- BEGIN PROG LOAD LOG --") != std::string::npos) {
+            in_dump = true;
+            continue;
+        }
+        if (line.find("-- END PROG LOAD LOG --") != std::string::npos) {
+            in_dump = false;
+            continue;
+        }
+        if (in_dump || line.empty())
+            continue;
+        out += "\n  libbpf: " + (line.rfind("libbpf: ", 0) == 0 ? line.substr(8) : line);
+    }
+    return out;
+}
+
+} // namespace jitprobe::detail
