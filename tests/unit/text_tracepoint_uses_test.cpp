@@ -61,6 +61,7 @@ TEST(TextTracepointUses, IgnoresNonUses) {
     EXPECT_TRUE(findTracepointUses("int tracepoint__x; int tracepoint__; int my_tracepoint__a__b;"
                                    " TRACEPOINT_PROBE; TRACEPOINT_PROBE(a)")
                     .empty());
+    EXPECT_TRUE(findTracepointUses("int raw_tracepoint__sched_process_exit(struct bpf_raw_tracepoint_args *c);").empty());
     EXPECT_TRUE(findTracepointUses("").empty());
     EXPECT_TRUE(findTracepointUses("/* unterminated tracepoint__a__b").empty());
 }
