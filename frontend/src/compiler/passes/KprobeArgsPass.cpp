@@ -2,7 +2,7 @@
 //
 //   before:  int kprobe__vfs_read(struct pt_regs *ctx, struct file *file, size_t count)
 //            {
-//   after:   int kprobe__vfs_read(struct pt_regs *ctx                                 )
+//   after:   int kprobe__vfs_read(struct pt_regs *ctx)
 //            { struct file * file = (struct file *)PT_REGS_PARM1(ctx); size_t count = (size_t)PT_REGS_PARM2(ctx);
 //
 // Removed parameter text is replaced by its own newlines only, so the user's lines stay put.
@@ -28,7 +28,8 @@ bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
 std::string newlinesOnly(llvm::StringRef text) {
     std::string out;
     for (char c : text)
-        out += c == '\n' ? '\n' : ' ';
+        if (c == '\n')
+            out += '\n';
     return out;
 }
 

@@ -1,0 +1,159 @@
+// Source-in/source-out tests, one group per rewrite pass (frontend/src/compiler/passes/).
+#include "jitprobe/frontend/Frontend.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+using namespace jitprobe::frontend;
+
+namespace {
+
+// One PCH for the whole suite keeps each compile at tens of milliseconds.
+CompileResult rewrite(const std::string &source, std::vector<std::string> cflags = {}) {
+    if (::access("/sys/kernel/tracing/events", F_OK) != 0)
+        ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr);
+    CompileOptions o;
+    o.file_name = "t.c";
+    o.cflags = std::move(cflags);
+    o.cache_dir = JITPROBE_BINARY_DIR "/test-cache";
+    return compile(source, o);
+}
+
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string lineOf(const std::string &text, unsigned line) {
+    size_t pos = 0;
+    for (unsigned i = 1; i < line && pos != std::string::npos; ++i)
+        pos = text.find('\n', pos) + 1;
+    return text.substr(pos, text.find('\n', pos) - pos);
+}
+
+const char *kTracepoint = "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n";
+
+} // namespace
+
+// ---- MapDeclPass -------------------------------------------------------------------------
+TEST(MapDeclPass, HashWithDefaultsBecomesLibbpfMap) {
+    auto r = rewrite(std::string("BPF_HASH(counts);\n") + kTracepoint + "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1),
+              "struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 10240); "
+              "__type(key, u64); __type(value, u64); } counts SEC(\".maps\");");
+}
+
+TEST(MapDeclPass, HistogramWithIntKeyIsArray) {
+    auto r = rewrite(std::string("BPF_HISTOGRAM(h);\n") + kTracepoint + "h.increment(bpf_log2l(3)); return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1), "BPF_MAP_TYPE_ARRAY")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1), "__uint(max_entries, 64)")) << r.rewritten;
+    EXPECT_EQ(r.info.maps.at(0).kind, "histogram");
+}
+
+TEST(MapDeclPass, PerfOutputAndRingbufAndStackTrace) {
+    auto r = rewrite(std::string("BPF_PERF_OUTPUT(ev);\nBPF_RINGBUF_OUTPUT(rb, 8);\nBPF_STACK_TRACE(st, 128);\n") +
+                     kTracepoint + "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1), "BPF_MAP_TYPE_PERF_EVENT_ARRAY")) << r.rewritten;
+    EXPECT_FALSE(contains(lineOf(r.rewritten, 1), "max_entries")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 2), "__uint(max_entries, 32768)")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "BPF_MAP_TYPE_STACK_TRACE")) << r.rewritten;
+}
+
+TEST(MapDeclPass, LpmTrieGetsNoPreallocFlag) {
+    auto r = rewrite(std::string("struct k { u32 prefixlen; u8 a[4]; };\nBPF_LPM_TRIE(t, struct k, u64, 16);\n") +
+                     kTracepoint + "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 2), "__uint(map_flags, 1)")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 2), "__type(key, struct k)")) << r.rewritten;
+}
+
+// ---- MapCallPass -------------------------------------------------------------------------
+TEST(MapCallPass, MethodsBecomeHelpers) {
+    auto r = rewrite(std::string("BPF_HASH(m, u32, u64);\n") + kTracepoint +
+                     "u32 k = 1; u64 v = 2;\n"
+                     "m.update(&k, &v); m.insert(&k, &v); m.delete(&k);\n"
+                     "u64 *p = m.lookup(&k); if (p) *p += 1;\n"
+                     "m.increment(k); m.increment(k, 5); m.atomic_increment(k);\n"
+                     "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 4), "bpf_map_update_elem(&m, &k, &v, BPF_ANY); "
+                                      "bpf_map_update_elem(&m, &k, &v, BPF_NOEXIST); "
+                                      "bpf_map_delete_elem(&m, &k);");
+    EXPECT_EQ(lineOf(r.rewritten, 5),
+              "u64 *p = ((__typeof__(m.value))bpf_map_lookup_elem(&m, &k)); if (p) *p += 1;");
+    EXPECT_EQ(lineOf(r.rewritten, 6), "__jp_increment(&m, k, 1); __jp_increment(&m, k, 5); "
+                                      "__jp_atomic_increment(&m, k, 1);");
+}
+
+TEST(MapCallPass, NestedCallsKeepInnerRewrite) {
+    auto r = rewrite(std::string("BPF_HASH(a, u32, u64);\nBPF_HASH(b, u64, u64);\n") + kTracepoint +
+                     "u32 k = 0; u64 *v = a.lookup(&k); if (!v) return 0;\n"
+                     "b.increment(*a.lookup(&k) ? 1 : 2);\nreturn 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 5),
+              "__jp_increment(&b, *((__typeof__(a.value))bpf_map_lookup_elem(&a, &k)) ? 1 : 2, 1);");
+}
+
+TEST(MapCallPass, PerfSubmitRecordsEventType) {
+    auto r = rewrite("struct ev_t { u32 pid; char comm[16]; };\nBPF_PERF_OUTPUT(events);\n" +
+                     std::string(kTracepoint) +
+                     "struct ev_t e = {}; events.perf_submit(args, &e, sizeof(e)); return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4),
+                         "bpf_perf_event_output(args, &events, BPF_F_CURRENT_CPU, &e, sizeof(e))"))
+        << r.rewritten;
+    EXPECT_EQ(r.info.maps.at(0).event_type, "ev_t");
+}
+
+TEST(MapCallPass, WrongArityIsLocatedError) {
+    auto r = rewrite(std::string("BPF_HASH(m, u32, u64);\n") + kTracepoint +
+                     "u32 k = 0;\nm.increment(k, 1, 2);\nreturn 0; }\n");
+    ASSERT_FALSE(r.ok);
+    EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "t.c:4:1")) << formatDiagnostics(r.diagnostics);
+}
+
+// ---- ProbeFunctionPass -------------------------------------------------------------------
+TEST(ProbeFunctionPass, NamingConventionsGetSections) {
+    auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx) { return 0; }\n"
+                     "int kretprobe__vfs_read(struct pt_regs *ctx) { return 0; }\n"
+                     "int raw_tracepoint__sched_switch(struct bpf_raw_tracepoint_args *ctx) { return 0; }\n"
+                     "static int helper(void) { return 1; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1).rfind("SEC(\"kprobe/vfs_read\") int kprobe__vfs_read", 0), 0u);
+    EXPECT_EQ(lineOf(r.rewritten, 2).rfind("SEC(\"kretprobe/vfs_read\") int", 0), 0u);
+    EXPECT_EQ(lineOf(r.rewritten, 3).rfind("SEC(\"raw_tracepoint/sched_switch\") int", 0), 0u);
+    EXPECT_EQ(lineOf(r.rewritten, 4), "static int helper(void) { return 1; }");
+    EXPECT_EQ(r.info.programs.size(), 3u);
+}
+
+TEST(ProbeFunctionPass, AttachDirectiveGivesUprobe) {
+    auto r = rewrite("// @attach uprobe:/lib/x86_64-linux-gnu/libc.so.6:malloc -> on_malloc\n"
+                     "int on_malloc(struct pt_regs *ctx) { return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 1u);
+    EXPECT_EQ(r.info.programs[0].attach.at(0).kind, "uprobe");
+    EXPECT_EQ(r.info.programs[0].attach.at(0).target, "/lib/x86_64-linux-gnu/libc.so.6:malloc");
+    EXPECT_EQ(lineOf(r.rewritten, 2).rfind("SEC(\"uprobe\") int on_malloc", 0), 0u) << r.rewritten;
+}
+
+TEST(ProbeFunctionPass, NoProbesIsAnError) {
+    auto r = rewrite("static int helper(void) { return 1; }\n");
+    ASSERT_FALSE(r.ok);
+    EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "no probes found"));
+}
+
+// ---- KprobeArgsPass ----------------------------------------------------------------------
+TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
+    auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx, struct file *file,\n"
+                     "                     size_t count)\n{\n    return count > 0;\n}\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1), "SEC(\"kprobe/vfs_read\") int kprobe__vfs_read(struct pt_regs *ctx");
+    EXPECT_EQ(lineOf(r.rewritten, 2), ")");
+    EXPECT_EQ(lineOf(r.rewritten, 3), "{ struct file * file = (struct file *)PT_REGS_PARM1(ctx); "
+                                      "size_t count = (size_t)PT_REGS_PARM2(ctx);");
+    EXPECT_EQ(lineOf(r.rewritten, 4), "    return count > 0;"); // user lines stay put
+}
