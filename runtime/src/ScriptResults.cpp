@@ -124,30 +124,57 @@ pid_t Script::Impl::stack_pid() const {
     return options.target_pid;
 }
 
+namespace {
+// PID and its descendants (the shell may fork the traced program rather than exec it).
+std::vector<pid_t> processTree(pid_t root) {
+    std::vector<pid_t> pids{root};
+    for (std::size_t i = 0; i < pids.size() && pids.size() < 64; ++i) {
+        std::string p = std::to_string(pids[i]);
+        std::ifstream children("/proc/" + p + "/task/" + p + "/children");
+        for (pid_t child; children >> child;)
+            pids.push_back(child);
+    }
+    return pids;
+}
+} // namespace
+
 void Script::Impl::snapshot_maps() {
-    pid_t pid = stack_pid();
-    if (pid <= 0)
+    pid_t root = stack_pid();
+    if (root <= 0)
         return;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!text.str().empty()) // a reaped or zombie process has an empty map: keep the last one
-        remembered_maps[pid] = text.str();
+    for (pid_t pid : processTree(root)) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!text.str().empty()) // a reaped or zombie process has no map: keep the last one
+            remembered_maps[pid] = text.str();
+    }
 }
 
 namespace {
 struct StackContext {
     std::vector<BPFStackTable> tables;
     StackSymbolizer *symbolizer;
-    pid_t pid;
+    std::vector<pid_t> pids; // the command's process tree: whose user stacks these may be
+
+    // The first process whose memory map knows ADDR wins; else the address in hex.
+    std::string user(std::uint64_t addr) const {
+        std::string fallback;
+        for (pid_t pid : pids) {
+            std::string s = symbolizer->user(pid, addr);
+            if (s.rfind("0x", 0) != 0)
+                return s;
+            fallback = s;
+        }
+        return fallback.empty() ? symbolizer->user(-1, addr) : fallback;
+    }
 
     std::vector<std::string> symbolize(const Value &frames) const {
         std::vector<std::string> out;
         if (frames.kind() != Value::Kind::List)
             return out;
         for (const Value &ip : frames.asList())
-            out.push_back(isKernelAddress(ip.asUInt()) ? symbolizer->kernel(ip.asUInt())
-                                                       : symbolizer->user(pid, ip.asUInt()));
+            out.push_back(isKernelAddress(ip.asUInt()) ? symbolizer->kernel(ip.asUInt()) : user(ip.asUInt()));
         return out;
     }
     std::vector<std::string> lookup(std::int64_t id) const {
@@ -178,7 +205,12 @@ void attachStacks(const StackContext &ctx, MapRecord &record, bool is_stack_map)
 std::vector<Record> Script::Impl::build_results(bool symbolize) {
     std::vector<Record> out;
     const frontend::ProgramInfo &info = bpf.program_info();
-    StackContext stacks{{}, nullptr, stack_pid()};
+    StackContext stacks{{}, nullptr, {}};
+    if (stack_pid() > 0)
+        stacks.pids.push_back(stack_pid());
+    for (const auto &entry : remembered_maps)
+        if (entry.first != stack_pid())
+            stacks.pids.push_back(entry.first);
     for (const frontend::MapSpec &spec : info.maps)
         if (spec.kind == "stack_trace")
             stacks.tables.push_back(bpf.get_stack_table(spec.name));
