@@ -6,9 +6,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -55,22 +58,54 @@ bool TraceLine::parse(const std::string &line, TraceLine &out) {
     return true;
 }
 
-TracePipe::~TracePipe() {
+namespace {
+bool writeText(const std::string &path, const char *text) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    size_t len = std::strlen(text);
+    bool ok = ::write(fd, text, len) == static_cast<ssize_t>(len);
+    ::close(fd);
+    return ok;
+}
+std::atomic<unsigned> instance_counter{0};
+} // namespace
+
+TracePipe::~TracePipe() { close(); }
+
+void TracePipe::close() {
     if (fd_ >= 0)
         ::close(fd_);
+    fd_ = -1;
+    partial_.clear();
+    if (!instance_dir_.empty()) {
+        writeText(instance_dir_ + "/events/bpf_trace/bpf_trace_printk/enable", "0");
+        ::rmdir(instance_dir_.c_str()); // tracefs removes the whole instance
+        instance_dir_.clear();
+    }
 }
 
 TracePipe::TracePipe(TracePipe &&other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), partial_(std::move(other.partial_)) {}
+    : fd_(std::exchange(other.fd_, -1)), partial_(std::move(other.partial_)),
+      instance_dir_(std::move(other.instance_dir_)) {
+    other.instance_dir_.clear();
+}
 
 TracePipe &TracePipe::operator=(TracePipe &&other) noexcept {
     if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
+        close();
         fd_ = std::exchange(other.fd_, -1);
         partial_ = std::move(other.partial_);
+        instance_dir_ = std::exchange(other.instance_dir_, std::string());
     }
     return *this;
+}
+
+Status TracePipe::openPipe(const std::string &path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0)
+        return detail::errnoStatus(errno, "cannot open " + path);
+    return Status::OK();
 }
 
 Status TracePipe::open() {
@@ -79,11 +114,30 @@ Status TracePipe::open() {
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
         return root.status();
-    std::string path = root.value() + "/trace_pipe";
-    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0)
-        return detail::errnoStatus(errno, "cannot open " + path);
-    return Status::OK();
+    return openPipe(root.value() + "/trace_pipe");
+}
+
+Status TracePipe::open_private() {
+    if (fd_ >= 0)
+        return Status::OK();
+    auto root = detail::Tracefs::ensureMounted();
+    if (!root.ok())
+        return root.status();
+    std::string dir = root.value() + "/instances/jitprobe-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(instance_counter++);
+    if (::mkdir(dir.c_str(), 0700) != 0)
+        return detail::errnoStatus(errno, "cannot create tracefs instance " + dir);
+    instance_dir_ = dir;
+    std::string enable = dir + "/events/bpf_trace/bpf_trace_printk/enable";
+    if (!writeText(enable, "1")) {
+        Status s = detail::errnoStatus(errno, "cannot enable bpf_trace_printk in " + enable);
+        close();
+        return s;
+    }
+    Status s = openPipe(dir + "/trace_pipe");
+    if (!s.ok())
+        close();
+    return s;
 }
 
 Result<std::vector<std::string>> TracePipe::read_lines(int timeout_ms) {
@@ -105,8 +159,10 @@ Result<std::vector<std::string>> TracePipe::read_lines(int timeout_ms) {
     }
     std::vector<std::string> lines;
     size_t start = 0;
+    // Messages that end in '\n' come out followed by an empty line: skip those.
     for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1)
-        lines.push_back(partial_.substr(start, nl - start));
+        if (nl > start)
+            lines.push_back(partial_.substr(start, nl - start));
     partial_.erase(0, start);
     return lines;
 }

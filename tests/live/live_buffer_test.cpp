@@ -160,7 +160,7 @@ TEST(LiveBuffers, TracePipeReturnsPrintkLines) {
     Status init = initEvents(bpf);
     ASSERT_TRUE(init.ok()) << init.msg();
     TracePipe pipe;
-    Status s = pipe.open();
+    Status s = pipe.open_private(); // the global trace_pipe may have other readers
     ASSERT_TRUE(s.ok()) << s.msg();
     ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_printk").ok());
     openFileTimes("/etc/hostname", 3);
@@ -176,4 +176,9 @@ TEST(LiveBuffers, TracePipeReturnsPrintkLines) {
     ASSERT_EQ(mine.size(), 3u);
     EXPECT_EQ(mine[0].pid, ::getpid()) << "a thread of this process";
     EXPECT_EQ(mine[0].msg, "jp-live-printk pid=" + std::to_string(::getpid()));
+    pipe.close();
+    EXPECT_EQ(readWholeFile("/sys/kernel/tracing/instances/jitprobe-" + std::to_string(::getpid()) +
+                            "-0/trace"),
+              "")
+        << "the private instance is removed on close";
 }

@@ -31,11 +31,17 @@ class TracePipe {
     TracePipe(TracePipe &&other) noexcept;
     TracePipe &operator=(TracePipe &&other) noexcept;
 
-    // Opens TRACEFS/trace_pipe non-blocking (mounting tracefs if needed).
+    // Opens TRACEFS/trace_pipe non-blocking (mounting tracefs if needed). The global pipe is
+    // shared: concurrent readers (other tools, other jitprobe processes) steal each other's lines.
     Status open();
+    // Creates a private tracefs instance (TRACEFS/instances/jitprobe-PID-N) receiving only the
+    // bpf_trace_printk event, and opens its trace_pipe: no other reader competes for its lines.
+    // The instance is removed when this TracePipe is closed or destroyed.
+    Status open_private();
+    void close();
     bool is_open() const { return fd_ >= 0; }
-    // Waits up to TIMEOUT_MS for output, then returns every complete line available (possibly
-    // none). A partial trailing line is kept for the next call.
+    // Waits up to TIMEOUT_MS for output, then returns every complete non-empty line available
+    // (possibly none). A partial trailing line is kept for the next call.
     Result<std::vector<std::string>> read_lines(int timeout_ms);
     // read_lines, parsed; lines that do not parse are returned with only msg set.
     Result<std::vector<TraceLine>> read_fields(int timeout_ms);
@@ -44,6 +50,8 @@ class TracePipe {
   private:
     int fd_ = -1;
     std::string partial_;
+    std::string instance_dir_; // private instance to remove on close, or ""
+    Status openPipe(const std::string &path);
 };
 
 } // namespace jitprobe
