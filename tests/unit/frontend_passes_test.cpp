@@ -157,3 +157,37 @@ TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
                                       "size_t count = (size_t)PT_REGS_PARM2(ctx);");
     EXPECT_EQ(lineOf(r.rewritten, 4), "    return count > 0;"); // user lines stay put
 }
+
+// ---- CoreReadPass ------------------------------------------------------------------------
+TEST(CoreReadPass, KernelPointerChainsBecomeCoreReads) {
+    auto r = rewrite("RAW_TRACEPOINT_PROBE(sched_switch) {\n"
+                     "struct task_struct *next = (struct task_struct *)ctx->args[2];\n"
+                     "u32 ppid = next->real_parent->tgid;\n"
+                     "u64 start = next->se.exec_start;\n"
+                     "char comm[16]; bpf_probe_read_kernel_str(&comm, sizeof(comm), &next->comm);\n"
+                     "return ppid + start + sizeof(next->pid); }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 2), "struct task_struct *next = (struct task_struct *)ctx->args[2];");
+    EXPECT_EQ(lineOf(r.rewritten, 3), "u32 ppid = BPF_CORE_READ(next, real_parent, tgid);");
+    EXPECT_EQ(lineOf(r.rewritten, 4), "u64 start = BPF_CORE_READ(next, se.exec_start);");
+    EXPECT_EQ(lineOf(r.rewritten, 5), "char comm[16]; bpf_probe_read_kernel_str(&comm, sizeof(comm), &next->comm);");
+    EXPECT_EQ(lineOf(r.rewritten, 6), "return ppid + start + sizeof(next->pid); }");
+}
+
+TEST(CoreReadPass, ContextAndLocalStructsStayDirect) {
+    auto r = rewrite("struct v { u64 n; };\nBPF_HASH(m, u32, struct v);\n"
+                     "int kprobe__vfs_read(struct pt_regs *ctx) {\n"
+                     "u32 k = ctx->di; struct v *p = m.lookup(&k); if (p) p->n += 1;\n"
+                     "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "u32 k = ctx->di;")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "if (p) p->n += 1;")) << r.rewritten;
+}
+
+TEST(CoreReadPass, OptOutMacro) {
+    auto r = rewrite("#define JITPROBE_NO_AUTO_READ\nRAW_TRACEPOINT_PROBE(sched_switch) {\n"
+                     "struct task_struct *t = (struct task_struct *)ctx->args[1];\n"
+                     "return t->pid; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 4), "return t->pid; }");
+}

@@ -3,6 +3,7 @@
 #include "compiler/ClangCompiler.h"
 
 #include "compiler/DiagnosticCollector.h"
+#include "compiler/IsolatedRun.h"
 #include "compiler/passes/Pass.h"
 #include "jitprobe/frontend/EmbeddedHeaders.h"
 
@@ -129,7 +130,7 @@ class PassConsumer : public clang::ASTConsumer {
         if (ast.getDiagnostics().hasErrorOccurred())
             return;
         PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}};
-        std::unique_ptr<AstPass> passes[] = {createMapDeclPass(), createMapCallPass(),
+        std::unique_ptr<AstPass> passes[] = {createMapDeclPass(), createCoreReadPass(), createMapCallPass(),
                                              createProbeFunctionPass(), createKprobeArgsPass()};
         for (auto &pass : passes)
             pass->run(ctx);
@@ -191,6 +192,9 @@ bool runToMemory(const ClangJob &job, Mode mode, clang::FrontendAction &action,
 
 } // namespace
 
+bool generateInProcess(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
+                       std::vector<Diagnostic> &diags);
+
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags) {
     DiagnosticCollector collector(job.main_path, job.user_file, diags);
@@ -206,6 +210,13 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
 
 bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
                   std::vector<Diagnostic> &diags) {
+    return runIsolated([&](std::vector<std::uint8_t> &bytes, std::vector<Diagnostic> &found) {
+        return generateInProcess(job, what, bytes, found);
+    }, out, diags);
+}
+
+bool generateInProcess(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
+                       std::vector<Diagnostic> &diags) {
     llvm::LLVMContext context;
     if (what == CodegenOutput::IR) {
         clang::EmitLLVMAction action(&context);

@@ -54,12 +54,9 @@ bool tracepointPrelude(const std::string &source, const CompileOptions &options,
             prelude += tracepointStructDefinition(format) + "\n";
             continue;
         }
-        Diagnostic diag{Diagnostic::Severity::Error, {options.file_name, use.line, use.column},
-                        error, "", ""};
-        auto close = suggestTracepoints(options.tracefs_path, use.category, use.event);
-        if (!close.empty())
-            diag.hint = "did you mean '" + close.front() + "'?";
-        diags.push_back(std::move(diag));
+        // The error already carries "did you mean ...?" when a close name exists.
+        diags.push_back({Diagnostic::Severity::Error, {options.file_name, use.line, use.column},
+                         error, "", "'jitprobe list tracepoints' shows what this kernel has"});
         ok = false;
     }
     return ok;

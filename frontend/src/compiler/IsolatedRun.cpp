@@ -1,0 +1,114 @@
+#include "compiler/IsolatedRun.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace jitprobe::frontend {
+namespace {
+
+using nlohmann::json;
+
+bool writeAll(int fd, const std::string &data) {
+    size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+std::string readAll(int fd) {
+    std::string data;
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof(buffer));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return data;
+        data.append(buffer, static_cast<size_t>(n));
+    }
+}
+
+// Child -> parent message: {"ok":bool,"diags":[...]} '\n' then the raw output bytes.
+std::string encode(bool ok, const std::vector<std::uint8_t> &out, const std::vector<Diagnostic> &diags) {
+    json list = json::array();
+    for (const auto &d : diags)
+        list.push_back({{"severity", static_cast<int>(d.severity)}, {"file", d.loc.file},
+                        {"line", d.loc.line}, {"column", d.loc.column}, {"message", d.message},
+                        {"source_line", d.source_line}, {"hint", d.hint}});
+    std::string head = json{{"ok", ok}, {"diags", list}}.dump() + "\n";
+    return head + std::string(out.begin(), out.end());
+}
+
+bool decode(const std::string &data, std::vector<std::uint8_t> &out, std::vector<Diagnostic> &diags) {
+    size_t newline = data.find('\n');
+    json head = json::parse(data.substr(0, newline), nullptr, false);
+    if (newline == std::string::npos || head.is_discarded())
+        return false;
+    for (const auto &d : head["diags"])
+        diags.push_back({static_cast<Diagnostic::Severity>(d["severity"].get<int>()),
+                         {d["file"], d["line"], d["column"]}, d["message"], d["source_line"], d["hint"]});
+    out.assign(data.begin() + static_cast<long>(newline) + 1, data.end());
+    return head["ok"].get<bool>();
+}
+
+Diagnostic internalError(std::string message) {
+    return {Diagnostic::Severity::Error, {}, "internal compiler error: " + std::move(message), "",
+            "please report this with the probe source"};
+}
+
+} // namespace
+
+bool runIsolated(const std::function<bool(std::vector<std::uint8_t> &, std::vector<Diagnostic> &)> &work,
+                 std::vector<std::uint8_t> &out, std::vector<Diagnostic> &diags) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        diags.push_back(internalError(std::string("pipe: ") + std::strerror(errno)));
+        return false;
+    }
+    pid_t child = ::fork();
+    if (child < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        diags.push_back(internalError(std::string("fork: ") + std::strerror(errno)));
+        return false;
+    }
+    if (child == 0) {
+        ::close(fds[0]);
+        std::vector<std::uint8_t> bytes;
+        std::vector<Diagnostic> child_diags;
+        bool ok = work(bytes, child_diags);
+        bool sent = writeAll(fds[1], encode(ok, bytes, child_diags));
+        ::_exit(sent ? 0 : 1); // no atexit handlers or static destructors of the parent
+    }
+    ::close(fds[1]);
+    std::string data = readAll(fds[0]);
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) {
+        diags.push_back(internalError(std::string("code generation crashed (") +
+                                      strsignal(WTERMSIG(status)) + ")"));
+        return false;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || data.empty()) {
+        diags.push_back(internalError("code generation process failed"));
+        return false;
+    }
+    return decode(data, out, diags);
+}
+
+} // namespace jitprobe::frontend

@@ -1,0 +1,167 @@
+// CoreReadPass: reads through kernel pointers become CO-RE reads, as BCC's rewriter does with
+// bpf_probe_read, but relocatable: offsets are fixed up for the running kernel at load time.
+//
+//   before:  u32 ppid = task->real_parent->tgid;
+//   after:   u32 ppid = BPF_CORE_READ(task, real_parent, tgid);
+//
+// Rules (README "Automatic kernel memory reads"): an rvalue `p->f` whose `p` points to a struct
+// from the kernel's BTF (vmlinux.h) is rewritten, chains and `.` members included. Left alone:
+// `&p->f`, array-typed and bit-field members, assignment targets, sizeof/typeof operands,
+// BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
+// programs read directly, and everything when JITPROBE_NO_AUTO_READ is defined.
+#include "compiler/passes/Pass.h"
+
+#include <clang/AST/ParentMapContext.h>
+#include <clang/AST/RecursiveASTVisitor.h>
+
+#include <algorithm>
+
+namespace jitprobe::frontend {
+namespace {
+
+constexpr std::string_view kContextTypes[] = {
+    "pt_regs", "bpf_raw_tracepoint_args", "__sk_buff", "xdp_md", "bpf_perf_event_data",
+    "bpf_sock_ops", "sk_msg_md", "sk_reuseport_md", "bpf_sock_addr", "bpf_sysctl",
+    "bpf_sockopt", "bpf_sk_lookup", "bpf_cgroup_dev_ctx"};
+
+class KernelTypes {
+  public:
+    explicit KernelTypes(clang::ASTContext &ast) : sm_(ast.getSourceManager()) {}
+
+    // Does `e` point to a struct/union from the kernel's BTF that programs may not load from?
+    bool isKernelPointer(const clang::Expr *e) const {
+        clang::QualType type = e->getType();
+        if (!type->isPointerType())
+            return false;
+        const auto *record = type->getPointeeType()->getAsRecordDecl();
+        if (!record)
+            return false;
+        std::string name = record->getNameAsString();
+        if (name.rfind("bpf_iter__", 0) == 0 ||
+            std::find(std::begin(kContextTypes), std::end(kContextTypes), name) != std::end(kContextTypes))
+            return false;
+        llvm::StringRef file = sm_.getFilename(sm_.getSpellingLoc(record->getLocation()));
+        return file.endswith("vmlinux.h");
+    }
+
+  private:
+    const clang::SourceManager &sm_;
+};
+
+const clang::MemberExpr *asMember(const clang::Expr *e) {
+    return llvm::dyn_cast<clang::MemberExpr>(e->IgnoreParenImpCasts());
+}
+
+class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
+  public:
+    KernelReadFinder(clang::ASTContext &ast, const KernelTypes &kernel,
+                     std::vector<const clang::MemberExpr *> &out)
+        : ast_(ast), kernel_(kernel), out_(out) {}
+
+    bool TraverseUnaryExprOrTypeTraitExpr(clang::UnaryExprOrTypeTraitExpr *) { return true; }
+
+    bool VisitMemberExpr(clang::MemberExpr *e) {
+        if (readsKernelMemory(e) && isOutermostRead(e))
+            out_.push_back(e);
+        return true;
+    }
+
+  private:
+    // `p->f`, or `p->s.f` (a `.` chain over a kernel-pointer arrow).
+    bool readsKernelMemory(const clang::MemberExpr *e) const {
+        for (const auto *m = e; m; m = asMember(m->getBase()))
+            if (m->isArrow())
+                return kernel_.isKernelPointer(m->getBase());
+        return false;
+    }
+
+    bool isOutermostRead(const clang::MemberExpr *e) {
+        const auto *field = llvm::dyn_cast<clang::FieldDecl>(e->getMemberDecl());
+        if (!field || field->isBitField() || e->getType()->isArrayType())
+            return false;
+        const clang::Expr *child = e;
+        for (;;) {
+            auto parents = ast_.getParents(*child);
+            if (parents.empty())
+                return true;
+            const auto *parent = parents[0].get<clang::Expr>();
+            if (!parent)
+                return true;
+            if (llvm::isa<clang::ParenExpr>(parent) || llvm::isa<clang::ImplicitCastExpr>(parent)) {
+                child = parent;
+                continue;
+            }
+            return acceptsRead(parent, child);
+        }
+    }
+
+    // May `child` be replaced by a value inside `parent`?
+    bool acceptsRead(const clang::Expr *parent, const clang::Expr *child) {
+        if (const auto *member = llvm::dyn_cast<clang::MemberExpr>(parent))
+            return !(member->getBase()->IgnoreParenImpCasts() == child->IgnoreParenImpCasts() &&
+                     readsKernelMemory(member));
+        if (const auto *unary = llvm::dyn_cast<clang::UnaryOperator>(parent))
+            return unary->getOpcode() != clang::UO_AddrOf && !unary->isIncrementDecrementOp();
+        if (const auto *binary = llvm::dyn_cast<clang::BinaryOperator>(parent))
+            return !(binary->isAssignmentOp() && binary->getLHS() == child);
+        return true;
+    }
+
+    clang::ASTContext &ast_;
+    const KernelTypes &kernel_;
+    std::vector<const clang::MemberExpr *> &out_;
+};
+
+class CoreReadPass : public AstPass {
+  public:
+    const char *name() const override { return "CoreReadPass"; }
+
+    void run(PassContext &ctx) override {
+        if (ctx.ast.Idents.get("JITPROBE_NO_AUTO_READ").hasMacroDefinition())
+            return;
+        KernelTypes kernel(ctx.ast);
+        std::vector<const clang::MemberExpr *> reads;
+        KernelReadFinder finder(ctx.ast, kernel, reads);
+        for (auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+            auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
+            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()))
+                finder.TraverseDecl(fn);
+        }
+        auto &sm = ctx.ast.getSourceManager();
+        std::stable_sort(reads.begin(), reads.end(), [&](const auto *a, const auto *b) {
+            return sm.isBeforeInTranslationUnit(sm.getExpansionLoc(b->getBeginLoc()),
+                                                sm.getExpansionLoc(a->getBeginLoc()));
+        });
+        for (const auto *read : reads)
+            rewrite(ctx, kernel, read);
+    }
+
+  private:
+    // task->real_parent->tgid -> root "task", accessors {"real_parent", "tgid"}.
+    void rewrite(PassContext &ctx, const KernelTypes &kernel, const clang::MemberExpr *outer) {
+        std::vector<const clang::MemberExpr *> chain;
+        for (const auto *m = outer; m; m = asMember(m->getBase()))
+            chain.push_back(m);
+        // The root is the base of the innermost kernel-pointer arrow.
+        size_t innermost = 0;
+        for (size_t i = 0; i < chain.size(); ++i)
+            if (chain[i]->isArrow() && kernel.isKernelPointer(chain[i]->getBase()))
+                innermost = i;
+        auto whole = ctx.fileRange(outer->getSourceRange());
+        auto root = ctx.fileRange(chain[innermost]->getBase()->getSourceRange());
+        if (whole.isInvalid() || root.isInvalid())
+            return;
+        std::string text = "BPF_CORE_READ(" + ctx.rewriter.getRewrittenText(root);
+        for (size_t i = innermost + 1; i-- > 0;) {
+            const auto *m = chain[i];
+            text += (m->isArrow() ? ", " : ".") + m->getMemberDecl()->getNameAsString();
+        }
+        ctx.rewriter.ReplaceText(whole, text + ")");
+    }
+};
+
+} // namespace
+
+std::unique_ptr<AstPass> createCoreReadPass() { return std::make_unique<CoreReadPass>(); }
+
+} // namespace jitprobe::frontend
