@@ -27,6 +27,7 @@ void installStopHandlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN); // a closed stdout (| head) must not skip detaching and cleanup
 }
 
 po::options_description runOptions(RunArgs &a) {

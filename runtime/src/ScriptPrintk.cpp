@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +24,24 @@ bool writeFile(const std::string &path, const std::string &text) {
     return static_cast<bool>(out.flush());
 }
 std::atomic<unsigned> g_instance_counter{0};
+
+// Instances left by jitprobe processes that died without cleaning up (SIGKILL, crash).
+void removeStaleInstances(const std::string &instances_dir) {
+    DIR *dir = opendir(instances_dir.c_str());
+    if (!dir)
+        return;
+    while (dirent *e = readdir(dir)) {
+        int pid = 0;
+        if (std::sscanf(e->d_name, "jitprobe-%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        std::string path = instances_dir + "/" + e->d_name;
+        writeFile(path + "/events/bpf_trace/bpf_trace_printk/enable", "0");
+        rmdir(path.c_str());
+    }
+    closedir(dir);
+}
 } // namespace
 
 PrintkStream::~PrintkStream() {
@@ -36,6 +57,7 @@ Status PrintkStream::open() {
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
         return root.status();
+    removeStaleInstances(*root + "/instances");
     std::string dir = *root + "/instances/jitprobe-" + std::to_string(getpid()) + "-" +
                       std::to_string(g_instance_counter++);
     if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)

@@ -9,6 +9,7 @@
 #include "ScriptParts.h"
 
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include <thread>
 
@@ -61,6 +62,23 @@ bool hasBuffers(const BPF &bpf, const char *kind) {
 }
 
 bool hasStackMaps(const BPF &bpf) { return hasBuffers(bpf, "stack_trace"); }
+
+// Whether any program calls bpf_trace_printk / bpf_trace_vprintk: only then is printk output
+// collected, so a run without printk never shows other programs' lines.
+bool usesTracePrintk(const BPF &bpf) {
+    struct bpf_object *obj = bpf.raw_object();
+    struct bpf_program *prog;
+    if (!obj)
+        return false;
+    bpf_object__for_each_program(prog, obj) {
+        const struct bpf_insn *insns = bpf_program__insns(prog);
+        for (std::size_t i = 0; insns && i < bpf_program__insn_cnt(prog); ++i)
+            if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
+                (insns[i].imm == BPF_FUNC_trace_printk || insns[i].imm == BPF_FUNC_trace_vprintk))
+                return true;
+    }
+    return false;
+}
 } // namespace
 
 void Script::stop() { impl_->stop_requested.store(true); }
@@ -88,7 +106,8 @@ Status Script::run(const RunOptions &options) {
     if (Status s = openBuffers(impl.bpf, options); !s.ok())
         return s;
     PrintkStream printk;
-    (void)printk.open(); // no tracefs instance: printk output is simply not collected
+    if (usesTracePrintk(impl.bpf))
+        (void)printk.open(); // no tracefs instance: printk output is simply not collected
     bool perf = hasBuffers(impl.bpf, "perf_output"), ring = hasBuffers(impl.bpf, "ringbuf");
     bool stacks = hasStackMaps(impl.bpf);
 
