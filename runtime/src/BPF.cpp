@@ -110,6 +110,9 @@ Status BPF::Impl::ensureLoaded() {
         logs.emplace_back(options.verifier_log_size, '\0');
         bpf_program__set_log_buf(prog, logs.back().data(), logs.back().size());
     }
+    // libbpf caches the CPU count on first use by reading a sysfs file; do it now, not inside a
+    // caller's traced window (get_raw_table after attach would add an openat of its own).
+    (void)libbpf_num_possible_cpus();
     detail::LibbpfLogCapture capture;
     int err = bpf_object__load(object.get());
     if (err != 0)
