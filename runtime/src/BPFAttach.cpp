@@ -244,6 +244,16 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     }
     detail::LibbpfLogCapture capture;
     bpf_link *link = bpf_program__attach_uprobe_opts(*prog, pid, binary_path.c_str(), offset, &opts);
+    if (!link && errno == LIBBPF_ERRNO__FORMAT && !symbol_addr) {
+        // libbpf 1.1 refuses versioned duplicates of one function: resolve it ourselves.
+        auto addr = detail::elfFunctionAddress(binary_path, symbol);
+        auto file_off = addr.ok() ? detail::elfVaddrToFileOffset(binary_path, addr.value()) : addr;
+        if (!file_off.ok())
+            return detail::withContext(file_off.status(), "prog '" + probe_func + "': " + what);
+        opts.func_name = nullptr;
+        link = bpf_program__attach_uprobe_opts(*prog, pid, binary_path.c_str(),
+                                               symbol_offset + file_off.value(), &opts);
+    }
     if (!link) {
         int err = errno;
         std::string hint = err == ENOENT && !symbol_addr

@@ -11,4 +11,9 @@ namespace jitprobe::detail {
 // Maps VADDR through BINARY's PT_LOAD program headers (64-bit ELF only).
 Result<uint64_t> elfVaddrToFileOffset(const std::string &binary, uint64_t vaddr);
 
+// The address of function NAME in BINARY's symbol tables. Several entries that agree on the
+// address (symbol versions, e.g. glibc's clock_nanosleep@GLIBC_2.2.5 and @@GLIBC_2.17) are one
+// function; libbpf 1.1 calls them ambiguous.
+Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string &name);
+
 } // namespace jitprobe::detail
