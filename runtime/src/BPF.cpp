@@ -7,6 +7,7 @@
 #include "FrontendLoader.h"
 #include "LibbpfLog.h"
 #include "Tracefs.h"
+#include "VerifierExplain.h"
 #include "VerifierLog.h"
 
 #include <bpf/bpf.h>
@@ -68,6 +69,8 @@ Status describeLoadFailure(bpf_object *obj, int err, const std::vector<std::vect
             continue;
         return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +
                                          errnoText(err) + "\n" +
+                                         detail::formatExplanation(detail::explainVerifierLog(log.data())) +
+                                         "verifier log (last lines):\n" +
                                          detail::relevantVerifierLines(log.data()));
     }
     return Status(std::abs(err), "object '" + std::string(bpf_object__name(obj)) +
@@ -168,6 +171,8 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
         std::string msg = frontend::formatDiagnostics(result.diagnostics);
         if (msg.empty())
             msg = opts.file_name + ": compilation failed (no diagnostics)";
+        while (!msg.empty() && msg.back() == '\n')
+            msg.pop_back();
         if (!tracefs.ok())
             msg += "\nnote: " + tracefs.msg();
         return Status(EINVAL, msg);

@@ -215,6 +215,39 @@ Status BPF::detach_kprobe(const std::string &kernel_func, bpf_probe_attach_type 
     return removed ? Status::OK() : s;
 }
 
+namespace {
+
+// Attaches at BINARY's file offset OFFSET (FUNC_NAME null) or at FUNC_NAME+OFFSET.
+bpf_link *attachUprobeAt(bpf_program *prog, pid_t pid, const std::string &binary,
+                         const char *func_name, uint64_t offset, bool retprobe) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts);
+    opts.retprobe = retprobe;
+    opts.func_name = func_name;
+    return bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), offset, &opts);
+}
+
+// libbpf 1.1 rejects a name with several global symbols even at one address (glibc's versioned
+// aliases such as clock_nanosleep): resolve it ourselves and attach by file offset.
+bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const std::string &binary,
+                               const std::string &symbol, uint64_t symbol_offset, bool retprobe,
+                               detail::LibbpfLogCapture &capture, std::string &hint) {
+    bpf_link *link = attachUprobeAt(prog, pid, binary, symbol.c_str(), symbol_offset, retprobe);
+    if (link || capture.text().find("ambiguous match") == std::string::npos)
+        return link;
+    auto vaddr = detail::elfFunctionVaddr(binary, symbol);
+    auto offset = vaddr.ok() ? detail::elfVaddrToFileOffset(binary, vaddr.value())
+                             : Result<uint64_t>(vaddr.status());
+    if (!offset.ok()) {
+        hint = ": " + offset.status().msg();
+        errno = offset.status().code() > 0 ? offset.status().code() : EINVAL;
+        return nullptr;
+    }
+    capture.clear();
+    return attachUprobeAt(prog, pid, binary, nullptr, offset.value() + symbol_offset, retprobe);
+}
+
+} // namespace
+
 Status BPF::attach_uprobe(const std::string &binary_path, const std::string &symbol,
                           const std::string &probe_func, uint64_t symbol_addr,
                           bpf_probe_attach_type attach_type, pid_t pid, uint64_t symbol_offset) {
@@ -231,34 +264,23 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
         return Status(ENOENT, "prog '" + probe_func + "': failed to attach " + what +
                                   ": binary '" + binary_path + "' does not exist");
     (void)impl_->ensureTracefs(); // only libbpf's legacy (non-PMU) path needs it
-    LIBBPF_OPTS(bpf_uprobe_opts, opts);
-    opts.retprobe = ret;
-    uint64_t offset = symbol_offset;
+    detail::LibbpfLogCapture capture;
+    std::string hint;
+    bpf_link *link = nullptr;
     if (symbol_addr) {
         auto file_off = detail::elfVaddrToFileOffset(binary_path, symbol_addr);
         if (!file_off.ok())
             return detail::withContext(file_off.status(), "prog '" + probe_func + "': " + what);
-        offset += file_off.value();
+        link = attachUprobeAt(*prog, pid, binary_path, nullptr, file_off.value() + symbol_offset,
+                              ret);
     } else {
-        opts.func_name = symbol.c_str();
-    }
-    detail::LibbpfLogCapture capture;
-    bpf_link *link = bpf_program__attach_uprobe_opts(*prog, pid, binary_path.c_str(), offset, &opts);
-    if (!link && errno == LIBBPF_ERRNO__FORMAT && !symbol_addr) {
-        // libbpf 1.1 refuses versioned duplicates of one function: resolve it ourselves.
-        auto addr = detail::elfFunctionAddress(binary_path, symbol);
-        auto file_off = addr.ok() ? detail::elfVaddrToFileOffset(binary_path, addr.value()) : addr;
-        if (!file_off.ok())
-            return detail::withContext(file_off.status(), "prog '" + probe_func + "': " + what);
-        opts.func_name = nullptr;
-        link = bpf_program__attach_uprobe_opts(*prog, pid, binary_path.c_str(),
-                                               symbol_offset + file_off.value(), &opts);
+        link = attachUprobeBySymbol(*prog, pid, binary_path, symbol, symbol_offset, ret, capture,
+                                    hint);
     }
     if (!link) {
         int err = errno;
-        std::string hint = err == ENOENT && !symbol_addr
-                               ? ": symbol '" + symbol + "' not found in '" + binary_path + "'"
-                               : "";
+        if (hint.empty() && err == ENOENT && !symbol_addr)
+            hint = ": symbol '" + symbol + "' not found in '" + binary_path + "'";
         return attachFailure(probe_func, what, err, capture, hint);
     }
     Attachment a{kind, key, probe_func, {}};

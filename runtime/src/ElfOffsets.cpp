@@ -10,10 +10,12 @@
 
 #include <set>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace jitprobe::detail {
 
@@ -85,6 +87,92 @@ Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string
         return Status(EINVAL, "symbol '" + name + "' has " + std::to_string(addresses.size()) +
                                   " different addresses in '" + binary + "'; give symbol+offset or an address");
     return *addresses.begin();
+}
+
+} // namespace jitprobe::detail
+
+namespace jitprobe::detail {
+namespace {
+
+struct SymbolMatch {
+    uint64_t vaddr;
+    bool hidden_version; // a non-default version (".gnu.version" entry with bit 15 set)
+};
+
+template <typename T> bool readAt(std::ifstream &in, uint64_t offset, T &out) {
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(in.read(reinterpret_cast<char *>(&out), sizeof out));
+}
+
+std::vector<Elf64_Shdr> readSections(std::ifstream &in, const Elf64_Ehdr &eh) {
+    std::vector<Elf64_Shdr> sections(eh.e_shnum);
+    for (unsigned i = 0; i < eh.e_shnum; i++)
+        if (!readAt(in, eh.e_shoff + uint64_t(i) * eh.e_shentsize, sections[i]))
+            return {};
+    return sections;
+}
+
+// Matching function symbols of one symbol table (with its versym section, if any).
+void collectMatches(std::ifstream &in, const std::vector<Elf64_Shdr> &sections, unsigned index,
+                    const std::string &symbol, std::vector<SymbolMatch> &out) {
+    const Elf64_Shdr &table = sections[index];
+    if (table.sh_link >= sections.size() || table.sh_entsize != sizeof(Elf64_Sym))
+        return;
+    const Elf64_Shdr &strtab = sections[table.sh_link];
+    const Elf64_Shdr *versym = nullptr;
+    for (const auto &s : sections)
+        if (s.sh_type == SHT_GNU_versym && s.sh_link == index)
+            versym = &s;
+    std::string name(symbol.size() + 2, '\0');
+    for (uint64_t i = 0; i < table.sh_size / sizeof(Elf64_Sym); i++) {
+        Elf64_Sym sym{};
+        if (!readAt(in, table.sh_offset + i * sizeof sym, sym))
+            return;
+        if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+            sym.st_name >= strtab.sh_size)
+            continue;
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(strtab.sh_offset + sym.st_name));
+        in.read(name.data(), static_cast<std::streamsize>(name.size()));
+        if (name.compare(0, symbol.size(), symbol) != 0 ||
+            (name[symbol.size()] != '\0' && name[symbol.size()] != '@'))
+            continue;
+        Elf64_Half ver = 0;
+        if (versym)
+            readAt(in, versym->sh_offset + i * sizeof ver, ver);
+        out.push_back({sym.st_value, (ver & 0x8000) != 0});
+    }
+}
+
+} // namespace
+
+Result<uint64_t> elfFunctionVaddr(const std::string &binary, const std::string &symbol) {
+    std::ifstream in(binary, std::ios::binary);
+    Elf64_Ehdr eh{};
+    if (!in || !readAt(in, 0, eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64)
+        return Status(ENOEXEC, "'" + binary + "' is not a readable 64-bit ELF file");
+    auto sections = readSections(in, eh);
+    std::vector<SymbolMatch> matches;
+    for (unsigned i = 0; i < sections.size(); i++)
+        if (sections[i].sh_type == SHT_SYMTAB || sections[i].sh_type == SHT_DYNSYM)
+            collectMatches(in, sections, i, symbol, matches);
+    if (matches.empty())
+        return Status(ENOENT, "symbol '" + symbol + "' not found in '" + binary + "'");
+    std::vector<uint64_t> all, preferred;
+    for (const auto &m : matches) {
+        if (std::find(all.begin(), all.end(), m.vaddr) == all.end())
+            all.push_back(m.vaddr);
+        if (!m.hidden_version && std::find(preferred.begin(), preferred.end(), m.vaddr) == preferred.end())
+            preferred.push_back(m.vaddr);
+    }
+    if (all.size() == 1)
+        return all[0];
+    if (preferred.size() == 1)
+        return preferred[0];
+    return Status(EINVAL, "symbol '" + symbol + "' is ambiguous in '" + binary + "' (" +
+                              std::to_string(all.size()) + " addresses); give an address");
 }
 
 } // namespace jitprobe::detail

@@ -148,3 +148,13 @@ TEST(LiveErrors, UseBeforeInitIsAnError) {
     EXPECT_FALSE(bpf.get_raw_table("x").valid());
     EXPECT_EQ(bpf.poll_ring_buffer(0), -ENOENT);
 }
+
+TEST(LiveErrors, FentryLoadFailureExplainsTheKernel) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = initFrom(bpf, "SEC(\"fentry/vfs_read\") int BPF_PROG(on_read) { return 0; }\n");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), EPERM) << s.msg();
+    EXPECT_NE(s.msg().find("prog 'on_read'"), std::string::npos) << s.msg();
+    EXPECT_NE(s.msg().find("blocks fentry/fexit/LSM"), std::string::npos) << s.msg();
+}

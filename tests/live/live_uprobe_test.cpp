@@ -1,6 +1,7 @@
 // uprobes, uretprobes and USDT probes on the live kernel.
 #include "LiveSupport.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -130,4 +131,18 @@ TEST(LiveUsdt, LibstdcxxThrowProbeCountsThisProcessThrows) {
         }
     }
     EXPECT_EQ(slot(bpf, "throws", 0), 4u);
+}
+
+TEST(LiveUprobe, GlibcVersionedAliasIsNotAmbiguous) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    ASSERT_TRUE(initFrom(bpf, kUprobes).ok());
+    // clock_nanosleep@GLIBC_2.2.5 and @@GLIBC_2.17 share an address; libbpf 1.1 refuses it.
+    Status s = bpf.attach_uprobe("/lib/x86_64-linux-gnu/libc.so.6", "clock_nanosleep", "on_add",
+                                 0, BPF_PROBE_ENTRY, ::getpid());
+    ASSERT_TRUE(s.ok()) << s.msg();
+    timespec ts{0, 1000};
+    for (int i = 0; i < 3; i++)
+        ::clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
+    EXPECT_EQ(slot(bpf, "stats", 0), 3u);
 }

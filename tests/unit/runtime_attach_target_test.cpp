@@ -1,5 +1,6 @@
 // Target-string parsing and suggestions (runtime/src/AttachTarget), no privileges needed.
 #include "AttachTarget.h"
+#include "ElfOffsets.h"
 
 #include <gtest/gtest.h>
 #include <linux/perf_event.h>
@@ -92,4 +93,15 @@ TEST(RuntimeAttachTarget, SuggestionsAreCloseTypos) {
     EXPECT_TRUE(closestMatches("totally:different", names).empty());
     EXPECT_EQ(didYouMean({"a", "b", "c"}), " (did you mean 'a', 'b' or 'c'?)");
     EXPECT_EQ(didYouMean({}), "");
+}
+
+TEST(RuntimeElfSymbols, VersionedAliasesResolveToOneAddress) {
+    const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    auto vaddr = elfFunctionVaddr(libc, "clock_nanosleep");
+    ASSERT_TRUE(vaddr.ok()) << vaddr.status().msg();
+    EXPECT_GT(vaddr.value(), 0u);
+    auto offset = elfVaddrToFileOffset(libc, vaddr.value());
+    ASSERT_TRUE(offset.ok()) << offset.status().msg();
+    EXPECT_EQ(elfFunctionVaddr(libc, "jp_no_such_symbol").status().code(), ENOENT);
+    EXPECT_EQ(elfFunctionVaddr("/etc/hostname", "main").status().code(), ENOEXEC);
 }
