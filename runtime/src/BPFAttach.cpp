@@ -234,7 +234,7 @@ bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const std::string &
     bpf_link *link = attachUprobeAt(prog, pid, binary, symbol.c_str(), symbol_offset, retprobe);
     if (link || capture.text().find("ambiguous match") == std::string::npos)
         return link;
-    auto vaddr = detail::elfFunctionVaddr(binary, symbol);
+    auto vaddr = detail::elfFunctionAddress(binary, symbol);
     auto offset = vaddr.ok() ? detail::elfVaddrToFileOffset(binary, vaddr.value())
                              : Result<uint64_t>(vaddr.status());
     if (!offset.ok()) {

@@ -11,12 +11,6 @@ namespace jitprobe::detail {
 // Maps VADDR through BINARY's PT_LOAD program headers (64-bit ELF only).
 Result<uint64_t> elfVaddrToFileOffset(const std::string &binary, uint64_t vaddr);
 
-// The address of function SYMBOL in BINARY's .symtab/.dynsym. Several symbols of that name at
-// one address (glibc's versioned aliases, e.g. clock_nanosleep@GLIBC_2.2.5 and @@GLIBC_2.17)
-// are one match: libbpf 1.1 calls them ambiguous. At different addresses, the default version
-// (not hidden in .gnu.version) wins; otherwise the match is ambiguous (EINVAL).
-Result<uint64_t> elfFunctionVaddr(const std::string &binary, const std::string &symbol);
-
 // The address of function NAME in BINARY's symbol tables. Several entries that agree on the
 // address (symbol versions, e.g. glibc's clock_nanosleep@GLIBC_2.2.5 and @@GLIBC_2.17) are one
 // function; libbpf 1.1 calls them ambiguous.
