@@ -7,6 +7,7 @@
 #include "FrontendLoader.h"
 #include "LibbpfLog.h"
 #include "Tracefs.h"
+#include "VerifierExplain.h"
 #include "VerifierLog.h"
 
 #include <bpf/bpf.h>
@@ -68,6 +69,8 @@ Status describeLoadFailure(bpf_object *obj, int err, const std::vector<std::vect
             continue;
         return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +
                                          errnoText(err) + "\n" +
+                                         detail::formatExplanation(detail::explainVerifierLog(log.data())) +
+                                         "verifier log (last lines):\n" +
                                          detail::relevantVerifierLines(log.data()));
     }
     return Status(std::abs(err), "object '" + std::string(bpf_object__name(obj)) +

@@ -60,9 +60,12 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     // Notes pointing into the dialect header only repeat the macro plumbing.
     if (diag.severity == Diagnostic::Severity::Note && diag.loc.file != user_file_)
         return;
-    // The BPF backend repeats some errors once per function it lowers.
+    // The BPF backend repeats some errors once per function it lowers, with notes that only
+    // say it lost track of the location.
+    if (diag.message.rfind("could not determine the original source location", 0) == 0)
+        return;
     for (const auto &seen : out_)
-        if (seen.message == diag.message && seen.loc.line == diag.loc.line)
+        if (seen.message == diag.message)
             return;
     out_.push_back(std::move(diag));
 }

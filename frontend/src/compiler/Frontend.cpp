@@ -11,7 +11,11 @@
 #include <llvm/Config/llvm-config.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <sys/stat.h>
 
 namespace jitprobe::frontend {
 namespace {
@@ -62,10 +66,17 @@ bool tracepointPrelude(const std::string &source, const CompileOptions &options,
     return ok;
 }
 
-std::string baseName(const std::string &path) {
-    auto slash = path.rfind('/');
-    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    return base.empty() || base[0] == '<' ? "probe.c" : base;
+// The main file's name in the compiler's file system. A source read from disk keeps its real
+// path: LLVM's BTF writer reads the line text for BTF line info from that file (rewrites keep
+// the user's lines), so verifier logs quote the user's own code.
+std::string mainPath(const std::string &file_name) {
+    char resolved[PATH_MAX];
+    struct stat st {};
+    if (::realpath(file_name.c_str(), resolved) && ::stat(resolved, &st) == 0 && S_ISREG(st.st_mode))
+        return resolved;
+    auto slash = file_name.rfind('/');
+    std::string base = slash == std::string::npos ? file_name : file_name.substr(slash + 1);
+    return "/jitprobe/src/" + (base.empty() || base[0] == '<' ? std::string("probe.c") : base);
 }
 
 } // namespace
@@ -92,7 +103,7 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     result.times.kernel_types_ms = kernel.ms;
 
     ClangJob job;
-    job.main_path = "/jitprobe/src/" + baseName(options.file_name);
+    job.main_path = mainPath(options.file_name);
     job.main_source = source;
     job.user_file = options.file_name;
     job.user_args = options.cflags;

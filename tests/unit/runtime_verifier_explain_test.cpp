@@ -1,0 +1,37 @@
+// Verifier rejections explained in the user's terms: where, what, and a hint.
+#include "VerifierExplain.h"
+
+#include <gtest/gtest.h>
+
+using namespace jitprobe::detail;
+
+TEST(VerifierExplain, NullDerefPointsAtUserLineWithHint) {
+    const char *log = "0: R1=ctx() R10=fp0\n"
+                      "; u64 *v = tallies.lookup(&k); @ probe.c:10\n"
+                      "7: (85) call bpf_map_lookup_elem#1    ; R0=map_value_or_null(id=1)\n"
+                      "; *v += 1; @ probe.c:11\n"
+                      "8: (79) r1 = *(u64 *)(r0 +0)\n"
+                      "R0 invalid mem access 'map_value_or_null'\n"
+                      "processed 8 insns (limit 1000000) max_states_per_insn 0\n";
+    auto e = explainVerifierLog(log);
+    EXPECT_EQ(e.location, "probe.c:11");
+    EXPECT_EQ(e.source, "*v += 1;");
+    EXPECT_EQ(e.reason, "R0 invalid mem access 'map_value_or_null'");
+    EXPECT_NE(e.hint.find("NULL"), std::string::npos);
+    EXPECT_EQ(formatExplanation(e).rfind("probe.c:11: R0 invalid mem access", 0), 0u);
+}
+
+TEST(VerifierExplain, TooLargeProgramHintsAtLoopBound) {
+    auto e = explainVerifierLog("; for (...) @ loop.c:16\n19: (7b) *(u64 *)(r10 -16) = r2\n"
+                                "BPF program is too large. Processed 1000001 insn\n"
+                                "processed 1000001 insns (limit 1000000)\n");
+    EXPECT_EQ(e.location, "loop.c:16");
+    EXPECT_NE(e.hint.find("loop"), std::string::npos);
+}
+
+TEST(VerifierExplain, UnknownReasonHasNoHintButKeepsText) {
+    auto e = explainVerifierLog("0: (95) exit\nsomething new the kernel says\n");
+    EXPECT_EQ(e.reason, "something new the kernel says");
+    EXPECT_TRUE(e.hint.empty());
+    EXPECT_TRUE(e.location.empty());
+}
