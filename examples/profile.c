@@ -9,8 +9,7 @@
 // otherwise every process but the idle task.
 //
 // Run it:
-//   jitprobe run examples/profile.c -c "python3 -c 'import time; t = time.time();
-//       exec(\"while time.time() - t < 1: pass\")'"
+//   jitprobe run examples/profile.c -c "python3 -c 'import time; t = time.time(); exec(\"while time.time() - t < 1: pass\")'"
 //   jitprobe run examples/profile.c --duration 5          # whole system
 //
 // @attach perf_event:software:cpu-clock:freq=49 -> on_sample

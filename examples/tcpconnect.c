@@ -7,7 +7,7 @@
 // timed out). One event per attempt, with addresses, ports and the handshake time in usecs.
 // IPv4 addresses are in saddr/daddr, IPv6 ones in saddr6/daddr6 (family 2 = IPv4, 10 = IPv6).
 //
-// Run it:
+// Run it (the python3 command is one line, wrapped here):
 //   jitprobe run examples/tcpconnect.c --duration 10
 //   jitprobe run examples/tcpconnect.c -c "python3 -c 'import socket; s = socket.socket();
 //       s.bind((\"127.0.0.1\", 0)); s.listen(); socket.create_connection(s.getsockname())'"

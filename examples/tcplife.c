@@ -9,7 +9,7 @@
 // counts the FIN as one byte), read as CO-RE relocations from
 // `((struct tcp_sock *)args->skaddr)->...`. Listening sockets are skipped.
 //
-// Run it:
+// Run it (the python3 command is one line, wrapped here):
 //   jitprobe run examples/tcplife.c --duration 10
 //   jitprobe run examples/tcplife.c -c "python3 -c 'import socket; s = socket.socket();
 //       s.bind((\"127.0.0.1\", 0)); s.listen(); c = socket.create_connection(s.getsockname());
