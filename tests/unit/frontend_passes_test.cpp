@@ -191,3 +191,25 @@ TEST(CoreReadPass, OptOutMacro) {
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
     EXPECT_EQ(lineOf(r.rewritten, 4), "return t->pid; }");
 }
+
+TEST(CoreReadPass, AnonymousMembersAreReachedThroughNamedOnes) {
+    auto r = rewrite("int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk, struct file *f) {\n"
+                     "u16 d = sk->__sk_common.skc_dport; u16 n = sk->sk_num;\n"
+                     "void *de = f->f_path.dentry;\n"
+                     "return d + n + (de != 0); }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 2), "u16 d = BPF_CORE_READ(sk, __sk_common.skc_dport); "
+                                      "u16 n = BPF_CORE_READ(sk, __sk_common.skc_num);");
+    EXPECT_EQ(lineOf(r.rewritten, 3), "void *de = BPF_CORE_READ(f, f_path.dentry);");
+}
+
+TEST(KprobeArgsPass, SyscallProbesReadTheSyscallsOwnRegisters) {
+    auto r = rewrite("int syscall__execve(struct pt_regs *ctx, const char *filename) {\n"
+                     "return filename != 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(r.info.programs.at(0).attach.at(0).target, "__x64_sys_execve");
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1),
+                         "struct pt_regs *__jp_sys = (struct pt_regs *)PT_REGS_PARM1(ctx); "
+                         "const char * filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(__jp_sys);"))
+        << r.rewritten;
+}

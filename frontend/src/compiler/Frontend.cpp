@@ -115,6 +115,10 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     if (!parseAndRewrite(job, directives, result.rewritten, result.info, diags))
         return result;
     result.times.parse_ms = msSince(start);
+    if (options.stop_after_rewrite) {
+        result.ok = !hasErrors(diags);
+        return result;
+    }
 
     job.main_source = result.rewritten;
     start = Clock::now();

@@ -1,5 +1,6 @@
 #include "compiler/KernelTypeCache.h"
 
+#include "jitprobe/frontend/EmbeddedHeaders.h"
 #include "jitprobe/frontend/Frontend.h"
 #include "text/KernelIncludes.h"
 #include "text/KernelTypes.h"
@@ -84,6 +85,21 @@ bool vmlinuxHeader(const std::string &btf_path, std::string &text, std::string &
     return true;
 }
 
+// The PCH holds the dialect and libbpf headers too: a jitprobe build with other headers must
+// not reuse it.
+std::string headersDigest() {
+    static const std::string digest = [] {
+        Sha256 hash;
+        for (const auto &file : embeddedHeaders()) {
+            hash.update(file.path);
+            hash.update(file.contents);
+        }
+        hash.update(kernelCompatMacros());
+        return hash.finishHex();
+    }();
+    return digest;
+}
+
 // The prefix header parsed (or precompiled) before every probe source.
 // Its main file must stay visible to every compile that uses the PCH built from it.
 const VirtualFile kPchMain{std::string(kVirtualIncludeDir) + "/jitprobe/pch_main.h",
@@ -111,7 +127,8 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
     std::string stem; // cache_dir/kernel-types/<key>: .h (vmlinux.h text) and .pch
     if (!cache_dir.empty() && trustedDirectory(cache_dir) &&
         trustedDirectory(cache_dir + "/kernel-types")) {
-        std::string key = sha256Hex(fileDigest(btf_path) + "\n" + compilerVersion()).substr(0, 24);
+        std::string key = sha256Hex(fileDigest(btf_path) + "\n" + compilerVersion() + "\n" +
+                                    headersDigest()).substr(0, 24);
         stem = cache_dir + "/kernel-types/" + key;
     }
     // The PCH refers back to vmlinux.h for source locations (debug info, diagnostics), so the

@@ -22,12 +22,15 @@ struct Rule {
     const char *prog_type;
     const char *attach_kind;  // nullptr: no attach point
     Arg arg;
+    std::string_view target_prefix = {}; // prepended to the attach target (syscall__ names)
 };
 
 // BCC's naming conventions (KFUNC_PROBE names may carry a "vmlinux__" module part).
 constexpr Rule kNameRules[] = {
     {"kprobe__", "kprobe/", "kprobe", "kprobe", Arg::Name},
     {"kretprobe__", "kretprobe/", "kprobe", "kretprobe", Arg::Name},
+    // BCC tools attach syscall__NAME to the syscall's kernel function (x86_64 wrapper).
+    {"syscall__", "kprobe/__x64_sys_", "kprobe", "kprobe", Arg::Name, "__x64_sys_"},
     {"tracepoint__", "tracepoint/", "tracepoint", "tracepoint", Arg::CatEvent},
     {"raw_tracepoint__", "raw_tracepoint/", "raw_tracepoint", "raw_tracepoint", Arg::Name},
     {"kfunc__", "fentry/", "tracing", "fentry", Arg::Name},
@@ -156,7 +159,8 @@ std::optional<ProgramSpec> programForFunction(const std::string &name, const std
             bool pair = r->arg == Arg::CatEvent;
             ProgramSpec spec = makeSpec(name, std::string(r->section) + (pair ? cat + "/" + ev : rest),
                                         r->prog_type, line);
-            spec.attach.push_back({r->attach_kind, pair ? cat + ":" + ev : rest, line});
+            spec.attach.push_back(
+                {r->attach_kind, pair ? cat + ":" + ev : std::string(r->target_prefix) + rest, line});
             return spec;
         }
     }

@@ -28,6 +28,13 @@
 /* BCC's bpf_trace_printk takes no size argument; libbpf's bpf_printk adds it (and switches
  * to bpf_trace_vprintk beyond three arguments). */
 #define bpf_trace_printk(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)
+/* <net/sock.h> and friends give BCC tools these; BTF has no macros. */
+#ifndef ntohs
+#define ntohs(x) bpf_ntohs(x)
+#define htons(x) bpf_htons(x)
+#define ntohl(x) bpf_ntohl(x)
+#define htonl(x) bpf_htonl(x)
+#endif
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
 #define BPF_LICENSE(name) /* jitprobe always emits a GPL license section */
 #define bpf_probe_read_str bpf_probe_read_str

@@ -151,11 +151,20 @@ class CoreReadPass : public AstPass {
         auto root = ctx.fileRange(chain[innermost]->getBase()->getSourceRange());
         if (whole.isInvalid() || root.isInvalid())
             return;
-        std::string text = "BPF_CORE_READ(" + ctx.rewriter.getRewrittenText(root);
+        // Accessors between arrows; members of anonymous structs/unions have no name of their
+        // own and are reached through the next named member (`sk->__sk_common.skc_dport`).
+        std::vector<std::string> accessors;
         for (size_t i = innermost + 1; i-- > 0;) {
             const auto *m = chain[i];
-            text += (m->isArrow() ? ", " : ".") + m->getMemberDecl()->getNameAsString();
+            std::string name = m->getMemberDecl()->getNameAsString();
+            if (m->isArrow() || accessors.empty())
+                accessors.push_back(name);
+            else if (!name.empty())
+                accessors.back() += (accessors.back().empty() ? "" : ".") + name;
         }
+        std::string text = "BPF_CORE_READ(" + ctx.rewriter.getRewrittenText(root);
+        for (const auto &a : accessors)
+            text += ", " + a;
         ctx.rewriter.ReplaceText(whole, text + ")");
     }
 };

@@ -6,6 +6,10 @@
 //            { struct file * file = (struct file *)PT_REGS_PARM1(ctx); size_t count = (size_t)PT_REGS_PARM2(ctx);
 //
 // Removed parameter text is replaced by its own newlines only, so the user's lines stay put.
+// Syscall probes (syscall__NAME, or kprobes on __x64_sys_*) receive the syscall's own pt_regs
+// as their first argument (the x86_64 syscall wrapper), so their arguments are read from there:
+//   struct pt_regs *__jp_sys = (struct pt_regs *)PT_REGS_PARM1(ctx);
+//   const char * filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(__jp_sys);
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/Decl.h>
@@ -23,6 +27,19 @@ bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
     clang::QualType type = fn->getParamDecl(0)->getType();
     const auto *record = type->isPointerType() ? type->getPointeeType()->getAsRecordDecl() : nullptr;
     return record && record->getName() == "pt_regs";
+}
+
+bool isSyscallProbe(const clang::FunctionDecl *fn, const ProgramInfo &info) {
+    std::string name = fn->getNameAsString();
+    if (name.rfind("syscall__", 0) == 0)
+        return true;
+    const ProgramSpec *spec = info.findProgram(name);
+    if (!spec)
+        return false;
+    for (const auto &a : spec->attach)
+        if (a.kind == "kprobe" && a.target.rfind("__x64_sys_", 0) == 0)
+            return true;
+    return false;
 }
 
 std::string newlinesOnly(llvm::StringRef text) {
@@ -69,13 +86,18 @@ class KprobeArgsPass : public AstPass {
         ctx.rewriter.ReplaceText(params, newlinesOnly(removed));
 
         clang::PrintingPolicy policy(ctx.ast.getLangOpts());
-        std::string ctx_name = first->getNameAsString();
+        std::string regs = first->getNameAsString(), suffix;
         std::string reads;
+        if (isSyscallProbe(fn, ctx.info)) {
+            reads = " struct pt_regs *__jp_sys = (struct pt_regs *)PT_REGS_PARM1(" + regs + ");";
+            regs = "__jp_sys";
+            suffix = "_CORE_SYSCALL";
+        }
         for (unsigned i = 1; i < fn->getNumParams(); ++i) {
             const auto *param = fn->getParamDecl(i);
             std::string type = param->getType().getAsString(policy);
             reads += " " + type + " " + param->getNameAsString() + " = (" + type +
-                     ")PT_REGS_PARM" + std::to_string(i) + "(" + ctx_name + ");";
+                     ")PT_REGS_PARM" + std::to_string(i) + suffix + "(" + regs + ");";
         }
         ctx.rewriter.InsertTextAfterToken(sm.getExpansionLoc(body->getLBracLoc()), reads);
     }
