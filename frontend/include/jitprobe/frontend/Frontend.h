@@ -20,6 +20,9 @@ struct CompileOptions {
     std::string cache_dir;              // where the kernel-type PCH lives; empty: no PCH
     bool want_ir = false;
     bool want_asm = false;
+    // Stop after parse + rewrite passes: no code generation (no forked child, no object).
+    // ok then means "the source is valid"; used by `check`-style callers and the fuzzer.
+    bool stop_after_rewrite = false;
 };
 
 struct PhaseTimes {
