@@ -8,8 +8,10 @@ namespace jitprobe::cli {
 
 int checkCommand(const std::vector<std::string> &args) {
     ProbeArgs a;
+    CacheArgs c;
     po::options_description desc("check options");
     addProbeOptions(desc, a);
+    addCacheOptions(desc, c);
     desc.add_options()("help,h", "this help");
     po::variables_map vm;
     if (!parseArgs(args, desc, vm))
@@ -23,7 +25,13 @@ int checkCommand(const std::vector<std::string> &args) {
         return kExitUsage;
     }
     Script script;
-    if (Status s = script.loadFile(a.file, a.cflags()); !s.ok()) {
+    ScriptOptions opts;
+    opts.use_cache = !c.no_cache;
+    Status loaded = script.loadFile(a.file, a.cflags(), opts);
+    logCacheOutcome(script.phase_times());
+    if (c.time_phases)
+        printPhases(script.phase_times(), a.json(), false);
+    if (Status s = loaded; !s.ok()) {
         reportError(s.msg());
         return kExitFailure;
     }
@@ -42,9 +50,10 @@ int checkCommand(const std::vector<std::string> &args) {
 
 int dumpCommand(const std::vector<std::string> &args) {
     ProbeArgs a;
-    bool rewritten = false, ir = false, assembly = false;
+    bool rewritten = false, ir = false, assembly = false, no_cache = false;
     po::options_description desc("dump options");
     addProbeOptions(desc, a);
+    desc.add_options()("no-cache", po::bool_switch(&no_cache), "always recompile (bypass the object cache)");
     desc.add_options()
         ("rewritten", po::bool_switch(&rewritten), "the rewritten libbpf-style C")
         ("ir", po::bool_switch(&ir), "the LLVM IR")
@@ -67,7 +76,7 @@ int dumpCommand(const std::vector<std::string> &args) {
         return kExitFailure;
     }
     DumpKind kind = rewritten ? DumpKind::Rewritten : (ir ? DumpKind::IR : DumpKind::Asm);
-    Result<std::string> text = dumpProbe(*source, a.cflags(), a.file, kind);
+    Result<std::string> text = dumpProbe(*source, a.cflags(), a.file, kind, !no_cache);
     if (!text.ok()) {
         reportError(text.status().msg());
         return kExitFailure;

@@ -1,6 +1,7 @@
 // Shared pieces of the `jitprobe` command line: option groups, error reporting, subcommands.
 #pragma once
 #include "jitprobe/Output.h"
+#include "jitprobe/Script.h"
 
 #include <boost/program_options.hpp>
 
@@ -37,4 +38,15 @@ int checkCommand(const std::vector<std::string> &args);
 int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
 
+// --no-cache and --time-phases (run, check, dump) and what they print.
+struct CacheArgs {
+    bool no_cache = false, time_phases = false;
+};
+void addCacheOptions(po::options_description &desc, CacheArgs &args);
+// -v: whether the object cache was hit and why it was bypassed or rebuilt.
+void logCacheOutcome(const PhaseTimes &times);
+// One line per phase on stderr, or a {"type":"phases",...} JSON line on stdout.
+void printPhases(const ScriptPhaseTimes &times, bool json, bool with_run);
+
 } // namespace jitprobe::cli
+int cacheCommand(const std::vector<std::string> &args);

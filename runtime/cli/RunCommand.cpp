@@ -16,7 +16,8 @@ struct RunArgs {
     double duration = 0, interval = 0;
     std::string command;
     int pid = -1;
-    bool clear = false, time_phases = false, no_cache = false;
+    bool clear = false;
+    CacheArgs cache;
 };
 
 extern "C" void onStopSignal(int) { Script::stopAll(); }
@@ -39,20 +40,14 @@ po::options_description runOptions(RunArgs &a) {
         ("pid,p", po::value(&a.pid), "PID: compile with -DTARGET_PID=PID")
         ("interval", po::value(&a.interval), "S: print results every S seconds")
         ("clear", po::bool_switch(&a.clear), "with --interval: clear the maps after each print")
-        ("time-phases", po::bool_switch(&a.time_phases), "print compile/load/attach/run times on stderr")
-        ("no-cache", po::bool_switch(&a.no_cache), "always recompile (skip the object cache)")
         ("help,h", "this help");
+    addCacheOptions(desc, a.cache);
     return desc;
 }
 
 void printResults(const std::vector<Record> &records, OutputFormat format) {
     for (const Record &r : records)
         writeRecord(std::cout, format, r);
-}
-
-void printPhases(const ScriptPhaseTimes &t) {
-    std::fprintf(stderr, "phases: compile %.1f ms, load %.1f ms, attach %.1f ms, run %.1f ms\n", t.compile_ms,
-                 t.load_ms, t.attach_ms, t.run_ms);
 }
 
 RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
@@ -95,9 +90,11 @@ int runCommand(const std::vector<std::string> &args) {
     ScriptOptions opts;
     opts.command = a.command;
     opts.target_pid = a.pid;
-    opts.use_cache = !a.no_cache;
+    opts.use_cache = !a.cache.no_cache;
     Script script;
-    if (Status s = script.loadFile(a.probe.file, a.probe.cflags(), opts); !s.ok()) {
+    Status loaded = script.loadFile(a.probe.file, a.probe.cflags(), opts);
+    logCacheOutcome(script.phase_times());
+    if (Status s = loaded; !s.ok()) {
         reportError(s.msg());
         return kExitFailure;
     }
@@ -113,8 +110,8 @@ int runCommand(const std::vector<std::string> &args) {
     if (script.command_pid() > 0)
         spdlog::info("command exited with status {}", script.command_exit_code());
     printResults(script.results(format == OutputFormat::Text), format);
-    if (a.time_phases)
-        printPhases(script.phase_times());
+    if (a.cache.time_phases)
+        printPhases(script.phase_times(), format == OutputFormat::Json, true);
     return kExitOk; // also when the command failed: its failure is not ours
 }
 

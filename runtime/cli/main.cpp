@@ -22,8 +22,10 @@ commands:
       -D NAME[=VALUE]  -I DIR  --format text|json  --duration S  -c CMD  -p PID
       --interval S [--clear]  --time-phases  --no-cache
   check FILE.c  compile and load every program through the verifier (no attach)
-      -D NAME[=VALUE]  -I DIR  --format text|json
-  dump FILE.c   show what the frontend makes of FILE: --rewritten | --ir | --asm
+      -D NAME[=VALUE]  -I DIR  --format text|json  --time-phases  --no-cache
+  dump FILE.c   show what the frontend makes of FILE: --rewritten | --ir | --asm  [--no-cache]
+  cache stats|clear [--dir DIR]   the compiled-object cache ($JITPROBE_CACHE_DIR,
+                $XDG_CACHE_HOME/jitprobe or ~/.cache/jitprobe; root: /var/cache/jitprobe)
   list tracepoints [GLOB]   tracepoints of this kernel ("cat:event")
   list functions [GLOB]     traceable kernel functions
 
@@ -45,7 +47,8 @@ examples:
 // Global options precede the subcommand; everything after it belongs to the subcommand.
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
-        {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand}};
+        {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
+        {"cache", cacheCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");

@@ -5,6 +5,7 @@
 #include "AttachTarget.h"
 
 #include <cerrno>
+#include <chrono>
 #include <set>
 
 namespace jitprobe {
@@ -56,6 +57,14 @@ static Status attachPoint(BPF &bpf, const std::string &func, const frontend::Att
 Status BPF::attach_all() {
     if (Status s = impl_->ensureLoaded(); !s.ok())
         return s;
+    struct Timer { // attach_ms, on every return path
+        double &ms;
+        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+        ~Timer() {
+            using Ms = std::chrono::duration<double, std::milli>;
+            ms = Ms(std::chrono::steady_clock::now() - start).count();
+        }
+    } timer{impl_->times.attach_ms};
     std::set<std::string> before;
     for (const auto &entry : impl_->attachments)
         before.insert(entry.first);

@@ -14,12 +14,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace jitprobe {
 namespace {
 
 using detail::errnoText;
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
 
 std::string programNames(bpf_object *obj) {
     std::string names;
@@ -117,7 +122,9 @@ Status BPF::Impl::ensureLoaded() {
     // caller's traced window (get_raw_table after attach would add an openat of its own).
     (void)libbpf_num_possible_cpus();
     detail::LibbpfLogCapture capture;
+    auto load_start = std::chrono::steady_clock::now();
     int err = bpf_object__load(object.get());
+    times.load_ms += msSince(load_start);
     if (err != 0)
         load_failure = describeLoadFailure(object.get(), err, logs, capture);
     bpf_object__for_each_program(prog, object.get()) bpf_program__set_log_buf(prog, nullptr, 0);
@@ -148,20 +155,31 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
                  const InitOptions &opts) {
     if (impl_->object)
         return Status(EBUSY, "BPF::init: this BPF object is already initialized");
+    detail::CompiledProbe probe;
+    if (Status s = impl_->obtainObject(source, cflags, opts, probe); !s.ok())
+        return s;
+    impl_->diagnostics = std::move(probe.diagnostics);
+    if (opts.want_rewritten)
+        impl_->rewritten = std::move(probe.rewritten);
+    return init_object(std::move(probe.elf), std::move(probe.info), opts);
+}
+
+Status BPF::Impl::compileSource(const std::string &source, const std::vector<std::string> &cflags,
+                                const InitOptions &opts, const std::string &pch_dir,
+                                frontend::CompileResult &result) {
     // The frontend reads tracepoint format files from tracefs.
-    Status tracefs = impl_->ensureTracefs();
+    Status tracefs = ensureTracefs();
     auto api = detail::FrontendLoader::api();
     if (!api.ok())
         return api.status();
     frontend::CompileOptions co;
     co.file_name = opts.file_name;
     co.cflags = cflags;
-    co.cache_dir = opts.cache_dir;
+    co.cache_dir = pch_dir;
     if (!opts.kernel_btf_path.empty())
         co.kernel_btf_path = opts.kernel_btf_path;
     if (tracefs.ok())
-        co.tracefs_path = impl_->tracefs_root;
-    frontend::CompileResult result;
+        co.tracefs_path = tracefs_root;
     try {
         result = (*api)->compile(source, co);
     } catch (const std::exception &e) {
@@ -177,10 +195,7 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
             msg += "\nnote: " + tracefs.msg();
         return Status(EINVAL, msg);
     }
-    impl_->diagnostics = std::move(result.diagnostics);
-    if (opts.want_rewritten)
-        impl_->rewritten = std::move(result.rewritten);
-    return init_object(std::move(result.object), std::move(result.info), opts);
+    return Status::OK();
 }
 
 Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
@@ -197,7 +212,9 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     open_opts.object_name = "jitprobe";
     if (!opts.kernel_btf_path.empty())
         open_opts.btf_custom_path = opts.kernel_btf_path.c_str();
+    auto open_start = std::chrono::steady_clock::now();
     bpf_object *obj = bpf_object__open_mem(impl_->elf.data(), impl_->elf.size(), &open_opts);
+    impl_->times.open_ms = msSince(open_start);
     if (!obj) {
         int err = errno;
         impl_->elf.clear();

@@ -1,6 +1,7 @@
 // BPF's private state, shared by the BPF*.cpp files (lifecycle, attachments, tables, buffers).
 #pragma once
 #include "jitprobe/BPF.h"
+#include "jitprobe/frontend/Frontend.h"
 
 #include <bpf/libbpf.h>
 
@@ -30,6 +31,13 @@ struct Attachment {
     std::string function;
     std::vector<LinkPtr> links;
 };
+// What init needs from a compile (or from the object cache).
+struct CompiledProbe {
+    std::vector<uint8_t> elf;
+    frontend::ProgramInfo info;
+    std::string rewritten;
+    std::vector<frontend::Diagnostic> diagnostics;
+};
 } // namespace detail
 
 struct BPF::Impl {
@@ -42,6 +50,7 @@ struct BPF::Impl {
     bool loaded = false;
     Status load_failure; // a failed load is final (libbpf cannot retry)
     std::string tracefs_root;
+    PhaseTimes times;
 
     // Keyed by "kind|target_key|function"; destroyed before the object.
     std::map<std::string, detail::Attachment> attachments;
@@ -55,6 +64,13 @@ struct BPF::Impl {
     Result<bpf_program *> findProgram(const std::string &func);
     Status ensureLoaded();
     Status ensureTracefs();
+    // init's compile step: a valid object cache entry, else the frontend (BPFCache.cpp).
+    Status obtainObject(const std::string &source, const std::vector<std::string> &cflags,
+                        const InitOptions &opts, detail::CompiledProbe &out);
+    // The frontend (dlopen'ed here) compiles SOURCE; its kernel-type PCH lives in PCH_DIR.
+    Status compileSource(const std::string &source, const std::vector<std::string> &cflags,
+                         const InitOptions &opts, const std::string &pch_dir,
+                         frontend::CompileResult &result);
 
     // Registers an attachment; EEXIST if FUNC is already attached at KIND/TARGET_KEY.
     Status addAttachment(detail::Attachment attachment);

@@ -87,15 +87,19 @@ std::string FrontendLoader::selfDirectory() {
     return parentDir(resolved);
 }
 
+std::vector<std::string> FrontendLoader::searchPaths() {
+    const char *env = std::getenv("JITPROBE_FRONTEND_LIB");
+    return candidatePaths(env ? env : "", selfDirectory(), JITPROBE_BUILD_LIBDIR,
+                          JITPROBE_INSTALL_LIBDIR);
+}
+
 Result<const frontend::Api *> FrontendLoader::api() {
     static std::mutex mutex;
     static const frontend::Api *loaded = nullptr;
     std::lock_guard lock(mutex);
     if (loaded)
         return loaded;
-    const char *env = std::getenv("JITPROBE_FRONTEND_LIB");
-    auto paths = candidatePaths(env ? env : "", selfDirectory(), JITPROBE_BUILD_LIBDIR,
-                                JITPROBE_INSTALL_LIBDIR);
+    auto paths = searchPaths();
     std::string tried;
     for (const auto &path : paths) {
         LoadAttempt attempt = tryLoad(path);

@@ -22,6 +22,10 @@ class FrontendLoader {
                                                    const std::string &build_libdir,
                                                    const std::string &install_libdir);
 
+    // candidatePaths() for this process: environment, this library's directory, build tree,
+    // install libdir. Used by the object cache to identify the frontend build without loading it.
+    static std::vector<std::string> searchPaths();
+
     // The process-wide frontend API, loading the library on first call. Thread-safe. A failure
     // lists every path tried and why each did not work; it is retried on the next call.
     static Result<const frontend::Api *> api();

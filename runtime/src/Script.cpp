@@ -114,7 +114,11 @@ Status Script::clear_maps() {
     return Status::OK();
 }
 
-ScriptPhaseTimes Script::phase_times() const { return impl_->times; }
+ScriptPhaseTimes Script::phase_times() const {
+    ScriptPhaseTimes t = impl_->times;
+    static_cast<PhaseTimes &>(t) = impl_->bpf.phase_times(); // load/attach timed there too
+    return t;
+}
 pid_t Script::command_pid() const { return impl_->command ? impl_->command->pid() : -1; }
 int Script::command_exit_code() const { return impl_->command ? impl_->command->exit_code() : -1; }
 std::string Script::rewritten_source() const { return impl_->bpf.rewritten_source(); }

@@ -14,8 +14,11 @@
 // Ownership: a BPF object owns its bpf_object, every attachment (links, perf event fds) and
 // every buffer; destroying it (or detach_*) releases them all, leaving nothing in tracefs.
 //
-// Thread-safety: use one BPF object from one thread at a time, except that tables (from
-// get_*_table) may be read or updated from other threads while one thread polls buffers.
+// Thread-safety: a BPF object is not synchronized: use it from one thread at a time, with one
+// exception: table objects, taken (get_*_table) once the object is loaded, may be read and
+// updated from other threads while one thread polls perf/ring buffers (each table operation is
+// a bpf() syscall on the map's fd; tests/live/concurrency_test.cpp runs this under TSan).
+// Buffer callbacks run on the polling thread. A table must not outlive its BPF object.
 // Distinct BPF objects are independent.
 //
 // Errors: every operation returns a Status whose msg() says who/what/where/why, including the
@@ -24,6 +27,7 @@
 #pragma once
 #include "jitprobe/BPFTable.h"
 #include "jitprobe/PerfBuffer.h"
+#include "jitprobe/PhaseTimes.h"
 #include "jitprobe/Status.h"
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
@@ -44,9 +48,9 @@ enum bpf_probe_attach_type { BPF_PROBE_ENTRY, BPF_PROBE_RETURN };
 
 struct InitOptions {
     std::string file_name = "<probe>"; // shown in diagnostics ("file:line:col")
-    // Object cache knobs (the cache itself is a later issue; today every init() compiles).
+    // Object cache (see jitprobe/Cache.h): a hit skips the compiler (no dlopen, no LLVM).
     bool use_cache = true;
-    std::string cache_dir;
+    std::string cache_dir; // empty: $JITPROBE_CACHE_DIR, $XDG_CACHE_HOME/jitprobe, ...
     bool want_rewritten = false;  // keep the rewritten C for rewritten_source()
     // Load every program through the verifier during init (what `check` needs). When false,
     // init only opens the object; load() (or the first attach/table access) loads it.
@@ -73,8 +77,8 @@ class BPF {
     BPF(BPF &&) noexcept;
     BPF &operator=(BPF &&) noexcept;
 
-    // Compiles SOURCE (BCC dialect) with the frontend (dlopen'ed on demand), then opens and
-    // (by default) loads it. On compile errors msg() holds the formatted diagnostics
+    // Compiles SOURCE (BCC dialect) with the frontend (dlopen'ed on a cache miss only), then
+    // opens and (by default) loads it. On compile errors msg() holds the formatted diagnostics
     // (FILE:LINE:COL: error: ...). CFLAGS: "-DNAME=VALUE", "-IDIR", ...
     Status init(const std::string &source, const std::vector<std::string> &cflags = {},
                 const InitOptions &opts = {});
@@ -177,6 +181,8 @@ class BPF {
     std::string rewritten_source() const; // empty unless InitOptions::want_rewritten
     std::vector<ProgramLoadInfo> programs() const;
     bool loaded() const;
+    // Per-phase times of init/load/attach and the object cache outcome (see PhaseTimes.h).
+    const PhaseTimes &phase_times() const;
     // Human-readable list of current attachments ("tracepoint syscalls:sys_enter_openat -> f").
     std::vector<std::string> attachments() const;
 

@@ -14,6 +14,7 @@
 // A Script owns its jitprobe::BPF: destroying it detaches everything and ends the command.
 #pragma once
 #include "jitprobe/Output.h"
+#include "jitprobe/PhaseTimes.h"
 #include "jitprobe/Status.h"
 
 #include <sys/types.h>
@@ -48,11 +49,11 @@ struct RunOptions {
     std::function<void(const std::vector<Record> &)> on_interval;
 };
 
-// Milliseconds spent per phase (0 when the phase did not run).
-struct ScriptPhaseTimes {
-    double compile_ms = 0; // frontend: parse + rewrite + codegen (+ object open)
-    double load_ms = 0;    // verifier
-    double attach_ms = 0;
+// Milliseconds spent per phase (0 when the phase did not run): BPF's phases and cache outcome
+// (PhaseTimes.h: cache lookup, kernel types, parse, rewrite, codegen, open, load, attach) plus
+// the script's own.
+struct ScriptPhaseTimes : PhaseTimes {
+    double compile_ms = 0; // init as a whole: cache lookup or frontend, + object open
     double run_ms = 0;     // from releasing the command to the end of the drain
 };
 
@@ -106,9 +107,11 @@ class Script {
 
 // What the frontend makes of SOURCE, without loading anything (`jitprobe dump`): the rewritten
 // libbpf-style C, the LLVM IR, or the BPF assembly. Compile errors come back as the Status.
+// The rewritten C comes from the object cache when USE_CACHE and an entry exists.
 enum class DumpKind { Rewritten, IR, Asm };
 Result<std::string> dumpProbe(const std::string &source, const std::vector<std::string> &cflags,
-                              const std::string &file_name, DumpKind kind);
+                              const std::string &file_name, DumpKind kind, bool use_cache = true,
+                              const std::string &cache_dir = "");
 
 // Reads a probe source file, rejecting empty and non-text files with "PATH: ..." messages.
 Result<std::string> readProbeSource(const std::string &path);

@@ -1,0 +1,29 @@
+// Where the time of getting a probe from source to attached went, and whether the object cache
+// (see Cache.h) made the compiler unnecessary. Read it from BPF::phase_times() or
+// Script::phase_times(); `jitprobe run|check --time-phases` prints it.
+#pragma once
+#include <string>
+
+namespace jitprobe {
+
+// Milliseconds per phase; 0 when the phase did not run (a cache hit runs no compiler phase).
+struct PhaseTimes {
+    double cache_lookup_ms = 0; // cache key (incl. kernel BTF digest) + entry read + hash check
+    double kernel_types_ms = 0; // frontend: kernel types from BTF (PCH) - cache miss only
+    double parse_ms = 0;        // frontend: Clang parse of the probe source
+    double rewrite_ms = 0;      // frontend: BCC-dialect rewrite passes
+    double codegen_ms = 0;      // frontend: BPF code generation
+    double cache_store_ms = 0;  // writing the new entry (cache miss only)
+    double open_ms = 0;         // libbpf: ELF + BTF of the object
+    double load_ms = 0;         // CO-RE relocation + verifier
+    double attach_ms = 0;       // attach_all
+    bool cache_used = false;    // the cache was consulted (false: disabled or directory refused)
+    bool cache_hit = false;     // the object came from the cache: the compiler never ran
+    bool cache_rebuilt = false; // a corrupt entry was found, deleted and compiled again
+    // The compiler library (libjitprobe-frontend.so, LLVM) is mapped in this process, as seen in
+    // /proc/self/maps at the end of init. Never true after a cache hit in a fresh process.
+    bool frontend_loaded = false;
+    std::string cache_note;     // why the cache was bypassed or rebuilt; "" when nothing to say
+};
+
+} // namespace jitprobe

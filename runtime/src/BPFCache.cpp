@@ -1,0 +1,158 @@
+// BPF::init's compile step through the object cache: a hit opens the cached object and never
+// loads the frontend (no dlopen, no LLVM); a miss compiles with the frontend and stores the
+// result. Phase times and the cache outcome land in BPF::Impl::times.
+#include "BPFImpl.h"
+
+#include "ElfTrim.h"
+#include "FrontendLoader.h"
+#include "ObjectCache.h"
+
+#include <malloc.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+
+namespace jitprobe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+constexpr const char *kDefaultBtf = "/sys/kernel/btf/vmlinux";
+
+// Which frontend build would compile: its path, size and mtime (a rebuilt frontend may emit
+// different code under the same version number).
+std::string frontendIdentity() {
+    for (const std::string &path : detail::FrontendLoader::searchPaths()) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0)
+            return path + ":" + std::to_string(st.st_size) + ":" +
+                   std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    }
+    return "no-frontend";
+}
+
+bool compilerMapped() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line))
+        if (line.find("libjitprobe-frontend") != std::string::npos ||
+            line.find("libclang-cpp") != std::string::npos)
+            return true;
+    return false;
+}
+
+// The cache of this init (none: disabled or refused, times says why) and the key of this
+// source (empty: not cacheable).
+struct CacheSession {
+    std::optional<detail::ObjectCache> cache;
+    std::string key;
+};
+
+CacheSession openCache(const std::string &source, const std::vector<std::string> &cflags,
+                       const InitOptions &opts, PhaseTimes &times) {
+    CacheSession session;
+    if (!opts.use_cache) {
+        times.cache_note = "object cache disabled (--no-cache / InitOptions::use_cache)";
+        return session;
+    }
+    Result<detail::ObjectCache> cache = detail::ObjectCache::open(opts.cache_dir);
+    if (!cache.ok()) {
+        times.cache_note = "object cache bypassed: " + cache.status().msg();
+        return session;
+    }
+    session.cache = std::move(*cache); // its kernel-types/ serves the frontend's PCH either way
+    if (std::string why = detail::uncacheableReason(source, cflags); !why.empty()) {
+        times.cache_note = "not cached: " + why;
+        return session;
+    }
+    std::string btf = opts.kernel_btf_path.empty() ? kDefaultBtf : opts.kernel_btf_path;
+    Result<std::string> digest = session.cache->kernelBtfDigest(btf);
+    if (!digest.ok()) {
+        times.cache_note = "object cache bypassed: " + digest.status().msg();
+        return session;
+    }
+    session.key = detail::cacheKey({source, cflags, opts.file_name, *digest, frontendIdentity()});
+    times.cache_used = true;
+    return session;
+}
+
+// The entry of SESSION's key, if a valid one exists. A corrupt one is deleted and reported.
+bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &times) {
+    detail::CacheEntry entry;
+    std::string note;
+    switch (session.cache->lookup(session.key, entry, note)) {
+    case detail::CacheLookup::Miss:
+        return false;
+    case detail::CacheLookup::Corrupt:
+        times.cache_rebuilt = true;
+        times.cache_note = note;
+        return false;
+    case detail::CacheLookup::Hit:
+        break;
+    }
+    if (!frontend::ProgramInfo::fromJson(entry.info_json, out.info)) {
+        times.cache_rebuilt = true;
+        times.cache_note = "cache entry " + session.cache->entryPath(session.key) +
+                           ": unreadable program info; recompiling";
+        return false;
+    }
+    out.elf = std::move(entry.elf);
+    out.rewritten = std::move(entry.rewritten);
+    return true;
+}
+
+void storeEntry(CacheSession &session, const frontend::CompileResult &result, PhaseTimes &times) {
+    auto t0 = Clock::now();
+    detail::CacheEntry entry{result.object, result.info.toJson(), result.rewritten};
+    if (Status s = session.cache->store(session.key, entry); !s.ok())
+        times.cache_note = "object cache: entry not stored: " + s.msg();
+    times.cache_store_ms = msSince(t0);
+}
+
+} // namespace
+
+Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std::string> &cflags,
+                               const InitOptions &opts, detail::CompiledProbe &out) {
+    times = {};
+    auto t0 = Clock::now();
+    CacheSession session = openCache(source, cflags, opts, times);
+    bool hit = !session.key.empty() && lookupEntry(session, out, times);
+    times.cache_lookup_ms = msSince(t0);
+    if (hit) {
+        times.cache_hit = true;
+        return Status::OK();
+    }
+    frontend::CompileResult result;
+    std::string pch_dir = session.cache ? session.cache->directory() : "";
+    Status s = compileSource(source, cflags, opts, pch_dir, result);
+    times.kernel_types_ms = result.times.kernel_types_ms;
+    times.parse_ms = result.times.parse_ms;
+    times.rewrite_ms = result.times.rewrite_ms;
+    times.codegen_ms = result.times.codegen_ms;
+    // The same bytes on a miss as on a later hit: without DWARF (see ElfTrim.h).
+    std::vector<std::uint8_t> stripped;
+    std::string why;
+    if (s.ok() && detail::stripDebugSections(result.object, stripped, why))
+        result.object.swap(stripped);
+    if (s.ok() && !session.key.empty())
+        storeEntry(session, result, times);
+    out.elf = std::move(result.object);
+    out.info = std::move(result.info);
+    out.rewritten = std::move(result.rewritten);
+    out.diagnostics = std::move(result.diagnostics);
+    result = {};
+    ::malloc_trim(0); // hand the compiler's heap back: the probe may run for hours
+    return s;
+}
+
+const PhaseTimes &BPF::phase_times() const {
+    impl_->times.frontend_loaded = compilerMapped();
+    return impl_->times;
+}
+
+} // namespace jitprobe

@@ -1,0 +1,126 @@
+// Cache upkeep: stats, clear, least-recently-used pruning, and the public functions of
+// jitprobe/Cache.h.
+#include "ObjectCache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+namespace jitprobe {
+namespace detail {
+namespace {
+
+struct FileInfo {
+    std::string name;
+    std::uint64_t size = 0;
+    timespec mtime{};
+};
+
+// Regular files directly in DIR_FD (no recursion, no symlinks followed).
+std::vector<FileInfo> listFiles(int dir_fd) {
+    std::vector<FileInfo> files;
+    int fd = ::dup(dir_fd);
+    DIR *dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (!dir) {
+        if (fd >= 0)
+            ::close(fd);
+        return files;
+    }
+    ::rewinddir(dir);
+    while (const dirent *e = ::readdir(dir)) {
+        struct stat st {};
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            files.push_back({e->d_name, static_cast<std::uint64_t>(st.st_size), st.st_mtim});
+    }
+    ::closedir(dir);
+    return files;
+}
+
+bool endsWith(const std::string &s, const char *suffix) {
+    std::size_t n = std::strlen(suffix);
+    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Counts (and with REMOVE, deletes) the files of DIR_FD accepted by WANT.
+void sweep(int dir_fd, bool remove, const std::function<bool(const std::string &)> &want,
+           std::uint64_t &count, std::uint64_t &bytes) {
+    for (const FileInfo &f : listFiles(dir_fd)) {
+        if (!want(f.name))
+            continue;
+        if (remove && ::unlinkat(dir_fd, f.name.c_str(), 0) != 0)
+            continue;
+        count++;
+        bytes += f.size;
+    }
+}
+
+CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remove) {
+    CacheStats stats;
+    stats.directory = dir;
+    std::uint64_t other = 0, other_bytes = 0;
+    sweep(objects_fd, remove, [](const std::string &n) { return endsWith(n, ".entry"); },
+          stats.entries, stats.bytes);
+    int kt = ::openat(dir_fd, "kernel-types", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (kt >= 0) {
+        sweep(kt, remove, [](const std::string &) { return true; },
+              stats.pch_files, stats.pch_bytes);
+        ::close(kt);
+    }
+    if (remove) { // leftovers of interrupted writes, kernel BTF digests
+        sweep(objects_fd, true, [](const std::string &) { return true; }, other, other_bytes);
+        sweep(dir_fd, true, [](const std::string &n) { return endsWith(n, ".digest") ||
+                                                               n.rfind(".tmp.", 0) == 0; },
+              other, other_bytes);
+    }
+    return stats;
+}
+
+} // namespace
+
+CacheStats ObjectCache::stats() const { return survey(dir_fd_, objects_fd_, dir_, false); }
+
+CacheStats ObjectCache::clear() { return survey(dir_fd_, objects_fd_, dir_, true); }
+
+void ObjectCache::pruneOldEntries() {
+    std::vector<FileInfo> entries = listFiles(objects_fd_);
+    std::erase_if(entries, [](const FileInfo &f) { return !endsWith(f.name, ".entry"); });
+    if (entries.size() <= kMaxCacheEntries)
+        return;
+    std::sort(entries.begin(), entries.end(), [](const FileInfo &a, const FileInfo &b) {
+        return a.mtime.tv_sec != b.mtime.tv_sec ? a.mtime.tv_sec < b.mtime.tv_sec
+                                                : a.mtime.tv_nsec < b.mtime.tv_nsec;
+    });
+    std::size_t excess = entries.size() - kMaxCacheEntries * 3 / 4; // prune in batches
+    for (std::size_t i = 0; i < excess; i++)
+        ::unlinkat(objects_fd_, entries[i].name.c_str(), 0);
+}
+
+} // namespace detail
+
+std::string cache_directory(const std::string &override_dir) {
+    return override_dir.empty() ? detail::defaultCacheDirectory() : override_dir;
+}
+
+Result<CacheStats> cache_stats(const std::string &dir) {
+    Result<detail::ObjectCache> cache = detail::ObjectCache::open(dir);
+    if (!cache.ok())
+        return cache.status();
+    return cache->stats();
+}
+
+Result<CacheStats> cache_clear(const std::string &dir) {
+    Result<detail::ObjectCache> cache = detail::ObjectCache::open(dir);
+    if (!cache.ok())
+        return cache.status();
+    return cache->clear();
+}
+
+} // namespace jitprobe

@@ -1,0 +1,96 @@
+// The object cache behind BPF::init (see jitprobe/Cache.h for the user's view): a trusted
+// directory, content-addressed entries with a verified SHA-256, atomic writes, the kernel BTF
+// digest kept beside them. Never prints; every refusal and failure comes back as text.
+#pragma once
+#include "jitprobe/Cache.h"
+#include "jitprobe/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jitprobe::detail {
+
+// What a cache entry holds: the BPF ELF, its ProgramInfo as JSON, the rewritten C (dump).
+struct CacheEntry {
+    std::vector<std::uint8_t> elf;
+    std::string info_json;
+    std::string rewritten;
+};
+
+// Everything a compiled object depends on. The key also folds in JITPROBE_VERSION and the LLVM
+// version the runtime was built against.
+struct CacheKeyInputs {
+    std::string source;
+    std::vector<std::string> cflags;
+    std::string file_name;   // only its base name: it is in the object's line info
+    std::string btf_digest;  // kernel BTF (types, CO-RE targets, tracepoint layouts)
+    std::string frontend_id; // which frontend build compiles (path, size, mtime)
+};
+std::string cacheKey(const CacheKeyInputs &inputs); // 64 lowercase hex digits
+
+// Why a compile must not be cached ("" if it may): inputs the key cannot see, like user
+// headers found through -I or #include "file".
+std::string uncacheableReason(const std::string &source, const std::vector<std::string> &cflags);
+
+// The on-disk entry format (exposed for tests): header (magic, version, lengths), SHA-256 over
+// key + header + payload, payload.
+std::string encodeEntry(const std::string &key, const CacheEntry &entry);
+bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &out,
+                 std::string &why);
+
+// Beyond this many entries a store prunes the least recently used (a quarter of them).
+inline constexpr std::size_t kMaxCacheEntries = 256;
+
+enum class CacheLookup { Hit, Miss, Corrupt };
+
+class ObjectCache {
+  public:
+    ObjectCache() = default;
+    ~ObjectCache();
+    ObjectCache(ObjectCache &&other) noexcept;
+    ObjectCache &operator=(ObjectCache &&other) noexcept;
+    ObjectCache(const ObjectCache &) = delete;
+    ObjectCache &operator=(const ObjectCache &) = delete;
+
+    // Opens DIR (cache_directory() when empty), creating it, objects/ and kernel-types/ with
+    // mode 0700. Refuses (with the reason) a directory that is a symlink, not owned by us, not
+    // exactly 0700, or under a parent others may write.
+    static Result<ObjectCache> open(const std::string &dir = "");
+    const std::string &directory() const { return dir_; }
+
+    // SHA-256 of the kernel BTF at BTF_PATH, recomputed only when its (size, mtime, inode) or
+    // the boot id change; otherwise read from a small digest file in the cache.
+    Result<std::string> kernelBtfDigest(const std::string &btf_path);
+
+    // Hit: OUT filled. Corrupt (bad hash, truncated, foreign file): the entry is deleted and
+    // NOTE says why; it is never returned.
+    CacheLookup lookup(const std::string &key, CacheEntry &out, std::string &note);
+    // Atomic (temp file + fsync + rename, mode 0600): concurrent writers leave one valid entry.
+    Status store(const std::string &key, const CacheEntry &entry);
+    std::string entryPath(const std::string &key) const;
+
+    CacheStats stats() const;
+    CacheStats clear(); // what was removed
+
+  private:
+    void close();
+    void pruneOldEntries();
+    std::string dir_;
+    int dir_fd_ = -1;
+    int objects_fd_ = -1;
+};
+
+// $JITPROBE_CACHE_DIR, else root: /var/cache/jitprobe, else $XDG_CACHE_HOME/jitprobe, else
+// ~/.cache/jitprobe ("" when there is no home directory).
+std::string defaultCacheDirectory();
+
+// A directory file descriptor that passed the trust checks (exposed for tests).
+Result<int> openTrustedDirectory(const std::string &path, bool create);
+
+// Helpers shared by the cache files (ObjectCache.cpp, CacheDirectory.cpp).
+bool writeFileAtomically(int dir_fd, const std::string &name, const std::string &bytes,
+                         std::string &why);
+bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why);
+
+} // namespace jitprobe::detail
