@@ -41,8 +41,13 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
     };
     for (const auto &file : embeddedHeaders())
         add(std::string(kVirtualIncludeDir) + "/" + std::string(file.path), file.contents);
-    for (const auto &file : job.files)
-        add(file.path, file.contents);
+    for (const auto &file : job.files) {
+        auto mapped = file.disk_path.empty() ? nullptr : llvm::MemoryBuffer::getFile(file.disk_path);
+        if (mapped && *mapped)
+            memory->addFile(file.path, 0, std::move(*mapped));
+        else
+            add(file.path, file.contents);
+    }
     add(job.main_path, job.main_source);
     auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(
         llvm::vfs::getRealFileSystem());

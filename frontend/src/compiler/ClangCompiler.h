@@ -15,6 +15,7 @@ namespace jitprobe::frontend {
 struct VirtualFile {
     std::string path; // absolute virtual path
     std::string contents;
+    std::string disk_path = {}; // when set, contents are mapped from this file instead
 };
 
 struct ClangJob {

@@ -122,7 +122,7 @@ class CoreReadPass : public AstPass {
         KernelTypes kernel(ctx.ast);
         std::vector<const clang::MemberExpr *> reads;
         KernelReadFinder finder(ctx.ast, kernel, reads);
-        for (auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+        for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()))
                 finder.TraverseDecl(fn);

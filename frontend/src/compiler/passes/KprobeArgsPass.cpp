@@ -55,7 +55,7 @@ class KprobeArgsPass : public AstPass {
     const char *name() const override { return "KprobeArgsPass"; }
 
     void run(PassContext &ctx) override {
-        for (const auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+        for (const auto *decl : ctx.userDecls()) {
             const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
                 fn->getStorageClass() != clang::SC_Static && takesPtRegs(fn, ctx.ast))

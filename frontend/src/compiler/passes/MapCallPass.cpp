@@ -137,7 +137,10 @@ class MapCallPass : public AstPass {
 
     void run(PassContext &ctx) override {
         std::vector<MapCall> calls;
-        MapCallFinder(calls).TraverseDecl(ctx.ast.getTranslationUnitDecl());
+        MapCallFinder finder(calls);
+        for (auto *decl : ctx.userDecls())
+            if (llvm::isa<clang::FunctionDecl>(decl))
+                finder.TraverseDecl(decl);
         auto &sm = ctx.ast.getSourceManager();
         // Innermost (later-starting) calls first, so outer calls see rewritten arguments.
         std::stable_sort(calls.begin(), calls.end(), [&](const MapCall &a, const MapCall &b) {

@@ -145,7 +145,7 @@ class MapDeclPass : public AstPass {
 
     void run(PassContext &ctx) override {
         auto &sm = ctx.ast.getSourceManager();
-        for (const auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+        for (const auto *decl : ctx.userDecls()) {
             const auto *var = llvm::dyn_cast<clang::VarDecl>(decl);
             auto kind = mapKindOf(var);
             if (!kind || !ctx.inMainFile(var->getLocation()))

@@ -10,6 +10,14 @@ bool PassContext::inMainFile(clang::SourceLocation loc) const {
     return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));
 }
 
+std::vector<clang::Decl *> PassContext::userDecls() const {
+    std::vector<clang::Decl *> out;
+    for (auto *decl : ast.getTranslationUnitDecl()->noload_decls())
+        if (inMainFile(decl->getLocation()))
+            out.push_back(decl);
+    return out;
+}
+
 clang::CharSourceRange PassContext::fileRange(clang::SourceRange range) const {
     return clang::Lexer::makeFileCharRange(clang::CharSourceRange::getTokenRange(range),
                                            ast.getSourceManager(), ast.getLangOpts());

@@ -28,6 +28,9 @@ struct PassContext {
     std::string appendix; // text appended to the rewritten file (type anchors ...)
 
     bool inMainFile(clang::SourceLocation loc) const;
+    // Top-level declarations parsed from text in this compile, not those in the kernel-type PCH:
+    // walking decls() would deserialize all of vmlinux.h (~0.5 s).
+    std::vector<clang::Decl *> userDecls() const;
     // A file range for an AST range, or an invalid range if it is not plain user text.
     clang::CharSourceRange fileRange(clang::SourceRange range) const;
     void report(clang::SourceLocation loc, Diagnostic::Severity severity, std::string message,

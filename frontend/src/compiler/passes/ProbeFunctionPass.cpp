@@ -28,7 +28,7 @@ class ProbeFunctionPass : public AstPass {
     const char *name() const override { return "ProbeFunctionPass"; }
 
     void run(PassContext &ctx) override {
-        for (const auto *decl : ctx.ast.getTranslationUnitDecl()->decls()) {
+        for (const auto *decl : ctx.userDecls()) {
             const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (!fn || !fn->doesThisDeclarationHaveABody() || !ctx.inMainFile(fn->getLocation()))
                 continue;
