@@ -89,6 +89,14 @@ TEST(MapCallPass, MethodsBecomeHelpers) {
                                       "__jp_atomic_increment(&m, k, 1);");
 }
 
+TEST(MapCallPass, ArraysIncrementWithoutInsertFallback) {
+    auto r = rewrite(std::string("BPF_ARRAY(a, u64, 4);\nBPF_HISTOGRAM(h);\n") + kTracepoint +
+                     "a.increment(1); h.atomic_increment(bpf_log2l(5), 2);\nreturn 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 4),
+              "__jp_increment_array(&a, 1, 1); __jp_atomic_increment_array(&h, bpf_log2l(5), 2);");
+}
+
 TEST(MapCallPass, NestedCallsKeepInnerRewrite) {
     auto r = rewrite(std::string("BPF_HASH(a, u32, u64);\nBPF_HASH(b, u64, u64);\n") + kTracepoint +
                      "u32 k = 0; u64 *v = a.lookup(&k); if (!v) return 0;\n"

@@ -19,7 +19,8 @@ namespace {
 struct MethodRule {
     std::string_view method;
     unsigned min_args, max_args;
-    // {map} is the map's name, {N} the Nth argument, {N|text} with a default.
+    // {map} is the map's name, {N} the Nth argument, {N|text} with a default, {array} "_array"
+    // for maps whose slots always exist (arrays, int-keyed histograms).
     std::string_view pattern;
     int event_arg = -1; // argument whose pointee (or sizeof operand) is the event record
 };
@@ -31,8 +32,8 @@ constexpr MethodRule kMethods[] = {
     {"update", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_ANY)"},
     {"insert", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_NOEXIST)"},
     {"delete", 1, 1, "bpf_map_delete_elem(&{map}, {0})"},
-    {"increment", 1, 2, "__jp_increment(&{map}, {0}, {1|1})"},
-    {"atomic_increment", 1, 2, "__jp_atomic_increment(&{map}, {0}, {1|1})"},
+    {"increment", 1, 2, "__jp_increment{array}(&{map}, {0}, {1|1})"},
+    {"atomic_increment", 1, 2, "__jp_atomic_increment{array}(&{map}, {0}, {1|1})"},
     {"perf_submit", 3, 3, "bpf_perf_event_output({0}, &{map}, BPF_F_CURRENT_CPU, {1}, {2})", 1},
     {"perf_submit_skb", 4, 4,
      "bpf_perf_event_output({0}, &{map}, ((__u64)({1}) << 32) | BPF_F_CURRENT_CPU, {2}, {3})", 2},
@@ -71,7 +72,7 @@ const MethodRule *findMethod(llvm::StringRef method) {
 }
 
 // Expands a rule pattern with the map name and the (already rewritten) argument texts.
-std::string expand(std::string_view pattern, const std::string &map,
+std::string expand(std::string_view pattern, const std::string &map, bool array,
                    const std::vector<std::string> &args) {
     std::string out;
     for (size_t i = 0; i < pattern.size(); ++i) {
@@ -82,8 +83,8 @@ std::string expand(std::string_view pattern, const std::string &map,
         size_t close = pattern.find('}', i);
         std::string_view field = pattern.substr(i + 1, close - i - 1);
         i = close;
-        if (field == "map") {
-            out += map;
+        if (field == "map" || field == "array") {
+            out += field == "map" ? map : (array ? "_array" : "");
             continue;
         }
         size_t bar = field.find('|');
@@ -120,6 +121,21 @@ class MapCallFinder : public clang::RecursiveASTVisitor<MapCallFinder> {
   private:
     std::vector<MapCall> &calls_;
 };
+
+// Is every key of this map preallocated (BPF_MAP_TYPE_ARRAY / PERCPU_ARRAY)?
+bool isArrayMap(const clang::VarDecl *var) {
+    auto kind = mapKindOf(var);
+    if (!kind)
+        return false;
+    if (*kind == "array" || *kind == "percpu_array")
+        return true;
+    if (*kind != "histogram")
+        return false;
+    for (const auto *f : var->getType()->getAsRecordDecl()->fields())
+        if (f->getName() == "key")
+            return f->getType()->isSpecificBuiltinType(clang::BuiltinType::Int);
+    return false;
+}
 
 // The record type an event argument carries: `&ev`, `ev_ptr`, or `sizeof(struct x)`.
 clang::QualType eventType(const clang::Expr *arg) {
@@ -181,7 +197,7 @@ class MapCallPass : public AstPass {
         }
         if (rule->event_arg >= 0)
             recordEventType(ctx, map, call.call->getArg(rule->event_arg));
-        ctx.rewriter.ReplaceText(range, expand(rule->pattern, map, args));
+        ctx.rewriter.ReplaceText(range, expand(rule->pattern, map, isArrayMap(call.map), args));
     }
 
     void recordEventType(PassContext &ctx, const std::string &map, const clang::Expr *arg) {
