@@ -54,6 +54,24 @@ Status openBuffers(BPF &bpf, const RunOptions &options) {
     return Status::OK();
 }
 
+// Records the kernel dropped because a ring buffer was full: the rewritten ringbuf_output /
+// ringbuf_reserve count them per ring buffer in the hidden map __jp_ringbuf_lost.
+void reportRingBufferLosses(BPF &bpf, const RunOptions &options) {
+    auto lost = bpf.get_percpu_array_table<uint64_t>("__jp_ringbuf_lost");
+    int index = 0;
+    for (const frontend::MapSpec &spec : bpf.program_info().maps) {
+        if (spec.kind != "ringbuf")
+            continue;
+        std::vector<uint64_t> per_cpu;
+        uint64_t total = 0;
+        if (lost.get_value(index++, per_cpu).ok())
+            for (uint64_t n : per_cpu)
+                total += n;
+        if (total > 0)
+            EventSink{options}.emit(LostRecord{spec.name, total});
+    }
+}
+
 bool hasBuffers(const BPF &bpf, const char *kind) {
     for (const frontend::MapSpec &spec : bpf.program_info().maps)
         if (spec.kind == kind)
@@ -137,6 +155,8 @@ Status Script::run(const RunOptions &options) {
     if (impl.command)
         impl.command->terminate(); // duration or signal: do not leave the command behind
     pumpOnce(impl.bpf, printk, options, perf, ring, 0);
+    if (ring)
+        reportRingBufferLosses(impl.bpf, options);
     for (std::string &msg : printk.read(kDrainPrintkMs))
         if (options.on_printk)
             options.on_printk(PrintkRecord{std::move(msg)});

@@ -363,3 +363,21 @@ TEST_F(Examples, ProfileSamplesTheBusyTargetWithUserStacks) {
     EXPECT_GE(samples, 10u) << r.describe();
     EXPECT_GE(withStack, samples / 2) << r.describe();
 }
+
+// Not an example: the ring-buffer loss accounting every ring-buffer script gets.
+TEST_F(Examples, RingBufferDropsAreCountedExactly) {
+    auto r = runExample("../tests/live/probes/ringbuf_flood.c",
+                        "exec /usr/bin/python3 -c 'import os; [os.getpid() for _ in range(20000)]'");
+    ASSERT_EQ(r.status, 0) << r.describe();
+    uint64_t attempts = 0, lost = 0;
+    for (const auto &e : r.entries("attempts"))
+        attempts += e["value"].get<uint64_t>();
+    for (const auto &rec : r.records)
+        if (rec.value("type", "") == "lost" && rec.value("map", "") == "flood")
+            lost += rec["count"].get<uint64_t>();
+    uint64_t received = r.events("flood").size();
+    EXPECT_GE(attempts, 20000u) << r.describe();
+    EXPECT_GT(lost, 0u) << "a one-page ring buffer cannot hold 20000 KiB records\n" << r.describe();
+    EXPECT_EQ(received + lost, attempts) << r.describe();
+    EXPECT_FALSE(r.hasMap("__jp_ringbuf_lost")) << "internal map printed";
+}

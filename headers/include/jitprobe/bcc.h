@@ -237,6 +237,31 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
             bpf_map_update_elem((map), &__jp_k, &__jp_init, BPF_NOEXIST);                      \
         }                                                                                      \
     })
+/* A full ring buffer drops records silently in the kernel; rewritten ringbuf_output and
+ * ringbuf_reserve count each failure in the hidden per-CPU array __jp_ringbuf_lost (slot: the
+ * ring buffer's index among the source's ring buffers), which the runtime reports as lost. */
+#define __jp_count_ringbuf_lost(idx)                                                           \
+    ({                                                                                         \
+        __u32 __jp_i = (idx);                                                                  \
+        __u64 *__jp_n = bpf_map_lookup_elem(&__jp_ringbuf_lost, &__jp_i);                      \
+        if (__jp_n)                                                                            \
+            *__jp_n += 1;                                                                      \
+    })
+#define __jp_ringbuf_output(map, data, size, flags, idx)                                       \
+    ({                                                                                         \
+        long __jp_r = bpf_ringbuf_output((map), (data), (size), (flags));                      \
+        if (__jp_r)                                                                            \
+            __jp_count_ringbuf_lost(idx);                                                      \
+        __jp_r;                                                                                \
+    })
+#define __jp_ringbuf_reserve(map, size, idx)                                                   \
+    ({                                                                                         \
+        void *__jp_p = bpf_ringbuf_reserve((map), (size), 0);                                  \
+        if (!__jp_p)                                                                           \
+            __jp_count_ringbuf_lost(idx);                                                      \
+        __jp_p;                                                                                \
+    })
+
 /* Array slots always exist: no insert fallback. */
 #define __jp_increment_array(map, keyexpr, amount)                                             \
     ({                                                                                         \

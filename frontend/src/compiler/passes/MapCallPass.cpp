@@ -20,7 +20,8 @@ struct MethodRule {
     std::string_view method;
     unsigned min_args, max_args;
     // {map} is the map's name, {N} the Nth argument, {N|text} with a default, {array} "_array"
-    // for maps whose slots always exist (arrays, int-keyed histograms).
+    // for maps whose slots always exist (arrays, int-keyed histograms), {ring} the map's index
+    // among the ring buffers (its slot in __jp_ringbuf_lost).
     std::string_view pattern;
     int event_arg = -1; // argument whose pointee (or sizeof operand) is the event record
 };
@@ -39,8 +40,8 @@ constexpr MethodRule kMethods[] = {
      "bpf_perf_event_output({0}, &{map}, ((__u64)({1}) << 32) | BPF_F_CURRENT_CPU, {2}, {3})", 2},
     {"perf_read", 1, 1, "bpf_perf_event_read(&{map}, {0})"},
     {"perf_counter_value", 3, 3, "bpf_perf_event_read_value(&{map}, {0}, {1}, {2})"},
-    {"ringbuf_output", 3, 3, "bpf_ringbuf_output(&{map}, {0}, {1}, {2})", 0},
-    {"ringbuf_reserve", 1, 1, "bpf_ringbuf_reserve(&{map}, {0}, 0)", 0},
+    {"ringbuf_output", 3, 3, "__jp_ringbuf_output(&{map}, {0}, {1}, {2}, {ring})", 0},
+    {"ringbuf_reserve", 1, 1, "__jp_ringbuf_reserve(&{map}, {0}, {ring})", 0},
     {"ringbuf_submit", 2, 2, "bpf_ringbuf_submit({0}, {1})"},
     {"ringbuf_discard", 2, 2, "bpf_ringbuf_discard({0}, {1})"},
     {"get_stackid", 2, 2, "bpf_get_stackid({0}, &{map}, {1})"},
@@ -72,7 +73,13 @@ const MethodRule *findMethod(llvm::StringRef method) {
 }
 
 // Expands a rule pattern with the map name and the (already rewritten) argument texts.
-std::string expand(std::string_view pattern, const std::string &map, bool array,
+struct MapFacts {
+    std::string name;
+    bool array = false;
+    int ring_index = -1;
+};
+
+std::string expand(std::string_view pattern, const MapFacts &map,
                    const std::vector<std::string> &args) {
     std::string out;
     for (size_t i = 0; i < pattern.size(); ++i) {
@@ -83,8 +90,10 @@ std::string expand(std::string_view pattern, const std::string &map, bool array,
         size_t close = pattern.find('}', i);
         std::string_view field = pattern.substr(i + 1, close - i - 1);
         i = close;
-        if (field == "map" || field == "array") {
-            out += field == "map" ? map : (array ? "_array" : "");
+        if (field == "map" || field == "array" || field == "ring") {
+            out += field == "map" ? map.name
+                   : field == "ring" ? std::to_string(map.ring_index)
+                                     : (map.array ? "_array" : "");
             continue;
         }
         size_t bar = field.find('|');
@@ -121,6 +130,19 @@ class MapCallFinder : public clang::RecursiveASTVisitor<MapCallFinder> {
   private:
     std::vector<MapCall> &calls_;
 };
+
+// The map's position among the source's ring buffers (declaration order), or -1.
+int ringIndex(const ProgramInfo &info, const std::string &name) {
+    int index = 0;
+    for (const auto &spec : info.maps) {
+        if (spec.kind != "ringbuf")
+            continue;
+        if (spec.name == name)
+            return index;
+        ++index;
+    }
+    return -1;
+}
 
 // Is every key of this map preallocated (BPF_MAP_TYPE_ARRAY / PERCPU_ARRAY)?
 bool isArrayMap(const clang::VarDecl *var) {
@@ -197,7 +219,8 @@ class MapCallPass : public AstPass {
         }
         if (rule->event_arg >= 0)
             recordEventType(ctx, map, call.call->getArg(rule->event_arg));
-        ctx.rewriter.ReplaceText(range, expand(rule->pattern, map, isArrayMap(call.map), args));
+        MapFacts facts{map, isArrayMap(call.map), ringIndex(ctx.info, map)};
+        ctx.rewriter.ReplaceText(range, expand(rule->pattern, facts, args));
     }
 
     void recordEventType(PassContext &ctx, const std::string &map, const clang::Expr *arg) {

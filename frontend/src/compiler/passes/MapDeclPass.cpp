@@ -139,12 +139,30 @@ std::string libbpfDefinition(const std::string &name, const DeclaredMap &map,
     return text + " } " + name + " SEC(\".maps\")";
 }
 
+unsigned countRingBuffers(PassContext &ctx) {
+    unsigned n = 0;
+    for (const auto *decl : ctx.userDecls()) {
+        auto kind = mapKindOf(llvm::dyn_cast<clang::VarDecl>(decl));
+        n += kind && *kind == "ringbuf";
+    }
+    return n;
+}
+
+// Per-CPU count of records each ring buffer dropped (see __jp_ringbuf_output in bcc.h).
+std::string ringLostMap(unsigned rings) {
+    return "struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, " +
+           std::to_string(rings) + "); __type(key, __u32); __type(value, __u64); } "
+           "__jp_ringbuf_lost SEC(\".maps\"); ";
+}
+
 class MapDeclPass : public AstPass {
   public:
     const char *name() const override { return "MapDeclPass"; }
 
     void run(PassContext &ctx) override {
         auto &sm = ctx.ast.getSourceManager();
+        unsigned rings = countRingBuffers(ctx);
+        bool lost_map_declared = false;
         for (const auto *decl : ctx.userDecls()) {
             const auto *var = llvm::dyn_cast<clang::VarDecl>(decl);
             auto kind = mapKindOf(var);
@@ -159,7 +177,13 @@ class MapDeclPass : public AstPass {
             }
             auto range = sm.getExpansionRange(var->getSourceRange());
             std::string name = var->getNameAsString();
-            ctx.rewriter.ReplaceText(range, libbpfDefinition(name, map, *rule));
+            std::string text = libbpfDefinition(name, map, *rule);
+            // Declared (same line) before the first ring buffer, so every use comes after it.
+            if (map.kind == "ringbuf" && !lost_map_declared) {
+                text = ringLostMap(rings) + text;
+                lost_map_declared = true;
+            }
+            ctx.rewriter.ReplaceText(range, text);
             unsigned line = sm.getExpansionLineNumber(var->getLocation());
             ctx.info.maps.push_back({name, map.kind, "", map.pin_path, line});
         }
