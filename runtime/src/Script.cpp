@@ -45,13 +45,17 @@ Status Script::load(const std::string &source, const std::vector<std::string> &c
         return Status(EALREADY, "script already loaded: use a new jitprobe::Script");
     impl_->options = options;
     std::vector<std::string> flags = cflags;
+    // -DTARGET_PID only for sources that use it: the pid differs every run and would make every
+    // `run -c` a fresh compile (an object cache miss).
+    bool wants_pid = source.find("TARGET_PID") != std::string::npos;
     if (!options.command.empty()) {
         // Fork first, blocked: the pid must be known at compile time for TARGET_PID.
         impl_->command = std::make_unique<BlockedCommand>();
         if (Status s = impl_->command->start(options.command); !s.ok())
             return s;
-        flags.push_back("-DTARGET_PID=" + std::to_string(impl_->command->pid()));
-    } else if (options.target_pid > 0) {
+        if (wants_pid)
+            flags.push_back("-DTARGET_PID=" + std::to_string(impl_->command->pid()));
+    } else if (options.target_pid > 0 && wants_pid) {
         flags.push_back("-DTARGET_PID=" + std::to_string(options.target_pid));
     }
     InitOptions init;
