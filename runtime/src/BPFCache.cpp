@@ -56,16 +56,17 @@ struct CacheSession {
 CacheSession openCache(const std::string &source, const std::vector<std::string> &cflags,
                        const InitOptions &opts, PhaseTimes &times) {
     CacheSession session;
-    if (!opts.use_cache) {
-        times.cache_note = "object cache disabled (--no-cache / InitOptions::use_cache)";
-        return session;
-    }
     Result<detail::ObjectCache> cache = detail::ObjectCache::open(opts.cache_dir);
     if (!cache.ok()) {
         times.cache_note = "object cache bypassed: " + cache.status().msg();
         return session;
     }
     session.cache = std::move(*cache); // its kernel-types/ serves the frontend's PCH either way
+    if (!opts.use_cache) {
+        times.cache_note = "object cache disabled (--no-cache / InitOptions::use_cache); "
+                           "kernel-type PCH still used";
+        return session;
+    }
     if (std::string why = detail::uncacheableReason(source, cflags); !why.empty()) {
         times.cache_note = "not cached: " + why;
         return session;

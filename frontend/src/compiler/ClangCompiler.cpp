@@ -18,6 +18,7 @@
 #include <llvm/Support/VirtualFileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace jitprobe::frontend {
@@ -127,19 +128,21 @@ class PassConsumer : public clang::ASTConsumer {
   public:
     PassConsumer(clang::Rewriter &rewriter, const ClangJob &job,
                  const std::vector<AttachDirective> &directives, ProgramInfo &info,
-                 std::vector<Diagnostic> &diags, std::string &appendix)
+                 std::vector<Diagnostic> &diags, std::string &appendix, double &pass_ms)
         : rewriter_(rewriter), job_(job), directives_(directives), info_(info), diags_(diags),
-          appendix_(appendix) {}
+          appendix_(appendix), pass_ms_(pass_ms) {}
 
     void HandleTranslationUnit(clang::ASTContext &ast) override {
         if (ast.getDiagnostics().hasErrorOccurred())
             return;
+        auto start = std::chrono::steady_clock::now();
         PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}};
         std::unique_ptr<AstPass> passes[] = {createMapDeclPass(), createCoreReadPass(), createMapCallPass(),
                                              createProbeFunctionPass(), createKprobeArgsPass()};
         for (auto &pass : passes)
             pass->run(ctx);
         appendix_ = std::move(ctx.appendix);
+        pass_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     }
 
   private:
@@ -149,6 +152,7 @@ class PassConsumer : public clang::ASTConsumer {
     ProgramInfo &info_;
     std::vector<Diagnostic> &diags_;
     std::string &appendix_;
+    double &pass_ms_;
 };
 
 class RewriteAction : public clang::ASTFrontendAction {
@@ -161,8 +165,10 @@ class RewriteAction : public clang::ASTFrontendAction {
                                                           llvm::StringRef) override {
         rewriter_.setSourceMgr(ci.getSourceManager(), ci.getLangOpts());
         return std::make_unique<PassConsumer>(rewriter_, job_, directives_, info_, diags_,
-                                              appendix_);
+                                              appendix_, pass_ms);
     }
+
+    double pass_ms = 0; // time in the rewrite passes
 
     std::string rewrittenMain() {
         auto &sm = rewriter_.getSourceMgr();
@@ -201,15 +207,20 @@ bool generateInProcess(const ClangJob &job, CodegenOutput what, std::vector<std:
                        std::vector<Diagnostic> &diags);
 
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
-                     std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags) {
+                     std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
+                     double *rewrite_ms) {
     DiagnosticCollector collector(job.main_path, job.user_file, diags);
     auto ci = makeInstance(job, Mode::Parse, collector);
     if (!ci)
         return false;
     RewriteAction action(job, directives, info, diags);
     bool ok = ci->ExecuteAction(action) && !collector.hasErrors() && !hasErrors(diags);
+    auto start = std::chrono::steady_clock::now();
     if (ok)
         rewritten = action.rewrittenMain();
+    if (rewrite_ms)
+        *rewrite_ms = action.pass_ms +
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return ok;
 }
 

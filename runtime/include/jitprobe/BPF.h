@@ -49,6 +49,7 @@ enum bpf_probe_attach_type { BPF_PROBE_ENTRY, BPF_PROBE_RETURN };
 struct InitOptions {
     std::string file_name = "<probe>"; // shown in diagnostics ("file:line:col")
     // Object cache (see jitprobe/Cache.h): a hit skips the compiler (no dlopen, no LLVM).
+    // false: always compile (the kernel-type PCH in the cache directory is still used).
     bool use_cache = true;
     std::string cache_dir; // empty: $JITPROBE_CACHE_DIR, $XDG_CACHE_HOME/jitprobe, ...
     bool want_rewritten = false;  // keep the rewritten C for rewritten_source()
