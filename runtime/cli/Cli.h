@@ -37,6 +37,7 @@ int runCommand(const std::vector<std::string> &args);
 int checkCommand(const std::vector<std::string> &args);
 int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
+int cacheCommand(const std::vector<std::string> &args);
 
 // --no-cache and --time-phases (run, check, dump) and what they print.
 struct CacheArgs {
@@ -49,4 +50,3 @@ void logCacheOutcome(const PhaseTimes &times);
 void printPhases(const ScriptPhaseTimes &times, bool json, bool with_run);
 
 } // namespace jitprobe::cli
-int cacheCommand(const std::vector<std::string> &args);
