@@ -28,7 +28,9 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$BUILD" -j "$JOBS" --target frontend_fuzzer
 
 corpus="$BUILD/corpus"
-mkdir -p "$corpus" "$BUILD/artifacts" "$BUILD/cache"
+mkdir -p "$corpus" "$BUILD/artifacts"
+mkdir -p -m 700 "$BUILD/cache" # the frontend trusts only a private PCH directory
+chmod 700 "$BUILD/cache"
 seeds=("$ROOT"/examples/*.c "$ROOT"/tests/fuzz/regressions/*)
 [ -d "$ROOT/../shared/conformance/cases" ] && seeds+=("$ROOT"/../shared/conformance/cases/*.c)
 for f in "${seeds[@]}"; do

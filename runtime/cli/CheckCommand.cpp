@@ -32,7 +32,7 @@ int checkCommand(const std::vector<std::string> &args) {
     if (c.time_phases)
         printPhases(script.phase_times(), a.json(), false);
     if (Status s = loaded; !s.ok()) {
-        reportError(s.msg());
+        reportFailure(s);
         return kExitFailure;
     }
     std::vector<ProgramRecord> programs = script.programs();

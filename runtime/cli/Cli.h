@@ -2,6 +2,7 @@
 #pragma once
 #include "jitprobe/Output.h"
 #include "jitprobe/Script.h"
+#include "jitprobe/Status.h"
 
 #include <boost/program_options.hpp>
 
@@ -32,12 +33,10 @@ bool parseArgs(const std::vector<std::string> &args, const po::options_descripti
 
 // The message of a failure, on stderr (multi-line diagnostics pass through untouched).
 void reportError(const std::string &message);
-
-int runCommand(const std::vector<std::string> &args);
-int checkCommand(const std::vector<std::string> &args);
-int dumpCommand(const std::vector<std::string> &args);
-int listCommand(const std::vector<std::string> &args);
-int cacheCommand(const std::vector<std::string> &args);
+// reportError(status.msg()), plus which capability is missing when it is a permission error.
+void reportFailure(const Status &status);
+// "CAP_BPF, CAP_PERFMON": what this process lacks to load tracing probes ("" if nothing).
+std::string missingCapabilities();
 
 // --no-cache and --time-phases (run, check, dump) and what they print.
 struct CacheArgs {
@@ -48,5 +47,11 @@ void addCacheOptions(po::options_description &desc, CacheArgs &args);
 void logCacheOutcome(const PhaseTimes &times);
 // One line per phase on stderr, or a {"type":"phases",...} JSON line on stdout.
 void printPhases(const ScriptPhaseTimes &times, bool json, bool with_run);
+
+int runCommand(const std::vector<std::string> &args);
+int checkCommand(const std::vector<std::string> &args);
+int dumpCommand(const std::vector<std::string> &args);
+int listCommand(const std::vector<std::string> &args);
+int cacheCommand(const std::vector<std::string> &args);
 
 } // namespace jitprobe::cli

@@ -95,16 +95,16 @@ int runCommand(const std::vector<std::string> &args) {
     Status loaded = script.loadFile(a.probe.file, a.probe.cflags(), opts);
     logCacheOutcome(script.phase_times());
     if (Status s = loaded; !s.ok()) {
-        reportError(s.msg());
+        reportFailure(s);
         return kExitFailure;
     }
     if (Status s = script.attach_all(); !s.ok()) {
-        reportError(s.msg());
+        reportFailure(s);
         return kExitFailure;
     }
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
     if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
-        reportError(s.msg());
+        reportFailure(s);
         return kExitFailure;
     }
     if (script.command_pid() > 0)

@@ -280,7 +280,8 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     if (!link) {
         int err = errno;
         if (hint.empty() && err == ENOENT && !symbol_addr)
-            hint = ": symbol '" + symbol + "' not found in '" + binary_path + "'";
+            hint = ": symbol '" + symbol + "' not found in '" + binary_path + "'" +
+                   detail::closeFunctionNames(binary_path, symbol);
         return attachFailure(probe_func, what, err, capture, hint);
     }
     Attachment a{kind, key, probe_func, {}};

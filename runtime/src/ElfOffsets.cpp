@@ -1,6 +1,7 @@
 #include "ElfOffsets.h"
 
 #include "Errors.h"
+#include "text/CloseMatches.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -64,7 +65,46 @@ void collectFunction(Elf *elf, Elf_Scn *scn, const std::string &name, std::set<u
     }
 }
 
+// Names (without @VERSION) of the defined functions in one symbol table.
+void collectFunctionNames(Elf *elf, Elf_Scn *scn, std::set<std::string> &out) {
+    GElf_Shdr shdr;
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!gelf_getshdr(scn, &shdr) || !data || shdr.sh_entsize == 0)
+        return;
+    for (size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; i++) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+            sym.st_shndx == SHN_UNDEF)
+            continue;
+        const char *sym_name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+        if (sym_name && *sym_name)
+            out.insert(std::string(sym_name).substr(0, std::strcspn(sym_name, "@")));
+    }
+}
+
 } // namespace
+
+std::string closeFunctionNames(const std::string &binary, const std::string &name) {
+    elf_version(EV_CURRENT);
+    int fd = ::open(binary.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "";
+    Elf *elf = elf_begin(fd, ELF_C_READ, nullptr);
+    std::set<std::string> names;
+    for (Elf_Scn *scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        if (gelf_getshdr(scn, &shdr) && (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM))
+            collectFunctionNames(elf, scn, names);
+    }
+    if (elf)
+        elf_end(elf);
+    ::close(fd);
+    auto close = frontend::closeMatches(name, {names.begin(), names.end()});
+    std::string text;
+    for (const auto &c : close)
+        text += (text.empty() ? "" : ", ") + ("'" + c + "'");
+    return text.empty() ? "" : "; did you mean " + text + "?";
+}
 
 Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string &name) {
     elf_version(EV_CURRENT);

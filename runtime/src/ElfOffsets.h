@@ -16,4 +16,7 @@ Result<uint64_t> elfVaddrToFileOffset(const std::string &binary, uint64_t vaddr)
 // function; libbpf 1.1 calls them ambiguous.
 Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string &name);
 
+// "; did you mean 'malloc'?" when BINARY defines functions named close to NAME, else "".
+std::string closeFunctionNames(const std::string &binary, const std::string &name);
+
 } // namespace jitprobe::detail

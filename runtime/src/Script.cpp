@@ -16,9 +16,15 @@ Result<std::string> readProbeSource(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return Status(errno ? errno : ENOENT, path + ": cannot read: " + std::strerror(errno ? errno : ENOENT));
-    std::stringstream buf;
-    buf << in.rdbuf();
-    std::string text = buf.str();
+    // Probe sources are a few KB; a cap keeps a wrong file (a log, /dev/zero) from eating memory
+    // and minutes of parsing.
+    constexpr std::size_t kMaxSource = 4u << 20;
+    std::string text(kMaxSource + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSource)
+        return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
+                                 " MiB; probe sources are small C files (is this the right file?)");
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
         return Status(EINVAL, path + ": empty source (no probes)");
     // A NUL (or a run of other control bytes) means a binary file, not C source.
