@@ -221,3 +221,73 @@ TEST(KprobeArgsPass, SyscallProbesReadTheSyscallsOwnRegisters) {
                          "const char * filename = (const char *)PT_REGS_PARM1_CORE_SYSCALL(__jp_sys);"))
         << r.rewritten;
 }
+
+// ---- dialect coverage fixes (tests/dialect) -----------------------------------------------
+TEST(MapDeclPass, BuildIdStackTraceGetsBuildIdFlag) {
+    auto r = rewrite(std::string("BPF_STACK_TRACE_BUILDID(st, 128);\n") + kTracepoint +
+                     "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1),
+              "struct { __uint(type, BPF_MAP_TYPE_STACK_TRACE); __uint(max_entries, 128); "
+              "__uint(map_flags, 32); __uint(key_size, 4); "
+              "__uint(value_size, 127 * sizeof(struct bpf_stack_build_id)); } st SEC(\".maps\");");
+}
+
+TEST(MapDeclPass, MapOfMapsTakesBccQuotedInnerName) {
+    auto r = rewrite(std::string("BPF_ARRAY(inner, u64, 4);\nBPF_ARRAY_OF_MAPS(outer, \"inner\", 2);\n") +
+                     kTracepoint + "int i = 0; void *m = outer.lookup(&i); return m != 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 2),
+              "struct { __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS); __uint(max_entries, 2); "
+              "__type(key, int); __uint(value_size, 4); __array(values, __typeof__(inner)); } "
+              "outer SEC(\".maps\");");
+    // The value of a map of maps is an inner map: lookup yields `void *`, not a typed value.
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4),
+                         "void *m = ((void *)bpf_map_lookup_elem(&outer, &i));"))
+        << r.rewritten;
+}
+
+TEST(MapCallPass, PerfReadOnCurrentCpu) {
+    auto r = rewrite(std::string("BPF_PERF_ARRAY(c, 8);\n") + kTracepoint +
+                     "return c.perf_read(CUR_CPU_IDENTIFIER) > 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "bpf_perf_event_read(&c, CUR_CPU_IDENTIFIER)"))
+        << r.rewritten;
+}
+
+TEST(ProbeFunctionPass, BtfTypedMacrosGetSections) {
+    auto r = rewrite("TP_BTF_PROBE(sched_switch, bool preempt, struct task_struct *prev) {\n"
+                     "  return prev->pid; }\n"
+                     "KMOD_RET(security_file_open, struct file *file) { return 0; }\n"
+                     "KFUNC_PROBE(vfs_read, struct file *file) { return 0; }\n"
+                     "int on_msg(struct sk_msg_md *msg) { return 1; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1).rfind("SEC(\"tp_btf/sched_switch\") TP_BTF_PROBE(", 0), 0u)
+        << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 3).rfind("SEC(\"fmod_ret/security_file_open\") KMOD_RET(", 0), 0u);
+    EXPECT_EQ(lineOf(r.rewritten, 4).rfind("SEC(\"fentry/vfs_read\") KFUNC_PROBE(", 0), 0u);
+    EXPECT_EQ(lineOf(r.rewritten, 5).rfind("SEC(\"sk_msg\") int on_msg", 0), 0u);
+    ASSERT_EQ(r.info.programs.size(), 4u);
+    EXPECT_EQ(r.info.programs[0].attach.at(0).kind, "tp_btf");
+    EXPECT_EQ(r.info.programs[0].attach.at(0).target, "sched_switch");
+    EXPECT_EQ(r.info.programs[1].attach.at(0).kind, "fmod_ret");
+    EXPECT_EQ(r.info.programs[3].prog_type, "sk_msg");
+}
+
+TEST(Prelude, UsdtReadargSourcesGetLibbpfUsdt) {
+    auto r = rewrite("// @attach usdt:/usr/lib/x86_64-linux-gnu/libstdc++.so.6:libstdcxx:throw -> f\n"
+                     "int f(struct pt_regs *ctx) {\n"
+                     "  u64 t = 0; char buf[8];\n"
+                     "  if (bpf_usdt_readarg(2, ctx, &t)) return 0;\n"
+                     "  return bpf_usdt_readarg_p(2, ctx, buf, sizeof(buf)); }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    // The macros expand to libbpf's bpf_usdt_arg with a 0-based index; it is only in the
+    // object when <bpf/usdt.bpf.h> came in.
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "bpf_usdt_readarg(2, ctx, &t)")) << r.rewritten;
+    EXPECT_FALSE(r.object.empty());
+    std::string elf(r.object.begin(), r.object.end());
+    EXPECT_TRUE(contains(elf, "__bpf_usdt_specs"));
+    auto plain = rewrite(std::string(kTracepoint) + "return 0; }\n");
+    ASSERT_TRUE(plain.ok);
+    EXPECT_FALSE(contains(std::string(plain.object.begin(), plain.object.end()), "__bpf_usdt_specs"));
+}

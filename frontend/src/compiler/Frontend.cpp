@@ -93,6 +93,9 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     auto directives = parseAttachDirectives(source, options.file_name, diags);
     // BCC programs are GPL by default (BPF_LICENSE is a no-op); GPL-only helpers need it.
     std::string prelude = "char __jp_license[] SEC(\"license\") = \"GPL\";\n";
+    // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
+    if (source.find("bpf_usdt_readarg") != std::string::npos)
+        prelude += "#include <bpf/usdt.bpf.h>\n";
     bool tracepoints_ok = tracepointPrelude(source, options, prelude, diags);
     if (hasErrors(diags) || !tracepoints_ok)
         return result;

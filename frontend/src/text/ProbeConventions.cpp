@@ -35,6 +35,8 @@ constexpr Rule kNameRules[] = {
     {"raw_tracepoint__", "raw_tracepoint/", "raw_tracepoint", "raw_tracepoint", Arg::Name},
     {"kfunc__", "fentry/", "tracing", "fentry", Arg::Name},
     {"kretfunc__", "fexit/", "tracing", "fexit", Arg::Name},
+    {"kmod_ret__", "fmod_ret/", "tracing", "fmod_ret", Arg::Name},
+    {"tp_btf__", "tp_btf/", "tracing", "tp_btf", Arg::Name},
     {"lsm__", "lsm/", "lsm", "lsm", Arg::Name},
     {"bpf_iter__", "iter/", "tracing", "iter", Arg::Name},
 };
@@ -48,6 +50,7 @@ constexpr Rule kContextRules[] = {
     {"xdp_md", "xdp", "xdp", nullptr, Arg::None},
     {"bpf_perf_event_data", "perf_event", "perf_event", nullptr, Arg::None},
     {"bpf_sock_ops", "sockops", "sock_ops", nullptr, Arg::None},
+    {"sk_msg_md", "sk_msg", "sk_msg", nullptr, Arg::None},
 };
 
 // libbpf SEC() names; the section string is kept as written.
@@ -64,6 +67,7 @@ constexpr Rule kSectionRules[] = {
     {"usdt/", "", "kprobe", "usdt", Arg::Name},
     {"fentry/", "", "tracing", "fentry", Arg::Name},
     {"fexit/", "", "tracing", "fexit", Arg::Name},
+    {"fmod_ret/", "", "tracing", "fmod_ret", Arg::Name},
     {"lsm/", "", "lsm", "lsm", Arg::Name},
     {"iter/", "", "tracing", "iter", Arg::Name},
     {"kprobe", "", "kprobe", nullptr, Arg::None},
@@ -77,6 +81,10 @@ constexpr Rule kSectionRules[] = {
     {"xdp", "", "xdp", nullptr, Arg::None},
     {"socket", "", "socket_filter", nullptr, Arg::None},
     {"sockops", "", "sock_ops", nullptr, Arg::None},
+    {"sk_msg", "", "sk_msg", nullptr, Arg::None},
+    {"sk_skb", "", "sk_skb", nullptr, Arg::None},
+    {"sk_skb/stream_parser", "", "sk_skb", nullptr, Arg::None},
+    {"sk_skb/stream_verdict", "", "sk_skb", nullptr, Arg::None},
     {"tc", "", "sched_cls", nullptr, Arg::None},
     {"classifier", "", "sched_cls", nullptr, Arg::None},
     {"cgroup_skb/ingress", "", "cgroup_skb", nullptr, Arg::None},

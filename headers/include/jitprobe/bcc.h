@@ -38,6 +38,8 @@
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
 #define BPF_LICENSE(name) /* jitprobe always emits a GPL license section */
 #define bpf_probe_read_str bpf_probe_read_str
+/* perf_read / perf_counter_value / perf_submit index: the current CPU's slot. */
+#define CUR_CPU_IDENTIFIER BPF_F_CURRENT_CPU
 
 static __always_inline unsigned int bpf_log2(unsigned int v) {
     unsigned int r, shift;
@@ -154,7 +156,7 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 
 #define BPF_STACK_TRACE(_name, _max_entries) BPF_TABLE("stack_trace", int, u64, _name, _max_entries)
 #define BPF_STACK_TRACE_BUILDID(_name, _max_entries)                                           \
-    BPF_TABLE("stack_trace_buildid", int, u64, _name, _max_entries)
+    BPF_F_TABLE("stack_trace_buildid", int, u64, _name, _max_entries, BPF_F_STACK_BUILD_ID)
 #define BPF_PROG_ARRAY(_name, _max_entries) BPF_TABLE("prog", u32, u32, _name, _max_entries)
 #define BPF_DEVMAP(_name, _max_entries) BPF_TABLE("devmap", int, int, _name, _max_entries)
 #define BPF_CPUMAP(_name, _max_entries) BPF_TABLE("cpumap", u32, u32, _name, _max_entries)
@@ -218,11 +220,35 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
     int tracepoint__##category##__##event(struct tracepoint__##category##__##event *args)
 #define RAW_TRACEPOINT_PROBE(event)                                                            \
     int raw_tracepoint__##event(struct bpf_raw_tracepoint_args *ctx)
-#define KFUNC_PROBE(event, args...) BPF_PROG(kfunc__##event, ##args)
-#define KRETFUNC_PROBE(event, args...) BPF_PROG(kretfunc__##event, ##args)
-#define KMOD_RET(event, args...) BPF_PROG(kmod_ret__##event, ##args)
-#define LSM_PROBE(event, args...) BPF_PROG(lsm__##event, ##args)
+/* BTF-typed programs: libbpf's BPF_PROG unpacks the u64 argument array into typed parameters. */
+#define KFUNC_PROBE(event, args...) int BPF_PROG(kfunc__##event, ##args)
+#define KRETFUNC_PROBE(event, args...) int BPF_PROG(kretfunc__##event, ##args)
+#define KMOD_RET(event, args...) int BPF_PROG(kmod_ret__##event, ##args)
+#define LSM_PROBE(event, args...) int BPF_PROG(lsm__##event, ##args)
+/* A raw tracepoint on BTF (tp_btf): the tracepoint's own typed arguments. */
+#define TP_BTF_PROBE(event, args...) int BPF_PROG(tp_btf__##event, ##args)
 #define BPF_ITER(target) int bpf_iter__##target(struct bpf_iter__##target *ctx)
+
+/* ---- USDT arguments ---------------------------------------------------------------------- */
+/* BCC's bpf_usdt_readarg(N, ctx, &v) (N 1-based) on libbpf's bpf_usdt_arg (0-based); the
+ * frontend includes <bpf/usdt.bpf.h> for sources that name bpf_usdt_readarg. _p: the argument
+ * is a user pointer; copy LEN bytes from it. */
+#define bpf_usdt_readarg(n, ctx, argp)                                                         \
+    ({                                                                                         \
+        long __jp_a = 0;                                                                       \
+        int __jp_r = bpf_usdt_arg((ctx), (n) - 1, &__jp_a);                                    \
+        if (!__jp_r)                                                                           \
+            *(argp) = (__typeof__(*(argp)))__jp_a;                                             \
+        __jp_r;                                                                                \
+    })
+#define bpf_usdt_readarg_p(n, ctx, buf, len)                                                   \
+    ({                                                                                         \
+        long __jp_a = 0;                                                                       \
+        int __jp_r = bpf_usdt_arg((ctx), (n) - 1, &__jp_a);                                    \
+        if (!__jp_r)                                                                           \
+            __jp_r = bpf_probe_read_user((buf), (len), (const void *)__jp_a);                 \
+        __jp_r;                                                                                \
+    })
 
 /* ---- what rewritten method calls expand to ----------------------------------------------- */
 /* In a libbpf map definition, __type(key, T) declares `T *key`: typeof(*(map)->key) is T. */

@@ -21,13 +21,14 @@ struct MethodRule {
     unsigned min_args, max_args;
     // {map} is the map's name, {N} the Nth argument, {N|text} with a default, {array} "_array"
     // for maps whose slots always exist (arrays, int-keyed histograms), {ring} the map's index
-    // among the ring buffers (its slot in __jp_ringbuf_lost).
+    // among the ring buffers (its slot in __jp_ringbuf_lost), {vtype} the lookup result type
+    // (the value pointer; `void *` for maps of maps, whose values are inner maps).
     std::string_view pattern;
     int event_arg = -1; // argument whose pointee (or sizeof operand) is the event record
 };
 
 constexpr MethodRule kMethods[] = {
-    {"lookup", 1, 1, "((__typeof__({map}.value))bpf_map_lookup_elem(&{map}, {0}))"},
+    {"lookup", 1, 1, "(({vtype})bpf_map_lookup_elem(&{map}, {0}))"},
     {"lookup_or_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
     {"lookup_or_try_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
     {"update", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_ANY)"},
@@ -77,6 +78,7 @@ struct MapFacts {
     std::string name;
     bool array = false;
     int ring_index = -1;
+    bool map_of_maps = false;
 };
 
 std::string expand(std::string_view pattern, const MapFacts &map,
@@ -90,6 +92,10 @@ std::string expand(std::string_view pattern, const MapFacts &map,
         size_t close = pattern.find('}', i);
         std::string_view field = pattern.substr(i + 1, close - i - 1);
         i = close;
+        if (field == "vtype") {
+            out += map.map_of_maps ? "void *" : "__typeof__(" + map.name + ".value)";
+            continue;
+        }
         if (field == "map" || field == "array" || field == "ring") {
             out += field == "map" ? map.name
                    : field == "ring" ? std::to_string(map.ring_index)
@@ -219,7 +225,9 @@ class MapCallPass : public AstPass {
         }
         if (rule->event_arg >= 0)
             recordEventType(ctx, map, call.call->getArg(rule->event_arg));
-        MapFacts facts{map, isArrayMap(call.map), ringIndex(ctx.info, map)};
+        auto kind = mapKindOf(call.map);
+        bool map_of_maps = kind && kind->find("_of_maps$") != std::string::npos;
+        MapFacts facts{map, isArrayMap(call.map), ringIndex(ctx.info, map), map_of_maps};
         ctx.rewriter.ReplaceText(range, expand(rule->pattern, facts, args));
     }
 

@@ -97,7 +97,8 @@ DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, clang::
     }
     auto inner = llvm::StringRef(kind).split('$'); // "array_of_maps$<inner map>"
     map.kind = inner.first.str();
-    map.inner_map = inner.second.str();
+    // BCC names the inner map with a string literal (BPF_ARRAY_OF_MAPS(m, "inner", n)).
+    map.inner_map = inner.second.trim('"').str();
     const auto *record = var->getType()->getAsRecordDecl();
     clang::PrintingPolicy policy(ast.getLangOpts());
     if (const auto *key = field(record, "key")) {
