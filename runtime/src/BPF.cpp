@@ -50,6 +50,20 @@ void applyProgramTypes(bpf_object *obj, const frontend::ProgramInfo &info) {
     }
 }
 
+// BPF_TABLE_PINNED maps: libbpf reuses the map pinned at the path, or creates and pins it.
+Status applyPinPaths(bpf_object *obj, const frontend::ProgramInfo &info) {
+    for (const auto &spec : info.maps) {
+        if (spec.pin_path.empty())
+            continue;
+        bpf_map *map = bpf_object__find_map_by_name(obj, spec.name.c_str());
+        int err = map ? bpf_map__set_pin_path(map, spec.pin_path.c_str()) : -ENOENT;
+        if (err)
+            return Status(-err, "map '" + spec.name + "': cannot pin at '" + spec.pin_path +
+                                    "': " + errnoText(-err));
+    }
+    return Status::OK();
+}
+
 bool isFtraceBasedType(bpf_program *prog) {
     auto type = bpf_program__type(prog);
     return type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM ||
@@ -90,6 +104,10 @@ void BPF::Impl::releaseAll() {
     attachments.clear(); // links first: they reference programs and perf event fds
     perf_buffers.clear();
     ring_buffer.reset();
+    for (auto &[name, fds] : perf_event_fds)
+        for (int fd : fds)
+            ::close(fd);
+    perf_event_fds.clear();
     object.reset();
     elf.clear();
     loaded = false;
@@ -223,6 +241,8 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     }
     impl_->object.reset(obj);
     applyProgramTypes(obj, impl_->info);
+    if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
+        return s;
     return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
 }
 

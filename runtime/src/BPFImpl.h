@@ -56,6 +56,7 @@ struct BPF::Impl {
     std::map<std::string, detail::Attachment> attachments;
     std::map<std::string, std::unique_ptr<BPFPerfBuffer>> perf_buffers;
     std::unique_ptr<BPFRingBuffer> ring_buffer;
+    std::map<std::string, std::vector<int>> perf_event_fds; // open_perf_event, by map name
 
     ~Impl();
     void releaseAll(); // attachments, buffers, then the object

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace jitprobe {
 
@@ -30,9 +31,15 @@ bool isArrayKind(const std::string &kind) {
            kind == "cgroup_array" || kind == "perf_array" || kind == "devmap" || kind == "cpumap";
 }
 
+// Buffers, and maps whose values are kernel objects (programs, sockets, devices, CPUs,
+// cgroups, inner maps) or per-object storage that cannot be listed by key.
 bool isNonResultKind(const std::string &kind) {
-    return kind == "queue" || kind == "stack" || kind == "perf_output" || kind == "ringbuf" ||
-           kind == "perf_array" || kind == "prog_array";
+    static const std::set<std::string> kinds{
+        "queue",   "stack",       "perf_output",   "ringbuf",       "perf_array",
+        "prog",    "prog_array",  "devmap",        "cpumap",        "xskmap",
+        "sockmap", "sockhash",    "cgroup_array",  "array_of_maps", "hash_of_maps",
+        "sk_storage", "inode_storage", "task_storage"};
+    return kinds.count(kind) != 0;
 }
 
 MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntry> entries) {

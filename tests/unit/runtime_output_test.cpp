@@ -67,6 +67,11 @@ TEST(RuntimeOutput, ArrayKindsOmitZeroEntries) {
     EXPECT_TRUE(isNonResultKind("ringbuf"));
     EXPECT_TRUE(isNonResultKind("queue"));
     EXPECT_FALSE(isNonResultKind("lru_hash"));
+    // Values that are kernel objects (fds) or per-object storage are not results.
+    for (const char *kind : {"prog", "sockmap", "sockhash", "devmap", "cpumap", "xskmap",
+                             "cgroup_array", "array_of_maps", "hash_of_maps", "sk_storage",
+                             "task_storage", "inode_storage"})
+        EXPECT_TRUE(isNonResultKind(kind)) << kind;
 }
 
 TEST(RuntimeOutput, MapJsonKeepsFieldOrder) {

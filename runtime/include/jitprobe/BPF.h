@@ -151,6 +151,9 @@ class BPF {
     BPFStackTable get_stack_table(const std::string &name) {
         return BPFStackTable(get_raw_table(name));
     }
+    BPFProgTable get_prog_table(const std::string &name) {
+        return BPFProgTable(get_raw_table(name));
+    }
     int get_map_fd(const std::string &name); // -1 if unknown
 
     // Perf buffers (BPF_PERF_OUTPUT). PAGE_CNT: per CPU, a power of two.
@@ -167,6 +170,12 @@ class BPF {
     // Waits up to TIMEOUT_MS until any open perf buffer has data, then drains them all.
     // Returns the total records handled or a negative errno.
     int poll_perf_buffers(int timeout_ms);
+
+    // BPF_PERF_ARRAY counters (BCC: open_perf_event): opens a perf event of TYPE/CONFIG
+    // (PERF_TYPE_SOFTWARE/PERF_COUNT_SW_CPU_CLOCK, PERF_TYPE_HARDWARE/...) on every CPU and
+    // stores its fd in the array's slot for that CPU, so perf_read/perf_counter_value work.
+    Status open_perf_event(const std::string &name, uint32_t type, uint64_t config, pid_t pid = -1);
+    Status close_perf_event(const std::string &name);
 
     // Ring buffers (BPF_RINGBUF_OUTPUT); all share one poller.
     Status open_ring_buffer(const std::string &name, ring_buffer_raw_cb cb, void *ctx = nullptr);

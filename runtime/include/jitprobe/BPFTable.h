@@ -180,6 +180,25 @@ template <typename V> class BPFArrayTable : public BPFTableBase {
     size_t size() const { return raw_.max_entries(); }
 };
 
+// BCC's BPFProgTable: the slots of a BPF_PROG_ARRAY hold program fds (tail-call targets,
+// from BPF::load_func).
+class BPFProgTable : public BPFTableBase {
+  public:
+    static constexpr uint32_t kProgArrayMapType = 3; // BPF_MAP_TYPE_PROG_ARRAY
+    explicit BPFProgTable(BPFTableRaw raw) : BPFTableBase(std::move(raw)) {
+        if (valid() && raw_.map_type() != kProgArrayMapType)
+            require(Status(EINVAL, "map '" + raw_.name() + "' is not a BPF_PROG_ARRAY"));
+    }
+    Status update_value(int index, int prog_fd) {
+        uint32_t k = static_cast<uint32_t>(index);
+        return valid() ? raw_.update(&k, &prog_fd) : status_;
+    }
+    Status remove_value(int index) {
+        uint32_t k = static_cast<uint32_t>(index);
+        return valid() ? raw_.remove(&k) : status_;
+    }
+};
+
 namespace detail {
 // Splits a per-CPU lookup buffer into one V per possible CPU.
 template <typename V> std::vector<V> splitPercpu(const BPFTableRaw &raw, const uint8_t *buf) {
