@@ -1,6 +1,9 @@
-// BPF_TABLE_PINNED: the map is pinned at /sys/fs/bpf/jp_dialect_pinned (bpffs must be
-// mounted) and survives the run; a second run reuses (and keeps counting in) the same map.
-BPF_TABLE_PINNED("hash", u32, u64, pinned_counts, 16, "/sys/fs/bpf/jp_dialect_pinned");
+// BPF_TABLE_PINNED: the map is pinned at PIN_PATH (bpffs must be mounted) and survives the
+// run; a second run reuses (and keeps counting in) the same map.
+#ifndef PIN_PATH
+#define PIN_PATH "/sys/fs/bpf/jp_dialect_pinned"
+#endif
+BPF_TABLE_PINNED("hash", u32, u64, pinned_counts, 16, PIN_PATH);
 
 static __always_inline bool is_trigger(void) {
     char comm[16];

@@ -52,7 +52,10 @@ const std::vector<DialectFile> kVerifiable = {
     {"usdt.c", {"on_throw"}},
 };
 
-const char *kPinPath = "/sys/fs/bpf/jp_dialect_pinned";
+// A pin path of this test process's own (check and run tests may run concurrently).
+std::string pinPath(const char *what) {
+    return "/sys/fs/bpf/jp_dialect_" + std::string(what) + "_" + std::to_string(::getpid());
+}
 
 // bpffs for BPF_TABLE_PINNED (not mounted at boot on this machine).
 bool ensureBpffs() {
@@ -79,9 +82,10 @@ TEST_P(DialectCheck, EveryProgramVerifies) {
     const DialectFile &f = GetParam();
     if (std::string(f.file) == "pinned.c")
         ASSERT_TRUE(ensureBpffs()) << "cannot mount bpffs at /sys/fs/bpf";
-    CliRun run = runCli({"check", dialectPath(f.file), "--format", "json"});
-    if (std::string(f.file) == "pinned.c")
-        ::unlink(kPinPath); // check created and pinned the map
+    std::string pin = pinPath("check");
+    CliRun run = runCli({"check", dialectPath(f.file), "--format", "json", "-D",
+                         "PIN_PATH=\"" + pin + "\""});
+    ::unlink(pin.c_str()); // check created and pinned the map (pinned.c)
     ASSERT_EQ(run.status, 0) << run.err;
     auto insns = checkedPrograms(run);
     for (const auto &name : f.programs) {
@@ -120,8 +124,12 @@ TEST(DialectKfuncs, CompileAndReachTheVerifierButKernelRefuses) {
 
 // ---- live runs through the CLI -------------------------------------------------------------
 namespace {
-CliRun runWithTrigger(const std::string &file, const std::string &trigger = openTrigger()) {
-    return runCli({"run", dialectPath(file), "--format", "json", "-c", trigger});
+CliRun runWithTrigger(const std::string &file, const std::string &trigger = openTrigger(),
+                      const std::vector<std::string> &defines = {}) {
+    std::vector<std::string> args{"run", dialectPath(file), "--format", "json", "-c", trigger};
+    for (const auto &d : defines)
+        args.insert(args.end(), {"-D", d});
+    return runCli(args);
 }
 long num(const json &j) { return j.is_number() ? j.get<long>() : -1; }
 } // namespace
@@ -249,15 +257,18 @@ TEST(DialectRun, ProbeKinds) {
 TEST(DialectRun, PinnedMapOutlivesTheRun) {
     JP_REQUIRE_BPF_PRIVILEGES();
     ASSERT_TRUE(ensureBpffs()) << "cannot mount bpffs at /sys/fs/bpf";
-    ::unlink(kPinPath);
-    CliRun first = runWithTrigger("pinned.c");
+    std::string pin = pinPath("run");
+    std::vector<std::string> defines{"PIN_PATH=\"" + pin + "\""};
+    ::unlink(pin.c_str());
+    CliRun first = runWithTrigger("pinned.c", openTrigger(), defines);
     ASSERT_EQ(first.status, 0) << first.err;
     long n = num(first.value("pinned_counts", 1));
     ASSERT_GE(n, 3) << first.out;
     struct stat st {};
-    EXPECT_EQ(::stat(kPinPath, &st), 0) << "map not pinned at " << kPinPath;
-    CliRun second = runWithTrigger("pinned.c"); // reuses the pinned map: counts accumulate
-    ::unlink(kPinPath);
+    EXPECT_EQ(::stat(pin.c_str(), &st), 0) << "map not pinned at " << pin;
+    // The second run reuses the pinned map: counts accumulate.
+    CliRun second = runWithTrigger("pinned.c", openTrigger(), defines);
+    ::unlink(pin.c_str());
     ASSERT_EQ(second.status, 0) << second.err;
     EXPECT_EQ(num(second.value("pinned_counts", 1)), 2 * n) << second.out;
 }
