@@ -43,4 +43,4 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
 echo "==> fuzzing the frontend for ${DURATION}s (corpus: $corpus)"
 "$BUILD/tests/fuzz/frontend_fuzzer" "$corpus" -max_total_time="$DURATION" -timeout=30 \
   -max_len=16384 -rss_limit_mb=4096 -print_final_stats=1 \
-  -artifact_prefix="$BUILD/artifacts/" "${@:2}"
+  -dict="$ROOT/tests/fuzz/bcc.dict" -artifact_prefix="$BUILD/artifacts/" "${@:2}"
