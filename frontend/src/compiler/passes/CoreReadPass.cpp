@@ -120,6 +120,9 @@ class CoreReadPass : public AstPass {
         if (ctx.ast.Idents.get("JITPROBE_NO_AUTO_READ").hasMacroDefinition())
             return;
         KernelTypes kernel(ctx.ast);
+        // getParents() builds its map over the traversal scope: the whole TU by default,
+        // which deserializes all of the kernel-type PCH (~0.5 s). The user's code is enough.
+        ctx.ast.setTraversalScope(ctx.userDecls());
         std::vector<const clang::MemberExpr *> reads;
         KernelReadFinder finder(ctx.ast, kernel, reads);
         for (auto *decl : ctx.userDecls()) {
