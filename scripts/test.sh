@@ -5,6 +5,8 @@
 # JITPROBE_SANITIZE_TESTS=1 adds a second phase: the runtime, CLI and their tests built with
 # ASan + UBSan into build-asan (the frontend is not rebuilt: the phase loads the first build's
 # libjitprobe-frontend.so), running the unit tests and the short live tests under the sanitizers.
+# JITPROBE_TSAN_TESTS=1 adds a ThreadSanitizer phase (build-tsan) over the tests that use the
+# C++ API from several threads (buffers polled while tables are read and updated).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
 if [ "${KEEP_BUILD:-0}" != 1 ]; then
@@ -33,4 +35,18 @@ if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
   ctest --output-on-failure --timeout 900 -L live \
     -E '_NOT_BUILT$|^conformance$|^install_consumer$|^Examples\.|^BccCorpus\.|^BadInput\.'
   echo "==> sanitizer phase: $(( $(date +%s) - start )) s"
+fi
+
+if [ "${JITPROBE_TSAN_TESTS:-0}" = 1 ]; then
+  TSAN_DIR="${TSAN_BUILD_DIR:-$ROOT/build-tsan}"
+  echo "==> ThreadSanitizer phase in $TSAN_DIR"
+  start=$(date +%s)
+  cmake -S "$ROOT" -B "$TSAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJITPROBE_TSAN=ON \
+    -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_FRONTEND="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+  cmake --build "$TSAN_DIR" -j "$JOBS" --target live_tests
+  export JITPROBE_FRONTEND_LIB="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}"
+  cd "$TSAN_DIR"
+  ctest --output-on-failure --timeout 900 -R '^(Concurrency|LiveBuffers|Load)\.'
+  echo "==> ThreadSanitizer phase: $(( $(date +%s) - start )) s"
 fi
