@@ -96,15 +96,18 @@ void logCacheOutcome(const PhaseTimes &t) {
                   t.frontend_loaded ? "" : "not ");
     if (!t.cache_note.empty())
         spdlog::info("{}", t.cache_note);
+    if (!t.core_btf_note.empty())
+        spdlog::info("{}", t.core_btf_note);
 }
 
 void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {
     const std::pair<const char *, double> phases[] = {
         {"cache_lookup", t.cache_lookup_ms}, {"kernel_types", t.kernel_types_ms},
         {"parse", t.parse_ms},               {"rewrite", t.rewrite_ms},
-        {"codegen", t.codegen_ms},           {"cache_store", t.cache_store_ms},
-        {"open", t.open_ms},                 {"load", t.load_ms},
-        {"attach", t.attach_ms},             {"run", with_run ? t.run_ms : -1}};
+        {"codegen", t.codegen_ms},           {"core_btf", t.core_btf_ms},
+        {"cache_store", t.cache_store_ms},   {"open", t.open_ms},
+        {"load", t.load_ms},                 {"attach", t.attach_ms},
+        {"run", with_run ? t.run_ms : -1}};
     std::ostringstream out;
     out.setf(std::ios::fixed);
     out.precision(3);
@@ -115,7 +118,8 @@ void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {
                 out << ",\"" << name << "_ms\":" << ms;
         out << ",\"cache\":\"" << cacheOutcome(t) << "\",\"cache_hit\":"
             << (t.cache_hit ? "true" : "false") << ",\"frontend_loaded\":"
-            << (t.frontend_loaded ? "true" : "false") << ",\"cache_note\":\""
+            << (t.frontend_loaded ? "true" : "false") << ",\"core_btf_minimized\":"
+            << (t.core_btf_minimized ? "true" : "false") << ",\"cache_note\":\""
             << jsonEscape(t.cache_note) << "\"}\n";
         std::cout << out.str() << std::flush;
         return;
@@ -124,7 +128,8 @@ void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {
         if (ms >= 0)
             out << "phase " << name << ": " << ms << " ms\n";
     out << "phase cache: " << cacheOutcome(t) << "\n"
-        << "phase frontend_loaded: " << (t.frontend_loaded ? "yes" : "no") << "\n";
+        << "phase frontend_loaded: " << (t.frontend_loaded ? "yes" : "no") << "\n"
+        << "phase kernel_btf: " << (t.core_btf_minimized ? "minimized" : "not minimized") << "\n";
     std::cerr << out.str() << std::flush;
 }
 

@@ -3,9 +3,11 @@
 // BPFTable.cpp, buffers in PerfBuffer.cpp.
 #include "BPFImpl.h"
 
+#include "CompilerProcess.h"
 #include "Errors.h"
 #include "FrontendLoader.h"
 #include "LibbpfLog.h"
+#include "MinCoreBtf.h"
 #include "Tracefs.h"
 #include "VerifierExplain.h"
 #include "VerifierLog.h"
@@ -100,6 +102,30 @@ Status describeLoadFailure(bpf_object *obj, int err, const std::vector<std::vect
 
 BPF::Impl::~Impl() { releaseAll(); }
 
+void BPF::Impl::closeCoreBtf() {
+    if (core_btf_fd >= 0)
+        ::close(core_btf_fd);
+    core_btf_fd = -1;
+}
+
+// The minimized kernel BTF of init's object as a path for libbpf's btf_custom_path ("" when
+// there is none: libbpf then reads the full kernel BTF, as it would anyway).
+std::string BPF::Impl::openCoreBtf() {
+    closeCoreBtf();
+    times.core_btf_minimized = false;
+    if (core_btf.empty())
+        return "";
+    Result<detail::SealedFile> file = detail::sealedMemoryFile(core_btf, "jitprobe-core-btf");
+    core_btf.clear();
+    if (!file.ok()) {
+        times.core_btf_note = file.status().msg() + "; CO-RE relocates against the full kernel BTF";
+        return "";
+    }
+    core_btf_fd = file->fd;
+    times.core_btf_minimized = true;
+    return file->path;
+}
+
 void BPF::Impl::releaseAll() {
     attachments.clear(); // links first: they reference programs and perf event fds
     perf_buffers.clear();
@@ -110,6 +136,7 @@ void BPF::Impl::releaseAll() {
     perf_event_fds.clear();
     object.reset();
     elf.clear();
+    closeCoreBtf();
     loaded = false;
 }
 
@@ -143,6 +170,7 @@ Status BPF::Impl::ensureLoaded() {
     auto load_start = std::chrono::steady_clock::now();
     int err = bpf_object__load(object.get());
     times.load_ms += msSince(load_start);
+    closeCoreBtf(); // libbpf read the minimized kernel BTF (if any) during the load
     if (err != 0)
         load_failure = describeLoadFailure(object.get(), err, logs, capture);
     bpf_object__for_each_program(prog, object.get()) bpf_program__set_log_buf(prog, nullptr, 0);
@@ -177,6 +205,7 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
     if (Status s = impl_->obtainObject(source, cflags, opts, probe); !s.ok())
         return s;
     impl_->diagnostics = std::move(probe.diagnostics);
+    impl_->core_btf = std::move(probe.core_btf);
     if (opts.want_rewritten)
         impl_->rewritten = std::move(probe.rewritten);
     return init_object(std::move(probe.elf), std::move(probe.info), opts);
@@ -187,9 +216,6 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
                                 frontend::CompileResult &result) {
     // The frontend reads tracepoint format files from tracefs.
     Status tracefs = ensureTracefs();
-    auto api = detail::FrontendLoader::api();
-    if (!api.ok())
-        return api.status();
     frontend::CompileOptions co;
     co.file_name = opts.file_name;
     co.cflags = cflags;
@@ -198,11 +224,8 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
         co.kernel_btf_path = opts.kernel_btf_path;
     if (tracefs.ok())
         co.tracefs_path = tracefs_root;
-    try {
-        result = (*api)->compile(source, co);
-    } catch (const std::exception &e) {
-        return Status(-1, opts.file_name + ": the probe compiler failed: " + e.what());
-    }
+    if (Status s = detail::compileInChildProcess(source, co, result); !s.ok())
+        return s;
     if (!result.ok) {
         std::string msg = frontend::formatDiagnostics(result.diagnostics);
         if (msg.empty())
@@ -230,6 +253,9 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     open_opts.object_name = "jitprobe";
     if (!opts.kernel_btf_path.empty())
         open_opts.btf_custom_path = opts.kernel_btf_path.c_str();
+    std::string core_btf_path = impl_->openCoreBtf();
+    if (!core_btf_path.empty())
+        open_opts.btf_custom_path = core_btf_path.c_str(); // libbpf copies the path
     auto open_start = std::chrono::steady_clock::now();
     bpf_object *obj = bpf_object__open_mem(impl_->elf.data(), impl_->elf.size(), &open_opts);
     impl_->times.open_ms = msSince(open_start);

@@ -5,6 +5,7 @@
 
 #include "ElfTrim.h"
 #include "FrontendLoader.h"
+#include "MinCoreBtf.h"
 #include "ObjectCache.h"
 
 #include <malloc.h>
@@ -104,12 +105,29 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
     }
     out.elf = std::move(entry.elf);
     out.rewritten = std::move(entry.rewritten);
+    out.core_btf = std::move(entry.core_btf);
     return true;
 }
 
-void storeEntry(CacheSession &session, const frontend::CompileResult &result, PhaseTimes &times) {
+// The kernel BTF minimized for OBJECT's CO-RE relocations (empty: none, or not possible; the
+// note says why). This parses the kernel BTF once, here, so that no cache hit has to.
+std::vector<std::uint8_t> minimizedCoreBtf(const std::vector<std::uint8_t> &object,
+                                           const InitOptions &opts, PhaseTimes &times) {
     auto t0 = Clock::now();
-    detail::CacheEntry entry{result.object, result.info.toJson(), result.rewritten};
+    std::string btf = opts.kernel_btf_path.empty() ? kDefaultBtf : opts.kernel_btf_path;
+    Result<detail::CoreBtf> core = detail::minimizeCoreBtf(object, btf);
+    times.core_btf_ms = msSince(t0);
+    if (!core.ok()) {
+        times.core_btf_note = core.status().msg() + "; CO-RE relocates against " + btf;
+        return {};
+    }
+    return std::move(core->btf);
+}
+
+void storeEntry(CacheSession &session, const frontend::CompileResult &result,
+                const std::vector<std::uint8_t> &core_btf, PhaseTimes &times) {
+    auto t0 = Clock::now();
+    detail::CacheEntry entry{result.object, result.info.toJson(), result.rewritten, core_btf};
     if (Status s = session.cache->store(session.key, entry); !s.ok())
         times.cache_note = "object cache: entry not stored: " + s.msg();
     times.cache_store_ms = msSince(t0);
@@ -140,8 +158,11 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
     std::string why;
     if (s.ok() && detail::stripDebugSections(result.object, stripped, why))
         result.object.swap(stripped);
-    if (s.ok() && !session.key.empty())
-        storeEntry(session, result, times);
+    if (s.ok() && !session.key.empty()) {
+        // Loaded with it right away too: a miss relocates exactly as every later hit will.
+        out.core_btf = minimizedCoreBtf(result.object, opts, times);
+        storeEntry(session, result, out.core_btf, times);
+    }
     out.elf = std::move(result.object);
     out.info = std::move(result.info);
     out.rewritten = std::move(result.rewritten);

@@ -37,6 +37,7 @@ struct CompiledProbe {
     frontend::ProgramInfo info;
     std::string rewritten;
     std::vector<frontend::Diagnostic> diagnostics;
+    std::vector<uint8_t> core_btf; // minimized kernel BTF for its CO-RE relocations, if any
 };
 } // namespace detail
 
@@ -51,6 +52,12 @@ struct BPF::Impl {
     Status load_failure; // a failed load is final (libbpf cannot retry)
     std::string tracefs_root;
     PhaseTimes times;
+    // init's minimized kernel BTF (CompiledProbe::core_btf), handed to libbpf as a sealed memfd
+    // that stays open until the load has read it.
+    std::vector<uint8_t> core_btf;
+    int core_btf_fd = -1;
+    std::string openCoreBtf();
+    void closeCoreBtf();
 
     // Keyed by "kind|target_key|function"; destroyed before the object.
     std::map<std::string, detail::Attachment> attachments;

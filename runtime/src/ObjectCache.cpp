@@ -29,8 +29,9 @@ namespace {
 using frontend::Sha256;
 
 constexpr char kMagic[8] = {'J', 'P', 'O', 'B', 'J', 'C', 'A', '1'};
-constexpr std::uint32_t kFormatVersion = 1;
-constexpr std::size_t kHeaderSize = 40; // magic, version, reserved, 3 x u64 length
+// Version 2 added the minimized kernel BTF; a version 1 entry is rebuilt once.
+constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::size_t kHeaderSize = 48; // magic, version, reserved, 4 x u64 length
 constexpr std::size_t kDigestSize = 32;
 constexpr const char *kEntrySuffix = ".entry";
 
@@ -135,10 +136,12 @@ std::string encodeEntry(const std::string &key, const CacheEntry &e) {
     putU64(out, e.elf.size());
     putU64(out, e.info_json.size());
     putU64(out, e.rewritten.size());
+    putU64(out, e.core_btf.size());
     out.append(kDigestSize, '\0');
     out.append(reinterpret_cast<const char *>(e.elf.data()), e.elf.size());
     out += e.info_json;
     out += e.rewritten;
+    out.append(reinterpret_cast<const char *>(e.core_btf.data()), e.core_btf.size());
     std::string digest = digestOf(key, out, out.size() - kHeaderSize - kDigestSize);
     out.replace(kHeaderSize, kDigestSize, digest);
     return out;
@@ -157,8 +160,10 @@ bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &o
         return false;
     }
     std::uint64_t elf = getU64(bytes, 16), info = getU64(bytes, 24), rw = getU64(bytes, 32);
+    std::uint64_t btf = getU64(bytes, 40);
     std::uint64_t payload = bytes.size() - kHeaderSize - kDigestSize;
-    if (elf > payload || info > payload || rw > payload || elf + info + rw != payload) {
+    if (elf > payload || info > payload || rw > payload || btf > payload ||
+        elf + info + rw + btf != payload) {
         why = "entry lengths do not match its size (truncated or tampered)";
         return false;
     }
@@ -170,6 +175,7 @@ bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &o
     out.elf.assign(p, p + elf);
     out.info_json.assign(p + elf, info);
     out.rewritten.assign(p + elf + info, rw);
+    out.core_btf.assign(p + elf + info + rw, p + elf + info + rw + btf);
     return true;
 }
 

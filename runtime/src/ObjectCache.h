@@ -11,11 +11,14 @@
 
 namespace jitprobe::detail {
 
-// What a cache entry holds: the BPF ELF, its ProgramInfo as JSON, the rewritten C (dump).
+// What a cache entry holds: the BPF ELF, its ProgramInfo as JSON, the rewritten C (dump), and
+// the kernel BTF minimized to what the object's CO-RE relocations need (MinCoreBtf.h; empty
+// when the object has none or none could be made), so a hit never parses the kernel's BTF.
 struct CacheEntry {
     std::vector<std::uint8_t> elf;
     std::string info_json;
     std::string rewritten;
+    std::vector<std::uint8_t> core_btf;
 };
 
 // Everything a compiled object depends on. The key also folds in JITPROBE_VERSION and the LLVM
