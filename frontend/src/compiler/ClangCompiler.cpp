@@ -128,19 +128,26 @@ class PassConsumer : public clang::ASTConsumer {
   public:
     PassConsumer(clang::Rewriter &rewriter, const ClangJob &job,
                  const std::vector<AttachDirective> &directives, ProgramInfo &info,
-                 std::vector<Diagnostic> &diags, std::string &appendix, double &pass_ms)
+                 std::vector<Diagnostic> &diags, std::string &appendix, double &pass_ms,
+                 bool &types_shaken)
         : rewriter_(rewriter), job_(job), directives_(directives), info_(info), diags_(diags),
-          appendix_(appendix), pass_ms_(pass_ms) {}
+          appendix_(appendix), pass_ms_(pass_ms), types_shaken_(types_shaken) {}
 
     void HandleTranslationUnit(clang::ASTContext &ast) override {
         if (ast.getDiagnostics().hasErrorOccurred())
             return;
         auto start = std::chrono::steady_clock::now();
         PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}};
-        std::unique_ptr<AstPass> passes[] = {createMapDeclPass(), createCoreReadPass(), createMapCallPass(),
+        // TypeShakingPass renames type names first: later passes replace ranges around them
+        // (CoreReadPass reuses the rewritten text) and print types with its renames.
+        std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),
+                                             createCoreReadPass(), createMapCallPass(),
                                              createProbeFunctionPass(), createKprobeArgsPass()};
         for (auto &pass : passes)
             pass->run(ctx);
+        for (const auto &[loc, text] : ctx.late_inserts)
+            rewriter_.InsertTextBefore(loc, text);
+        types_shaken_ = !ctx.renamed_records.empty();
         appendix_ = std::move(ctx.appendix);
         pass_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     }
@@ -153,6 +160,7 @@ class PassConsumer : public clang::ASTConsumer {
     std::vector<Diagnostic> &diags_;
     std::string &appendix_;
     double &pass_ms_;
+    bool &types_shaken_;
 };
 
 class RewriteAction : public clang::ASTFrontendAction {
@@ -165,10 +173,11 @@ class RewriteAction : public clang::ASTFrontendAction {
                                                           llvm::StringRef) override {
         rewriter_.setSourceMgr(ci.getSourceManager(), ci.getLangOpts());
         return std::make_unique<PassConsumer>(rewriter_, job_, directives_, info_, diags_,
-                                              appendix_, pass_ms);
+                                              appendix_, pass_ms, types_shaken);
     }
 
-    double pass_ms = 0; // time in the rewrite passes
+    double pass_ms = 0;        // time in the rewrite passes
+    bool types_shaken = false; // TypeShakingPass renamed kernel records
 
     std::string rewrittenMain() {
         auto &sm = rewriter_.getSourceMgr();
@@ -208,7 +217,7 @@ bool generateInProcess(const ClangJob &job, CodegenOutput what, std::vector<std:
 
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
-                     double *rewrite_ms) {
+                     double *rewrite_ms, bool *types_shaken) {
     DiagnosticCollector collector(job.main_path, job.user_file, diags);
     auto ci = makeInstance(job, Mode::Parse, collector);
     if (!ci)
@@ -218,6 +227,8 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
     auto start = std::chrono::steady_clock::now();
     if (ok)
         rewritten = action.rewrittenMain();
+    if (types_shaken)
+        *types_shaken = action.types_shaken;
     if (rewrite_ms)
         *rewrite_ms = action.pass_ms +
                       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -30,10 +30,11 @@ struct ClangJob {
 enum class CodegenOutput { Object, IR, Assembly };
 
 // Parse job.main_source, run the rewrite passes, return the rewritten source. REWRITE_MS (if
-// given) receives the time spent in the rewrite passes, the rest being the parse.
+// given) receives the time spent in the rewrite passes, the rest being the parse;
+// TYPES_SHAKEN whether kernel records were replaced by minimal local types.
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
-                     double *rewrite_ms = nullptr);
+                     double *rewrite_ms = nullptr, bool *types_shaken = nullptr);
 
 // Compile job.main_source to a BPF object / IR / assembly in memory.
 bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,

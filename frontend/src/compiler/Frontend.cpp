@@ -79,6 +79,39 @@ std::string mainPath(const std::string &file_name) {
     return "/jitprobe/src/" + (base.empty() || base[0] == '<' ? std::string("probe.c") : base);
 }
 
+// Did code generation complain about a type TypeShakingPass made ("struct task_struct___jp")?
+bool mentionsShakenType(const std::vector<Diagnostic> &diags) {
+    return std::any_of(diags.begin(), diags.end(), [](const Diagnostic &d) {
+        return d.severity != Diagnostic::Severity::Note && d.message.find("___jp") != std::string::npos;
+    });
+}
+
+// Code generation of the rewritten source. Should the minimal kernel types of TypeShakingPass
+// fail to compile or draw a warning, that is not the user's problem: rewrite the source again
+// without them and generate that instead.
+bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directives,
+                    const std::string &source, bool types_shaken, CompileResult &result) {
+    std::vector<Diagnostic> found;
+    bool ok = generateCode(job, CodegenOutput::Object, result.object, found);
+    if (types_shaken && (!ok || mentionsShakenType(found))) {
+        ClangJob plain = job;
+        plain.main_source = source;
+        plain.user_args.push_back("-DJITPROBE_NO_TYPE_SHAKING");
+        CompileResult again; // fresh program info and diagnostics
+        if (parseAndRewrite(plain, directives, again.rewritten, again.info, again.diagnostics)) {
+            result.rewritten = std::move(again.rewritten);
+            result.info = std::move(again.info);
+            result.diagnostics = std::move(again.diagnostics);
+            job.main_source = result.rewritten;
+            found.clear();
+            result.object.clear();
+            ok = generateCode(job, CodegenOutput::Object, result.object, found);
+        }
+    }
+    result.diagnostics.insert(result.diagnostics.end(), found.begin(), found.end());
+    return ok;
+}
+
 } // namespace
 
 std::string compilerVersion() {
@@ -115,8 +148,9 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     job.pch_path = kernel.pch_path;
 
     auto start = Clock::now();
+    bool types_shaken = false;
     if (!parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                         &result.times.rewrite_ms))
+                         &result.times.rewrite_ms, &types_shaken))
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {
@@ -126,7 +160,7 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
 
     job.main_source = result.rewritten;
     start = Clock::now();
-    if (!generateCode(job, CodegenOutput::Object, result.object, diags))
+    if (!generateObject(job, directives, source, types_shaken, result))
         return result;
     result.times.codegen_ms = msSince(start);
     std::vector<std::uint8_t> text;

@@ -19,11 +19,6 @@
 namespace jitprobe::frontend {
 namespace {
 
-constexpr std::string_view kContextTypes[] = {
-    "pt_regs", "bpf_raw_tracepoint_args", "__sk_buff", "xdp_md", "bpf_perf_event_data",
-    "bpf_sock_ops", "sk_msg_md", "sk_reuseport_md", "bpf_sock_addr", "bpf_sysctl",
-    "bpf_sockopt", "bpf_sk_lookup", "bpf_cgroup_dev_ctx"};
-
 class KernelTypes {
   public:
     explicit KernelTypes(clang::ASTContext &ast) : sm_(ast.getSourceManager()) {}
@@ -37,8 +32,7 @@ class KernelTypes {
         if (!record)
             return false;
         std::string name = record->getNameAsString();
-        if (name.rfind("bpf_iter__", 0) == 0 ||
-            std::find(std::begin(kContextTypes), std::end(kContextTypes), name) != std::end(kContextTypes))
+        if (name.rfind("bpf_iter__", 0) == 0 || isBpfContextType(name))
             return false;
         llvm::StringRef file = sm_.getFilename(sm_.getSpellingLoc(record->getLocation()));
         return file.endswith("vmlinux.h");

@@ -85,7 +85,6 @@ class KprobeArgsPass : public AstPass {
         std::string removed = ctx.rewriter.getRewrittenText(params);
         ctx.rewriter.ReplaceText(params, newlinesOnly(removed));
 
-        clang::PrintingPolicy policy(ctx.ast.getLangOpts());
         std::string regs = first->getNameAsString(), suffix;
         std::string reads;
         if (isSyscallProbe(fn, ctx.info)) {
@@ -95,7 +94,7 @@ class KprobeArgsPass : public AstPass {
         }
         for (unsigned i = 1; i < fn->getNumParams(); ++i) {
             const auto *param = fn->getParamDecl(i);
-            std::string type = param->getType().getAsString(policy);
+            std::string type = ctx.printType(param->getType());
             reads += " " + type + " " + param->getNameAsString() + " = (" + type +
                      ")PT_REGS_PARM" + std::to_string(i) + suffix + "(" + regs + ");";
         }

@@ -240,8 +240,7 @@ class MapCallPass : public AstPass {
         clang::QualType type = eventType(arg);
         if (type.isNull() || !type->isRecordType() || event_types_.count(map))
             return;
-        clang::PrintingPolicy policy(ctx.ast.getLangOpts());
-        std::string spelled = type.getUnqualifiedType().getAsString(policy);
+        std::string spelled = ctx.printType(type.getUnqualifiedType());
         event_types_[map] = spelled;
         for (auto &spec : ctx.info.maps)
             if (spec.name == map) {

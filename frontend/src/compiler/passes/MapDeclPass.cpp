@@ -87,7 +87,8 @@ long long initValue(const clang::VarDecl *var, const clang::FieldDecl *f, clang:
     return result.Val.getInt().getExtValue();
 }
 
-DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, clang::ASTContext &ast) {
+DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, const PassContext &ctx) {
+    clang::ASTContext &ast = ctx.ast;
     DeclaredMap map;
     if (llvm::StringRef(kind).startswith("pinned:")) { // "pinned:<path>:<kind>"
         auto rest = llvm::StringRef(kind).drop_front(7);
@@ -100,13 +101,12 @@ DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, clang::
     // BCC names the inner map with a string literal (BPF_ARRAY_OF_MAPS(m, "inner", n)).
     map.inner_map = inner.second.trim('"').str();
     const auto *record = var->getType()->getAsRecordDecl();
-    clang::PrintingPolicy policy(ast.getLangOpts());
     if (const auto *key = field(record, "key")) {
-        map.key_type = key->getType().getAsString(policy);
+        map.key_type = ctx.printType(key->getType());
         map.int_key = key->getType()->isSpecificBuiltinType(clang::BuiltinType::Int);
     }
     if (const auto *leaf = field(record, "leaf"))
-        map.value_type = leaf->getType().getAsString(policy);
+        map.value_type = ctx.printType(leaf->getType());
     map.max_entries = initValue(var, field(record, "__max_entries"), ast);
     map.flags = initValue(var, field(record, "__flags"), ast);
     return map;
@@ -169,7 +169,7 @@ class MapDeclPass : public AstPass {
             auto kind = mapKindOf(var);
             if (!kind || !ctx.inMainFile(var->getLocation()))
                 continue;
-            DeclaredMap map = readDeclaration(var, *kind, ctx.ast);
+            DeclaredMap map = readDeclaration(var, *kind, ctx);
             const MapKindRule *rule = findRule(map.kind);
             if (!rule) {
                 ctx.report(var->getLocation(), Diagnostic::Severity::Error,

@@ -3,6 +3,9 @@
 #include <clang/AST/Attr.h>
 #include <clang/Lex/Lexer.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace jitprobe::frontend {
 
 bool PassContext::inMainFile(clang::SourceLocation loc) const {
@@ -21,6 +24,36 @@ std::vector<clang::Decl *> PassContext::userDecls() const {
 clang::CharSourceRange PassContext::fileRange(clang::SourceRange range) const {
     return clang::Lexer::makeFileCharRange(clang::CharSourceRange::getTokenRange(range),
                                            ast.getSourceManager(), ast.getLangOpts());
+}
+
+std::string PassContext::printType(clang::QualType type) const {
+    clang::PrintingPolicy policy(ast.getLangOpts());
+    return applyRecordRenames(type.getAsString(policy), renamed_records);
+}
+
+std::string applyRecordRenames(std::string text, const std::vector<std::string> &renamed) {
+    auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (const auto &name : renamed)
+        for (const char *keyword : {"struct ", "union "}) {
+            std::string from = keyword + name;
+            for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+                size_t end = pos + from.size();
+                bool whole = (pos == 0 || !ident(text[pos - 1])) && (end == text.size() || !ident(text[end]));
+                if (whole)
+                    text.insert(end, kShakenSuffix);
+                pos = end;
+            }
+        }
+    return text;
+}
+
+bool isBpfContextType(llvm::StringRef name) {
+    static constexpr std::string_view kContextTypes[] = {
+        "pt_regs", "bpf_raw_tracepoint_args", "__sk_buff", "xdp_md", "bpf_perf_event_data",
+        "bpf_sock_ops", "sk_msg_md", "sk_reuseport_md", "bpf_sock_addr", "bpf_sysctl",
+        "bpf_sockopt", "bpf_sk_lookup", "bpf_cgroup_dev_ctx"};
+    std::string_view n(name.data(), name.size());
+    return std::find(std::begin(kContextTypes), std::end(kContextTypes), n) != std::end(kContextTypes);
 }
 
 void PassContext::report(clang::SourceLocation loc, Diagnostic::Severity severity,

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jitprobe::frontend {
@@ -26,6 +27,12 @@ struct PassContext {
     const std::string &user_file;
     const std::vector<AttachDirective> &directives;
     std::string appendix; // text appended to the rewritten file (type anchors ...)
+    // Kernel records TypeShakingPass renamed to minimal local types ("task_struct" ->
+    // "task_struct___jp"): passes that print types from the AST print them renamed.
+    std::vector<std::string> renamed_records;
+    // Text inserted before a location after every pass ran, ahead of what other passes put
+    // there: a later ReplaceText of a range starting at that location would swallow it.
+    std::vector<std::pair<clang::SourceLocation, std::string>> late_inserts;
 
     bool inMainFile(clang::SourceLocation loc) const;
     // Top-level declarations parsed from text in this compile, not those in the kernel-type PCH:
@@ -33,6 +40,8 @@ struct PassContext {
     std::vector<clang::Decl *> userDecls() const;
     // A file range for an AST range, or an invalid range if it is not plain user text.
     clang::CharSourceRange fileRange(clang::SourceRange range) const;
+    // A type as C text, with renamed_records applied (for text that replaces user code).
+    std::string printType(clang::QualType type) const;
     void report(clang::SourceLocation loc, Diagnostic::Severity severity, std::string message,
                 std::string hint = {});
 };
@@ -44,11 +53,20 @@ class AstPass {
     virtual void run(PassContext &ctx) = 0;
 };
 
+std::unique_ptr<AstPass> createTypeShakingPass();
 std::unique_ptr<AstPass> createMapDeclPass();
 std::unique_ptr<AstPass> createCoreReadPass();
 std::unique_ptr<AstPass> createMapCallPass();
 std::unique_ptr<AstPass> createProbeFunctionPass();
 std::unique_ptr<AstPass> createKprobeArgsPass();
+
+// "struct task_struct *" -> "struct task_struct___jp *" for each renamed record.
+std::string applyRecordRenames(std::string text, const std::vector<std::string> &renamed);
+inline constexpr const char *kShakenSuffix = "___jp";
+
+// BPF context structs (pt_regs, __sk_buff, xdp_md, ...): programs read them directly, the
+// verifier checks their names, and they are never rewritten.
+bool isBpfContextType(llvm::StringRef name);
 
 // The BCC declaration kind of a map variable ("hash", "perf_output", ...) or nullopt.
 std::optional<std::string> mapKindOf(const clang::VarDecl *var);
