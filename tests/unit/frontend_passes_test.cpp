@@ -159,9 +159,10 @@ TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
     auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx, struct file *file,\n"
                      "                     size_t count)\n{\n    return count > 0;\n}\n");
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
-    EXPECT_EQ(lineOf(r.rewritten, 1), "SEC(\"kprobe/vfs_read\") int kprobe__vfs_read(struct pt_regs *ctx");
+    // TypeShakingPass made `struct file` (used through a pointer only) a minimal local type.
+    EXPECT_EQ(lineOf(r.rewritten, 1), "struct file___jp; SEC(\"kprobe/vfs_read\") int kprobe__vfs_read(struct pt_regs *ctx");
     EXPECT_EQ(lineOf(r.rewritten, 2), ")");
-    EXPECT_EQ(lineOf(r.rewritten, 3), "{ struct file * file = (struct file *)PT_REGS_PARM1(ctx); "
+    EXPECT_EQ(lineOf(r.rewritten, 3), "{ struct file___jp * file = (struct file___jp *)PT_REGS_PARM1(ctx); "
                                       "size_t count = (size_t)PT_REGS_PARM2(ctx);");
     EXPECT_EQ(lineOf(r.rewritten, 4), "    return count > 0;"); // user lines stay put
 }
@@ -173,7 +174,8 @@ TEST(CoreReadPass, KernelPointerChainsBecomeCoreReads) {
                      "u32 ppid = next->real_parent->tgid;\n"
                      "u64 start = next->se.exec_start;\n"
                      "char comm[16]; bpf_probe_read_kernel_str(&comm, sizeof(comm), &next->comm);\n"
-                     "return ppid + start + sizeof(next->pid); }\n");
+                     "return ppid + start + sizeof(next->pid); }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"}); // kernel types as spelled (TypeShakingPass)
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
     EXPECT_EQ(lineOf(r.rewritten, 2), "struct task_struct *next = (struct task_struct *)ctx->args[2];");
     EXPECT_EQ(lineOf(r.rewritten, 3), "u32 ppid = BPF_CORE_READ(next, real_parent, tgid);");
@@ -260,7 +262,8 @@ TEST(ProbeFunctionPass, BtfTypedMacrosGetSections) {
                      "  return prev->pid; }\n"
                      "KMOD_RET(security_file_open, struct file *file) { return 0; }\n"
                      "KFUNC_PROBE(vfs_read, struct file *file) { return 0; }\n"
-                     "int on_msg(struct sk_msg_md *msg) { return 1; }\n");
+                     "int on_msg(struct sk_msg_md *msg) { return 1; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
     EXPECT_EQ(lineOf(r.rewritten, 1).rfind("SEC(\"tp_btf/sched_switch\") TP_BTF_PROBE(", 0), 0u)
         << r.rewritten;

@@ -1,0 +1,58 @@
+// Minimal kernel types (TypeShakingPass) on the live kernel: CO-RE relocates every field of
+// `task_struct___jp` against the running kernel's task_struct, so values read are the real ones.
+#include "LiveSupport.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+using namespace jitprobe;
+using namespace jitprobe::testing;
+
+namespace {
+
+struct Seen {
+    uint32_t tgid;
+    uint32_t ppid;
+    char comm[16];
+};
+
+// The same shape as tests/unit/frontend_type_shaking_test.cpp checks is shaken.
+const char *kParentProbe = R"(
+struct seen { u32 tgid; u32 ppid; char comm[16]; };
+BPF_HASH(parents, u32, struct seen);
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    if (pid != TARGET_PID) return 0;
+    struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+    struct seen s = {};
+    s.tgid = t->tgid;
+    s.ppid = t->real_parent->tgid;
+    bpf_probe_read_kernel_str(&s.comm, sizeof(s.comm), &t->comm);
+    parents.update(&pid, &s);
+    return 0;
+}
+)";
+
+} // namespace
+
+TEST(LiveTypeShaking, MinimalTaskStructReadsTheRealParent) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    InitOptions opts;
+    opts.file_name = "shaken_probe.c";
+    Status s = bpf.init(kParentProbe, {"-DTARGET_PID=" + std::to_string(::getpid())}, opts);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    ASSERT_TRUE(bpf.attach_all().ok());
+    char comm[16] = {};
+    ::prctl(PR_GET_NAME, comm);
+    pid_t parent = ::getppid();
+    auto table = bpf.get_hash_table<uint32_t, Seen>("parents");
+    ASSERT_TRUE(table.valid()) << table.status().msg();
+    Seen seen{};
+    ASSERT_TRUE(table.get_value(uint32_t(::getpid()), seen).ok());
+    EXPECT_EQ(seen.tgid, uint32_t(::getpid()));
+    EXPECT_EQ(seen.ppid, uint32_t(parent));
+    EXPECT_STREQ(seen.comm, comm);
+}
