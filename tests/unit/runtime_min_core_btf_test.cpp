@@ -145,6 +145,34 @@ TEST(MinCoreBtf, KernelTypeIdRelocationsAreRefused) {
     EXPECT_NE(core.status().msg().find("type ids"), std::string::npos) << core.status().msg();
 }
 
+TEST(MinCoreBtf, TypesMissingFromVmlinuxAreRefused) {
+    // libbpf would go on to search kernel module BTFs, which a minimized vmlinux cannot stand for.
+    COMPILE_OR_SKIP(elf, "struct jp_not_in_kernel { int a; } __attribute__((preserve_access_index));\n"
+                         "BPF_HASH(c, u32, u64);\nint kprobe__do_nanosleep(struct pt_regs *ctx) {\n"
+                         "    struct jp_not_in_kernel t;\n"
+                         "    c.increment(__builtin_preserve_field_info(t.a, 2));\n    return 0;\n}\n");
+    Result<CoreBtf> core = minimizeCoreBtf(elf, kernelBtf());
+    ASSERT_FALSE(core.ok());
+    EXPECT_NE(core.status().msg().find("no kernel type 'jp_not_in_kernel'"), std::string::npos)
+        << core.status().msg();
+}
+
+TEST(MinCoreBtf, FlavorsMatchByEssentialName) {
+    COMPILE_OR_SKIP(elf, "struct task_struct___old { int tgid; } __attribute__((preserve_access_index));\n"
+                         "BPF_HASH(c, u32, u64);\nint kprobe__do_nanosleep(struct pt_regs *ctx) {\n"
+                         "    struct task_struct___old t;\n"
+                         "    c.increment(__builtin_preserve_field_info(t.tgid, 0));\n    return 0;\n}\n");
+    Result<CoreBtf> core = minimizeCoreBtf(elf, kernelBtf());
+    ASSERT_TRUE(core.ok()) << core.status().msg();
+    BtfPtr small(btf__new(core->btf.data(), static_cast<std::uint32_t>(core->btf.size())));
+    ASSERT_TRUE(small);
+    std::int32_t id = 0;
+    const btf_type *t = findStruct(small.get(), "task_struct", id);
+    ASSERT_TRUE(t) << "the kernel's task_struct is the candidate of task_struct___old";
+    ASSERT_EQ(btf_vlen(t), 1);
+    EXPECT_EQ(memberName(small.get(), t, 0), "tgid");
+}
+
 TEST(MinCoreBtf, DamagedObjectsAreRefusedNotTrusted) {
     COMPILE_OR_SKIP(elf, kParentTgid);
     for (std::size_t len = 0; len < elf.size(); len += 1 + len / 16) {
