@@ -58,6 +58,7 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
     run.symbolize_stacks = format == OutputFormat::Text;
     run.on_event = [format](const Record &r) { writeRecord(std::cout, format, r); };
     run.on_printk = [format](const Record &r) { writeRecord(std::cout, format, r); };
+    run.on_batch = [] { std::cout.flush(); };
     run.on_interval = [format](const std::vector<Record> &records) {
         if (format == OutputFormat::Text) {
             std::time_t now = std::time(nullptr);
@@ -66,6 +67,7 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
             std::cout << "\n" << stamp << "\n";
         }
         printResults(records, format);
+        std::cout.flush();
     };
     return run;
 }

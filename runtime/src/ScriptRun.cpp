@@ -114,6 +114,8 @@ void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool pe
     for (std::string &msg : printk.read(0))
         if (options.on_printk)
             options.on_printk(PrintkRecord{std::move(msg)});
+    if (options.on_batch)
+        options.on_batch();
 }
 } // namespace
 
@@ -160,6 +162,8 @@ Status Script::run(const RunOptions &options) {
     for (std::string &msg : printk.read(kDrainPrintkMs))
         if (options.on_printk)
             options.on_printk(PrintkRecord{std::move(msg)});
+    if (options.on_batch)
+        options.on_batch();
     impl.times.run_ms = msSince(start);
     return Status::OK();
 }

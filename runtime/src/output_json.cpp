@@ -85,7 +85,6 @@ void writeRecord(std::ostream &out, OutputFormat format, const Record &record) {
         out << renderJsonLine(record) << '\n';
     else
         out << renderText(record);
-    out.flush();
 }
 
 } // namespace jitprobe

@@ -1,5 +1,6 @@
 // Privilege-free runtime pieces: frontend search paths, verifier log selection, trace_pipe lines,
 // errno text, and the dlopen-only-on-demand promise.
+#include "CompilerProcess.h"
 #include "Errors.h"
 #include "FrontendLoader.h"
 #include "VerifierLog.h"
@@ -45,6 +46,33 @@ TEST(RuntimeFrontendLoader, LinkingTheRuntimeDoesNotLoadLlvm) {
     int llvm = 0;
     ::dl_iterate_phdr(countLoadedLlvm, &llvm);
     EXPECT_EQ(llvm, 0);
+}
+
+TEST(RuntimeCompilerProcess, ResultCrossesThePipeIntact) {
+    frontend::CompileResult in;
+    in.ok = true;
+    in.object = {0x7f, 'E', 'L', 'F', 0, '\n', 0xff};
+    in.rewritten = "int x;\n";
+    in.ir = "; ir";
+    in.asm_text = "r0 = 0";
+    in.times = {1.5, 2.5, 3.5, 4.5};
+    in.diagnostics.push_back({frontend::Diagnostic::Severity::Warning, {"p.c", 3, 7}, "careful",
+                              "  int y;", "a hint"});
+    frontend::CompileResult out;
+    ASSERT_TRUE(decodeCompileResult(encodeCompileResult(in), out));
+    EXPECT_TRUE(out.ok);
+    EXPECT_EQ(out.object, in.object);
+    EXPECT_EQ(out.rewritten, in.rewritten);
+    EXPECT_EQ(out.ir, in.ir);
+    EXPECT_EQ(out.asm_text, in.asm_text);
+    EXPECT_EQ(out.times.codegen_ms, 4.5);
+    ASSERT_EQ(out.diagnostics.size(), 1u);
+    EXPECT_EQ(out.diagnostics[0].str(), in.diagnostics[0].str());
+
+    std::string bytes = encodeCompileResult(in);
+    frontend::CompileResult bad;
+    EXPECT_FALSE(decodeCompileResult(bytes.substr(0, bytes.size() - 1), bad)) << "truncated";
+    EXPECT_FALSE(decodeCompileResult("garbage", bad));
 }
 
 TEST(RuntimeVerifierLog, KeepsTailAndTheFailingSourceLine) {

@@ -80,6 +80,7 @@ MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntr
 std::string valueToJson(const Value &v);          // compact JSON of one value
 std::string renderJsonLine(const Record &record); // one line, no trailing newline
 std::string renderText(const Record &record);     // human-readable, ends with a newline
+// Writes one record (JSON Lines or text); does not flush (see RunOptions::on_batch).
 void writeRecord(std::ostream &out, OutputFormat format, const Record &record);
 
 // Compact text of a value: numbers in decimal, strings bare, structs "a=1 b=x", lists "[1, 2]".

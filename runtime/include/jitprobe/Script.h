@@ -47,6 +47,9 @@ struct RunOptions {
     std::function<void(const Record &)> on_event;   // EventRecord / LostRecord, as they arrive
     std::function<void(const Record &)> on_printk;  // PrintkRecord, as they arrive
     std::function<void(const std::vector<Record> &)> on_interval;
+    // After each poll slice (at most ~100 ms apart) and at the end: e.g. flush output written
+    // by on_event, so a flood costs one write per batch rather than one per event.
+    std::function<void()> on_batch;
 };
 
 // Milliseconds spent per phase (0 when the phase did not run): BPF's phases and cache outcome
