@@ -289,3 +289,24 @@ TEST_F(MinCoreBtfLive, ComparisonSeesAMovedMember) {
     ASSERT_EQ(a.size(), 1u);
     EXPECT_FALSE(sameInsns(a.begin()->second, m[a.begin()->first]));
 }
+
+// The CLI's second run (a cache hit) of a CO-RE probe never opens /sys/kernel/btf/vmlinux, as
+// strace sees it (skipped where strace is not installed).
+TEST_F(MinCoreBtfLive, CliCacheHitDoesNotOpenTheKernelBtf) {
+    if (std::system("command -v strace >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "strace is not installed";
+    std::string probe = dir + "/core.c";
+    std::ofstream(probe) << kCoreProbe;
+    std::string cli = std::string("env JITPROBE_CACHE_DIR=") + cache() + " " + JITPROBE_BINARY_DIR +
+                      "/runtime/cli/jitprobe check --time-phases " + probe;
+    ASSERT_EQ(std::system((cli + " >/dev/null 2>&1").c_str()), 0) << "the miss";
+    std::string trace = dir + "/strace.txt", out = dir + "/out.txt";
+    ASSERT_EQ(std::system(("strace -f -e trace=open,openat -o " + trace + " " + cli + " >" + out +
+                           " 2>&1").c_str()),
+              0) << readText(out);
+    std::string phases = readText(out), opens = readText(trace);
+    EXPECT_NE(phases.find("phase cache: hit"), std::string::npos) << phases;
+    EXPECT_NE(phases.find("phase kernel_btf: minimized"), std::string::npos) << phases;
+    EXPECT_EQ(opens.find("/sys/kernel/btf/vmlinux"), std::string::npos) << opens;
+    EXPECT_NE(opens.find("/proc/self/fd/"), std::string::npos) << "libbpf read the minimized BTF";
+}
