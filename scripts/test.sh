@@ -16,19 +16,27 @@ configure_and_build
 cd "$BUILD_DIR"
 ctest --output-on-failure --timeout 900 "$@"
 
-if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
-  ASAN_DIR="${ASAN_BUILD_DIR:-$ROOT/build-asan}"
-  echo "==> sanitizer phase (ASan + UBSan) in $ASAN_DIR"
-  start=$(date +%s)
-  cmake -S "$ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJITPROBE_SANITIZE=ON \
+# sanitizer_build DIR CMAKE_OPTION TARGET...: the runtime and tests built with a sanitizer into
+# DIR, reusing the first build's frontend (LLVM is not instrumented); cd's into DIR.
+sanitizer_build() {
+  local dir="$1" option="$2"
+  shift 2
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$option" \
     -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_FRONTEND="$BUILD_DIR/frontend/libjitprobe-frontend.so"
-  cmake --build "$ASAN_DIR" -j "$JOBS" --target jitprobe-cli runtime_unit_tests text_unit_tests live_tests
+  cmake --build "$dir" -j "$JOBS" --target "$@"
   export JITPROBE_FRONTEND_LIB="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+  cd "$dir"
+}
+
+if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
+  echo "==> sanitizer phase (ASan + UBSan)"
+  start=$(date +%s)
+  sanitizer_build "${ASAN_BUILD_DIR:-$ROOT/build-asan}" -DJITPROBE_SANITIZE=ON \
+    jitprobe-cli runtime_unit_tests text_unit_tests live_tests
   # LLVM (dlopen'ed frontend, symbolizer) is not instrumented; leaks there are not ours to fix.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/sanitizers/lsan.supp}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-  cd "$ASAN_DIR"
   # Unit tests, then the live tests that take seconds (not the examples, BCC corpus or
   # conformance: those exercise the frontend and the kernel more than the runtime).
   ctest --output-on-failure --timeout 900 -L unit -E '_NOT_BUILT$'
@@ -38,15 +46,10 @@ if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
 fi
 
 if [ "${JITPROBE_TSAN_TESTS:-0}" = 1 ]; then
-  TSAN_DIR="${TSAN_BUILD_DIR:-$ROOT/build-tsan}"
-  echo "==> ThreadSanitizer phase in $TSAN_DIR"
+  echo "==> ThreadSanitizer phase"
   start=$(date +%s)
-  cmake -S "$ROOT" -B "$TSAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJITPROBE_TSAN=ON \
-    -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_FRONTEND="$BUILD_DIR/frontend/libjitprobe-frontend.so"
-  cmake --build "$TSAN_DIR" -j "$JOBS" --target live_tests
-  export JITPROBE_FRONTEND_LIB="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+  sanitizer_build "${TSAN_BUILD_DIR:-$ROOT/build-tsan}" -DJITPROBE_TSAN=ON live_tests
   export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}"
-  cd "$TSAN_DIR"
   ctest --output-on-failure --timeout 900 -R '^(Concurrency|LiveBuffers|Load)\.'
   echo "==> ThreadSanitizer phase: $(( $(date +%s) - start )) s"
 fi

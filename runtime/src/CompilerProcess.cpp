@@ -2,6 +2,7 @@
 
 #include "Errors.h"
 #include "FrontendLoader.h"
+#include "jitprobe/frontend/ProcessPipe.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,50 +17,6 @@ namespace jitprobe::detail {
 namespace {
 
 using nlohmann::json;
-
-bool writeAll(int fd, const std::string &data) {
-    size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
-std::string readAll(int fd) {
-    std::string data;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof(buffer));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return data;
-        data.append(buffer, static_cast<size_t>(n));
-    }
-}
-
-json diagnosticsJson(const std::vector<frontend::Diagnostic> &diags) {
-    json list = json::array();
-    for (const auto &d : diags)
-        list.push_back({{"severity", static_cast<int>(d.severity)}, {"file", d.loc.file},
-                        {"line", d.loc.line}, {"column", d.loc.column}, {"message", d.message},
-                        {"source_line", d.source_line}, {"hint", d.hint}});
-    return list;
-}
-
-void readDiagnostics(const json &list, std::vector<frontend::Diagnostic> &out) {
-    for (const auto &d : list)
-        out.push_back({static_cast<frontend::Diagnostic::Severity>(d.at("severity").get<int>()),
-                       {d.at("file"), d.at("line"), d.at("column")},
-                       d.at("message"),
-                       d.at("source_line"),
-                       d.at("hint")});
-}
 
 // What the child sends when it could not compile at all (the frontend did not load).
 std::string encodeFailure(const Status &status) {
@@ -79,7 +36,7 @@ std::string encodeFailure(const Status &status) {
             message = encodeFailure(Status(-1, std::string("the probe compiler failed: ") + e.what()));
         }
     }
-    bool sent = writeAll(fd, message);
+    bool sent = frontend::writeAll(fd, message);
     ::_exit(sent ? 0 : 1); // no atexit handlers or static destructors of the parent
 }
 
@@ -95,7 +52,7 @@ Status childStatus(int status, const std::string &file) {
 
 std::string encodeCompileResult(const frontend::CompileResult &r) {
     json head{{"ok", r.ok},
-              {"diags", diagnosticsJson(r.diagnostics)},
+              {"diags", frontend::diagnosticsToJson(r.diagnostics)},
               {"info", r.info.toJson()},
               {"times", {r.times.kernel_types_ms, r.times.parse_ms, r.times.rewrite_ms, r.times.codegen_ms}},
               {"sizes", {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size()}}};
@@ -120,7 +77,8 @@ bool decodeCompileResult(const std::string &bytes, frontend::CompileResult &r) {
         if (sizes.size() != 4 || times.size() != 4 || bytes.size() - newline - 1 != total)
             return false;
         r.ok = head.at("ok").get<bool>();
-        readDiagnostics(head.at("diags"), r.diagnostics);
+        if (!frontend::diagnosticsFromJson(head.at("diags").get<std::string>(), r.diagnostics))
+            return false;
         if (!frontend::ProgramInfo::fromJson(head.at("info").get<std::string>(), r.info))
             return false;
         r.times = {times[0], times[1], times[2], times[3]};
@@ -155,7 +113,7 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
         childMain(fds[1], source, options);
     }
     ::close(fds[1]);
-    std::string data = readAll(fds[0]);
+    std::string data = frontend::readAll(fds[0]);
     ::close(fds[0]);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {

@@ -1,5 +1,7 @@
 #include "compiler/IsolatedRun.h"
 
+#include "jitprobe/frontend/ProcessPipe.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -15,51 +17,18 @@ namespace {
 
 using nlohmann::json;
 
-bool writeAll(int fd, const std::string &data) {
-    size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
-std::string readAll(int fd) {
-    std::string data;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof(buffer));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return data;
-        data.append(buffer, static_cast<size_t>(n));
-    }
-}
-
 // Child -> parent message: {"ok":bool,"diags":[...]} '\n' then the raw output bytes.
 std::string encode(bool ok, const std::vector<std::uint8_t> &out, const std::vector<Diagnostic> &diags) {
-    json list = json::array();
-    for (const auto &d : diags)
-        list.push_back({{"severity", static_cast<int>(d.severity)}, {"file", d.loc.file},
-                        {"line", d.loc.line}, {"column", d.loc.column}, {"message", d.message},
-                        {"source_line", d.source_line}, {"hint", d.hint}});
-    std::string head = json{{"ok", ok}, {"diags", list}}.dump() + "\n";
+    std::string head = json{{"ok", ok}, {"diags", diagnosticsToJson(diags)}}.dump() + "\n";
     return head + std::string(out.begin(), out.end());
 }
 
 bool decode(const std::string &data, std::vector<std::uint8_t> &out, std::vector<Diagnostic> &diags) {
     size_t newline = data.find('\n');
     json head = json::parse(data.substr(0, newline), nullptr, false);
-    if (newline == std::string::npos || head.is_discarded())
+    if (newline == std::string::npos || head.is_discarded() || !head.contains("diags") ||
+        !diagnosticsFromJson(head["diags"].get<std::string>(), diags))
         return false;
-    for (const auto &d : head["diags"])
-        diags.push_back({static_cast<Diagnostic::Severity>(d["severity"].get<int>()),
-                         {d["file"], d["line"], d["column"]}, d["message"], d["source_line"], d["hint"]});
     out.assign(data.begin() + static_cast<long>(newline) + 1, data.end());
     return head["ok"].get<bool>();
 }
