@@ -187,6 +187,8 @@ class UseCollector : public clang::RecursiveASTVisitor<UseCollector> {
 
     bool VisitExpr(clang::Expr *e) {
         QualType type = e->getType();
+        if (type.isNull())
+            return true;
         declaredType(type);
         bool record_itself = type->isRecordType();
         forEachRecord(type, true, [&](const RecordDecl *rd, bool by_value) {
