@@ -1,6 +1,6 @@
 // TypeShakingPass: kernel structs a probe touches become minimal CO-RE-relocatable local types.
 // One CO-RE read of a task_struct field otherwise makes Clang emit BTF for everything
-// task_struct reaches (a 7 KB object grows to 641 KB; codegen ~4x and load ~15x slower).
+// task_struct reaches (an 8 KB object grows to 641 KB, codegen from ~35 to ~170 ms).
 //
 //   before:  struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 //            u32 ppid = t->real_parent->tgid;
