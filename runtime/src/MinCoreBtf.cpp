@@ -182,6 +182,8 @@ Status parseAccessPath(const struct btf *local, const CoreRelo &r, std::vector<A
     return Status::OK();
 }
 
+constexpr std::uint32_t kUnmapped = 0xffffffffu;
+
 bool isFieldKind(std::uint32_t kind) { return kind <= BPF_CORE_FIELD_RSHIFT_U64; }
 
 // Collects the kernel types and members the relocations need, then writes them as a new BTF.
@@ -380,9 +382,15 @@ Status Minimizer::walkField(std::uint32_t candidate, const std::vector<Access> &
     return Status::OK();
 }
 
+// The minimized id of kernel type ID. Every reference of a kept type is kept by construction;
+// should one not be, it maps to an id past the end, which btf__add_field / the final check
+// reject (a wrong BTF must never be written).
 std::uint32_t mapped(const std::unordered_map<std::uint32_t, std::uint32_t> &ids,
                      std::uint32_t id) {
-    return id == 0 ? 0 : ids.at(id);
+    if (id == 0)
+        return 0;
+    auto it = ids.find(id);
+    return it == ids.end() ? kUnmapped : it->second;
 }
 
 // Appends kernel type ID to OUT: structs and unions with their kept members only, every other
@@ -391,6 +399,12 @@ Status Minimizer::emit(struct btf *out, std::uint32_t id,
                        const std::unordered_map<std::uint32_t, std::uint32_t> &ids) const {
     const btf_type *t = btf__type_by_id(kernel_, id);
     const char *name = t->name_off ? btf__name_by_offset(kernel_, t->name_off) : nullptr;
+    bool unmapped = false;
+    auto map = [&](std::uint32_t ref) {
+        std::uint32_t m = mapped(ids, ref);
+        unmapped |= m == kUnmapped;
+        return m;
+    };
     int err = 0;
     if (btf_is_composite(t)) {
         err = btf_is_struct(t) ? btf__add_struct(out, name, t->size)
@@ -401,7 +415,7 @@ Status Minimizer::emit(struct btf *out, std::uint32_t id,
                 const btf_member *m = btf_members(t) + i;
                 const char *mname = m->name_off ? btf__name_by_offset(kernel_, m->name_off)
                                                 : nullptr;
-                int e = btf__add_field(out, mname, mapped(ids, m->type),
+                int e = btf__add_field(out, mname, static_cast<int>(map(m->type)),
                                        btf_member_bit_offset(t, i), btf_member_bitfield_size(t, i));
                 err = e < 0 ? e : err;
             }
@@ -409,17 +423,18 @@ Status Minimizer::emit(struct btf *out, std::uint32_t id,
         // btf__add_type copies type ids verbatim; the copy is ours to renumber in place.
         auto *copy = const_cast<btf_type *>(btf__type_by_id(out, err));
         if (btf_is_ptr(copy) || btf_is_typedef(copy) || btf_is_mod(copy) || btf_is_func_proto(copy))
-            copy->type = mapped(ids, copy->type);
+            copy->type = map(copy->type);
         if (btf_is_array(copy)) {
-            btf_array(copy)->type = mapped(ids, btf_array(copy)->type);
-            btf_array(copy)->index_type = mapped(ids, btf_array(copy)->index_type);
+            btf_array(copy)->type = map(btf_array(copy)->type);
+            btf_array(copy)->index_type = map(btf_array(copy)->index_type);
         }
         for (std::uint16_t i = 0; btf_is_func_proto(copy) && i < btf_vlen(copy); i++)
-            btf_params(copy)[i].type = mapped(ids, btf_params(copy)[i].type);
+            btf_params(copy)[i].type = map(btf_params(copy)[i].type);
     }
-    if (err < 0)
+    if (err < 0 || unmapped)
         return unsupported("cannot copy kernel type " + std::to_string(id) + " (" +
-                           (name ? name : "anonymous") + "): " + errnoText(err));
+                           (name ? name : "anonymous") + "): " +
+                           (unmapped ? "it refers to a type that was not kept" : errnoText(err)));
     return Status::OK();
 }
 
