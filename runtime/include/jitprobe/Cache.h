@@ -1,6 +1,8 @@
 // The object cache: compiled probes keyed by SHA-256 of (source, cflags, jitprobe version,
 // LLVM version, frontend build, kernel BTF digest). A hit skips the compiler entirely: the
-// runtime loads libjitprobe-frontend.so (and LLVM) only on a miss.
+// runtime loads libjitprobe-frontend.so (and LLVM) only on a miss. An entry also keeps the kernel
+// BTF cut down to what the probe's CO-RE relocations need, so a hit never parses the whole
+// /sys/kernel/btf/vmlinux either.
 //
 // Where: $JITPROBE_CACHE_DIR, else $XDG_CACHE_HOME/jitprobe, else ~/.cache/jitprobe; for root
 // /var/cache/jitprobe. The cache is a security boundary: the directory (and objects/,
