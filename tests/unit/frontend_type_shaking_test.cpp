@@ -199,3 +199,14 @@ TEST(TypeShakingPass, CorpusObjectsShrink) {
         EXPECT_LT(shaken.object.size(), whole.object.size()) << name;
     }
 }
+
+TEST(TypeShakingPass, DefinitionsGoBeforeAttributes) {
+    auto r = compileSource("SEC(\"kprobe/do_nanosleep\") int on_sleep(struct pt_regs *ctx) {\n"
+                           "struct task_struct *t = (struct task_struct *)bpf_get_current_task();\n"
+                           "return t->tgid; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1),
+              "struct task_struct___jp; struct task_struct___jp { pid_t tgid; } "
+              "__attribute__((preserve_access_index)); SEC(\"kprobe/do_nanosleep\") int "
+              "on_sleep(struct pt_regs *ctx) {");
+}
