@@ -340,7 +340,9 @@ TEST_F(Examples, MallocsizeHistogramHasThePythonAllocations) {
 }
 
 TEST_F(Examples, ProfileSamplesTheBusyTargetWithUserStacks) {
-    auto r = runExample("profile.c", "python3 -c 'import time; t = time.time()\n"
+    // exec the real interpreter: a python3 shim (pyenv) is a bash script whose own processes
+    // would be sampled too.
+    auto r = runExample("profile.c", "exec /usr/bin/python3 -c 'import time; t = time.time()\n"
                                      "while time.time() - t < 1: pass'");
     ASSERT_EQ(r.status, 0) << r.describe();
     std::set<int64_t> stackIds;

@@ -95,8 +95,10 @@ TEST(Load, PerfFloodEveryEventReceivedOrReportedLost) {
         [&](int, void *, uint32_t size) {
             EXPECT_GE(size, 8u);
             t.received++;
-            if (t.received % 64 == 0) // the deliberately slow consumer
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            // The deliberately slow consumer (<= 32k events/s, far below the flood's rate),
+            // so the 8-page buffers overflow however idle the machine is.
+            if (t.received % 16 == 0)
+                std::this_thread::sleep_for(std::chrono::microseconds(500));
         },
         [&](int, uint64_t lost) { t.lost += lost; }, 8);
     ASSERT_TRUE(s.ok()) << s.msg();
