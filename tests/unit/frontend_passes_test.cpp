@@ -202,6 +202,17 @@ TEST(CoreReadPass, OptOutMacro) {
     EXPECT_EQ(lineOf(r.rewritten, 4), "return t->pid; }");
 }
 
+TEST(CoreReadPass, FieldRelocationBuiltinsNameTheFieldWithoutReadingIt) {
+    auto r = rewrite("RAW_TRACEPOINT_PROBE(sched_switch) {\n"
+                     "struct task_struct *t = (struct task_struct *)ctx->args[1];\n"
+                     "if (!bpf_core_field_exists(t->pid)) return 0;\n"
+                     "return t->pid + bpf_core_field_size(t->tgid); }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 3), "if (!bpf_core_field_exists(t->pid)) return 0;");
+    EXPECT_EQ(lineOf(r.rewritten, 4), "return BPF_CORE_READ(t, pid) + bpf_core_field_size(t->tgid); }");
+}
+
 TEST(CoreReadPass, AnonymousMembersAreReachedThroughNamedOnes) {
     auto r = rewrite("int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk, struct file *f) {\n"
                      "u16 d = sk->__sk_common.skc_dport; u16 n = sk->sk_num;\n"

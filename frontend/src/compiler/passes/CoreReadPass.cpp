@@ -7,6 +7,7 @@
 // Rules (README "Automatic kernel memory reads"): an rvalue `p->f` whose `p` points to a struct
 // from the kernel's BTF (vmlinux.h) is rewritten, chains and `.` members included. Left alone:
 // `&p->f`, array-typed and bit-field members, assignment targets, sizeof/typeof operands,
+// the field named by bpf_core_field_exists/_size/_offset (__builtin_preserve_field_info),
 // BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
 // programs read directly, and everything when JITPROBE_NO_AUTO_READ is defined.
 #include "compiler/passes/Pass.h"
@@ -98,6 +99,10 @@ class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
             return unary->getOpcode() != clang::UO_AddrOf && !unary->isIncrementDecrementOp();
         if (const auto *binary = llvm::dyn_cast<clang::BinaryOperator>(parent))
             return !(binary->isAssignmentOp() && binary->getLHS() == child);
+        // bpf_core_field_exists(p->f) and friends name the field, they do not read it.
+        if (const auto *call = llvm::dyn_cast<clang::CallExpr>(parent))
+            if (const auto *callee = call->getDirectCallee())
+                return callee->getName() != "__builtin_preserve_field_info";
         return true;
     }
 
