@@ -1,90 +1,114 @@
-// JSON Lines rendering of result records (one object per line, per the CLI contract).
+// JSON Lines rendering of result records (one object per line, per the CLI contract), written
+// straight into the line (JsonText.h): no JSON document is built per event.
 #include "jitprobe/Output.h"
 
-#include <nlohmann/json.hpp>
+#include "JsonText.h"
 
 namespace jitprobe {
 namespace {
-using json = nlohmann::ordered_json; // keeps struct members in declaration order
+using detail::appendJsonString;
+using detail::appendJsonValue;
 
-std::string hexOf(const std::vector<std::uint8_t> &bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(bytes.size() * 2);
-    for (std::uint8_t b : bytes) {
-        s += digits[b >> 4];
-        s += digits[b & 0xf];
+// {"type":"TYPE","name":NAME  (the object is left open for the record's other members)
+void openRecord(std::string &out, const char *type, const char *name_key, const std::string &name) {
+    out += "{\"type\":\"";
+    out += type;
+    out += "\",\"";
+    out += name_key;
+    out += "\":";
+    appendJsonString(out, name);
+}
+
+void appendCount(std::string &out, const char *key, std::uint64_t n) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    out += std::to_string(n);
+}
+
+void render(std::string &out, const MapRecord &m) {
+    openRecord(out, "map", "name", m.name);
+    out += ",\"kind\":";
+    appendJsonString(out, m.kind);
+    out += ",\"entries\":[";
+    const char *sep = "";
+    for (const MapEntry &e : m.entries) {
+        out += sep;
+        out += "{\"key\":";
+        appendJsonValue(out, e.key);
+        out += ",\"value\":";
+        appendJsonValue(out, e.value);
+        out += '}';
+        sep = ",";
     }
-    return s;
+    out += "]}";
 }
 
-json toJson(const Value &v) {
-    switch (v.kind()) {
-    case Value::Kind::Null: return nullptr;
-    case Value::Kind::Int: return v.asInt();
-    case Value::Kind::UInt: return v.asUInt();
-    case Value::Kind::Bool: return v.asBool();
-    case Value::Kind::Double: return v.asDouble();
-    case Value::Kind::String: return v.asString();
-    case Value::Kind::Bytes: return hexOf(v.asBytes().data);
-    case Value::Kind::List: {
-        json arr = json::array();
-        for (const Value &item : v.asList())
-            arr.push_back(toJson(item));
-        return arr;
+void render(std::string &out, const HistRecord &h) {
+    openRecord(out, "hist", "name", h.name);
+    if (h.key) {
+        out += ",\"key\":";
+        appendJsonValue(out, *h.key);
     }
-    case Value::Kind::Struct: {
-        json obj = json::object();
-        for (const auto &[name, field] : v.asStruct())
-            obj[name] = toJson(field);
-        return obj;
+    out += ",\"buckets\":[";
+    const char *sep = "";
+    for (const HistBucket &b : h.buckets) {
+        out += sep;
+        out += "{\"low\":" + std::to_string(b.low) + ",\"high\":" + std::to_string(b.high) +
+               ",\"count\":" + std::to_string(b.count) + "}";
+        sep = ",";
     }
-    }
-    return nullptr;
+    out += "]}";
 }
 
-// Kernel strings may hold any bytes: replace invalid UTF-8 instead of throwing.
-std::string dump(const json &j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+void render(std::string &out, const EventRecord &e) {
+    openRecord(out, "event", "map", e.map);
+    out += ",\"data\":";
+    appendJsonValue(out, e.data);
+    out += '}';
 }
 
-json recordJson(const MapRecord &m) {
-    json entries = json::array();
-    for (const MapEntry &e : m.entries)
-        entries.push_back({{"key", toJson(e.key)}, {"value", toJson(e.value)}});
-    return {{"type", "map"}, {"name", m.name}, {"kind", m.kind}, {"entries", std::move(entries)}};
+void render(std::string &out, const LostRecord &l) {
+    openRecord(out, "lost", "map", l.map);
+    appendCount(out, "count", l.count);
+    out += '}';
 }
 
-json recordJson(const HistRecord &h) {
-    json buckets = json::array();
-    for (const HistBucket &b : h.buckets)
-        buckets.push_back({{"low", b.low}, {"high", b.high}, {"count", b.count}});
-    json obj = {{"type", "hist"}, {"name", h.name}};
-    if (h.key)
-        obj["key"] = toJson(*h.key);
-    obj["buckets"] = std::move(buckets);
-    return obj;
+void render(std::string &out, const PrintkRecord &p) {
+    out += "{\"type\":\"printk\",\"msg\":";
+    appendJsonString(out, p.msg);
+    out += '}';
 }
 
-json recordJson(const EventRecord &e) { return {{"type", "event"}, {"map", e.map}, {"data", toJson(e.data)}}; }
-json recordJson(const LostRecord &l) { return {{"type", "lost"}, {"map", l.map}, {"count", l.count}}; }
-json recordJson(const PrintkRecord &p) { return {{"type", "printk"}, {"msg", p.msg}}; }
-json recordJson(const ProgramRecord &p) {
-    return {{"type", "program"}, {"name", p.name}, {"prog_type", p.prog_type}, {"insns", p.insns}};
+void render(std::string &out, const ProgramRecord &p) {
+    openRecord(out, "program", "name", p.name);
+    out += ",\"prog_type\":";
+    appendJsonString(out, p.prog_type);
+    appendCount(out, "insns", p.insns);
+    out += '}';
 }
 } // namespace
 
-std::string valueToJson(const Value &v) { return dump(toJson(v)); }
+std::string valueToJson(const Value &v) {
+    std::string out;
+    appendJsonValue(out, v);
+    return out;
+}
 
 std::string renderJsonLine(const Record &record) {
-    return std::visit([](const auto &r) { return dump(recordJson(r)); }, record);
+    std::string out;
+    std::visit([&out](const auto &r) { render(out, r); }, record);
+    return out;
 }
 
 void writeRecord(std::ostream &out, OutputFormat format, const Record &record) {
-    if (format == OutputFormat::Json)
-        out << renderJsonLine(record) << '\n';
-    else
+    if (format == OutputFormat::Json) {
+        std::string line = renderJsonLine(record);
+        line += '\n';
+        out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    } else {
         out << renderText(record);
+    }
 }
 
 } // namespace jitprobe

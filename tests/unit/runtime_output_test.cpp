@@ -2,6 +2,7 @@
 #include "jitprobe/Output.h"
 
 #include <gtest/gtest.h>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 using namespace jitprobe;
@@ -110,4 +111,68 @@ TEST(RuntimeOutput, TextHistogramLikeBcc) {
     EXPECT_NE(text.find("         2 -> 3          : 0        |"), std::string::npos);
     EXPECT_NE(text.find("         4 -> 7          : 4        |****************************************|"),
               std::string::npos);
+}
+
+namespace {
+// The reference: nlohmann's compact dump (what the JSON Lines contract was first written with).
+nlohmann::ordered_json reference(const Value &v) {
+    switch (v.kind()) {
+    case Value::Kind::Null: return nullptr;
+    case Value::Kind::Int: return v.asInt();
+    case Value::Kind::UInt: return v.asUInt();
+    case Value::Kind::Bool: return v.asBool();
+    case Value::Kind::Double: return v.asDouble();
+    case Value::Kind::String: return v.asString();
+    case Value::Kind::Bytes: {
+        std::string hex;
+        for (std::uint8_t b : v.asBytes().data) {
+            char two[3];
+            std::snprintf(two, sizeof two, "%02x", b);
+            hex += two;
+        }
+        return hex;
+    }
+    case Value::Kind::List: {
+        auto arr = nlohmann::ordered_json::array();
+        for (const Value &item : v.asList())
+            arr.push_back(reference(item));
+        return arr;
+    }
+    case Value::Kind::Struct: {
+        auto obj = nlohmann::ordered_json::object();
+        for (const auto &[name, field] : v.asStruct())
+            obj[name] = reference(field);
+        return obj;
+    }
+    }
+    return nullptr;
+}
+
+std::string referenceDump(const Value &v) {
+    return reference(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+} // namespace
+
+TEST(RuntimeOutput, JsonTextIsByteForByteNlohmannsDump) {
+    std::vector<std::string> strings = {"", "plain", "q\"b\\s/", "\b\f\n\r\t\x01\x1f\x7f",
+                                        "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80",
+                                        "\xff\xfe", "a\xc3", "\xe0\x80\x80", "\xed\xa0\x80",
+                                        "\xf4\x90\x80\x80", "ok\xc0\xafok", std::string("n\0ul", 4)};
+    // Every byte, alone and after a valid prefix: the replacement of invalid UTF-8 must match.
+    for (int b = 0; b < 256; b++) {
+        strings.push_back(std::string(1, static_cast<char>(b)));
+        strings.push_back("\xc3\xa9" + std::string(1, static_cast<char>(b)) + "z");
+    }
+    for (const auto &s : strings)
+        EXPECT_EQ(valueToJson(Value::string(s)), referenceDump(Value::string(s))) << s;
+    ValueList numbers = {Value::integer(INT64_MIN), Value::integer(-1), Value::integer(0),
+                         Value::unsignedInteger(UINT64_MAX), Value::boolean(true),
+                         Value::boolean(false), Value::real(0.5), Value::real(-1e300),
+                         Value::real(1.0 / 3), Value::null(), Value::bytes({0, 0xab, 0xff})};
+    Value nested = Value::structure(
+        {{"pid", u(42)}, {"comm", Value::string("sh")}, {"list", Value::list(numbers)},
+         {"inner", Value::structure({{"x", Value::list({})}, {"y", Value::structure({})}})}});
+    EXPECT_EQ(valueToJson(nested), referenceDump(nested));
+    EXPECT_EQ(renderJsonLine(EventRecord{"ev\n", nested}),
+              R"({"type":"event","map":"ev\n","data":)" + referenceDump(nested) + "}");
 }
