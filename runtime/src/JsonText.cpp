@@ -25,44 +25,21 @@ size_t utf8Length(std::string_view text, size_t i) {
     return n;
 }
 
-bool isValidUtf8(std::string_view text) {
-    for (size_t i = 0; i < text.size();) {
-        if (static_cast<unsigned char>(text[i]) < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8Length(text, i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-void appendEscaped(std::string &out, std::string_view text) {
+// The escape of a byte below 0x20, '"' or '\\' (nlohmann's choice of forms).
+void appendEscape(std::string &out, unsigned char c) {
     static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xf];
-            } else {
-                out += ch;
-            }
-        }
+    switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default:
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+        out.append(u, sizeof u);
     }
-    out += '"';
 }
 
 template <typename Number> void appendNumber(std::string &out, Number n) {
@@ -74,13 +51,32 @@ template <typename Number> void appendNumber(std::string &out, Number n) {
 } // namespace
 
 void appendJsonString(std::string &out, std::string_view text) {
-    if (isValidUtf8(text)) {
-        appendEscaped(out, text);
-        return;
+    const size_t start = out.size();
+    out.reserve(start + text.size() + 2);
+    out += '"';
+    size_t run = 0; // bytes [run, i) are copied as they are
+    for (size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            size_t n = utf8Length(text, i);
+            if (n == 0) {
+                // Kernel strings may hold any bytes: nlohmann's replacement rules, kept exactly.
+                out.resize(start);
+                out += nlohmann::json(std::string(text)).dump(
+                    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+                return;
+            }
+            i += n;
+        } else if (c < 0x20 || c == '"' || c == '\\') {
+            out.append(text.data() + run, i - run);
+            appendEscape(out, c);
+            run = ++i;
+        } else {
+            ++i;
+        }
     }
-    // Kernel strings may hold any bytes: nlohmann's replacement rules, kept exactly.
-    out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
 }
 
 void appendJsonValue(std::string &out, const Value &v) {
