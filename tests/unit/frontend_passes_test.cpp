@@ -213,6 +213,16 @@ TEST(CoreReadPass, FieldRelocationBuiltinsNameTheFieldWithoutReadingIt) {
     EXPECT_EQ(lineOf(r.rewritten, 4), "return BPF_CORE_READ(t, pid) + bpf_core_field_size(t->tgid); }");
 }
 
+TEST(CoreReadPass, TypedefRootIsCastToItsStruct) {
+    auto r = rewrite("typedef struct task_struct ts_t;\nRAW_TRACEPOINT_PROBE(sched_switch) {\n"
+                     "ts_t *t = (ts_t *)ctx->args[1];\n"
+                     "return t->real_parent->tgid; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 4),
+              "return BPF_CORE_READ(((struct task_struct *)(t)), real_parent, tgid); }");
+}
+
 TEST(CoreReadPass, AnonymousMembersAreReachedThroughNamedOnes) {
     auto r = rewrite("int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk, struct file *f) {\n"
                      "u16 d = sk->__sk_common.skc_dport; u16 n = sk->sk_num;\n"

@@ -139,6 +139,16 @@ class CoreReadPass : public AstPass {
     }
 
   private:
+    // The root as written, or cast to its struct when it points to a typedef of one: the
+    // relocation would name the typedef (`ts_t`), which the kernel's BTF has no struct for.
+    static std::string rootText(PassContext &ctx, const clang::Expr *base, clang::CharSourceRange root) {
+        std::string text = ctx.rewriter.getRewrittenText(root);
+        clang::QualType pointee = base->getType()->getPointeeType();
+        if (!pointee->getAs<clang::TypedefType>())
+            return text;
+        return "((" + ctx.printType(pointee.getCanonicalType()) + " *)(" + text + "))";
+    }
+
     // task->real_parent->tgid -> root "task", accessors {"real_parent", "tgid"}.
     void rewrite(PassContext &ctx, const KernelTypes &kernel, const clang::MemberExpr *outer) {
         std::vector<const clang::MemberExpr *> chain;
@@ -164,7 +174,7 @@ class CoreReadPass : public AstPass {
             else if (!name.empty())
                 accessors.back() += (accessors.back().empty() ? "" : ".") + name;
         }
-        std::string text = "BPF_CORE_READ(" + ctx.rewriter.getRewrittenText(root);
+        std::string text = "BPF_CORE_READ(" + rootText(ctx, chain[innermost]->getBase(), root);
         for (const auto &a : accessors)
             text += ", " + a;
         ctx.rewriter.ReplaceText(whole, text + ")");
