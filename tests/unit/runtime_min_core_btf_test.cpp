@@ -31,15 +31,22 @@ const struct btf *kernelBtf() {
     return kernel.get();
 }
 
-// A private kernel-type PCH directory for this test process (0700, as the frontend wants).
+// A private kernel-type PCH directory for this test process (0700, as the frontend wants),
+// removed when the process exits.
+struct TempDir {
+    std::string path;
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
 const std::string &pchDir() {
-    static std::string dir = [] {
+    static TempDir dir{[] {
         char tmpl[] = "/tmp/jp_unit_mincore.XXXXXX";
-        std::string d = ::mkdtemp(tmpl);
-        std::atexit([] { std::error_code ec; std::filesystem::remove_all(pchDir(), ec); });
-        return d;
-    }();
-    return dir;
+        return std::string(::mkdtemp(tmpl));
+    }()};
+    return dir.path;
 }
 
 // SOURCE compiled by the frontend ("" ERROR and an object, or ERROR says why not).
