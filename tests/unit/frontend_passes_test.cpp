@@ -1,35 +1,17 @@
 // Source-in/source-out tests, one group per rewrite pass (frontend/src/compiler/passes/).
-#include "jitprobe/frontend/Frontend.h"
+#include "FrontendTestSupport.h"
 
 #include <gtest/gtest.h>
-
-#include <sys/mount.h>
-#include <unistd.h>
 
 using namespace jitprobe::frontend;
 
 namespace {
 
-// One PCH for the whole suite keeps each compile at tens of milliseconds.
+using jitprobe::frontend_test::contains;
+using jitprobe::frontend_test::lineOf;
+
 CompileResult rewrite(const std::string &source, std::vector<std::string> cflags = {}) {
-    if (::access("/sys/kernel/tracing/events", F_OK) != 0)
-        ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr);
-    CompileOptions o;
-    o.file_name = "t.c";
-    o.cflags = std::move(cflags);
-    o.cache_dir = JITPROBE_BINARY_DIR "/test-cache";
-    return compile(source, o);
-}
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::string lineOf(const std::string &text, unsigned line) {
-    size_t pos = 0;
-    for (unsigned i = 1; i < line && pos != std::string::npos; ++i)
-        pos = text.find('\n', pos) + 1;
-    return text.substr(pos, text.find('\n', pos) - pos);
+    return jitprobe::frontend_test::compileForTest(source, std::move(cflags));
 }
 
 const char *kTracepoint = "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n";

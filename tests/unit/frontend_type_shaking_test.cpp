@@ -1,10 +1,9 @@
 // TypeShakingPass (frontend/src/compiler/passes/TypeShakingPass.cpp): kernel records become
 // minimal CO-RE local types when every use allows it, and stay whole otherwise.
-#include "jitprobe/frontend/Frontend.h"
+#include "FrontendTestSupport.h"
 
 #include <gtest/gtest.h>
 
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,31 +15,16 @@ using namespace jitprobe::frontend;
 
 namespace {
 
+using jitprobe::frontend_test::contains;
+using jitprobe::frontend_test::lineOf;
+
 CompileResult compileSource(const std::string &source, std::vector<std::string> cflags = {},
                             bool rewrite_only = false) {
-    if (::access("/sys/kernel/tracing/events", F_OK) != 0)
-        ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr);
-    CompileOptions o;
-    o.file_name = "t.c";
-    o.cflags = std::move(cflags);
-    o.cache_dir = JITPROBE_BINARY_DIR "/test-cache";
-    o.stop_after_rewrite = rewrite_only;
-    return compile(source, o);
+    return jitprobe::frontend_test::compileForTest(source, std::move(cflags), rewrite_only);
 }
 
 // Rules are decided before code generation: these sources need not be valid BPF.
 CompileResult rewriteOnly(const std::string &source) { return compileSource(source, {}, true); }
-
-bool contains(const std::string &text, const std::string &part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::string lineOf(const std::string &text, unsigned line) {
-    size_t pos = 0;
-    for (unsigned i = 1; i < line && pos != std::string::npos; ++i)
-        pos = text.find('\n', pos) + 1;
-    return text.substr(pos, text.find('\n', pos) - pos);
-}
 
 size_t lineCount(const std::string &text) { return std::count(text.begin(), text.end(), '\n'); }
 
