@@ -116,7 +116,7 @@ class CoreReadPass : public AstPass {
     const char *name() const override { return "CoreReadPass"; }
 
     void run(PassContext &ctx) override {
-        if (ctx.ast.Idents.get("JITPROBE_NO_AUTO_READ").hasMacroDefinition())
+        if (ctx.isMacroDefined("JITPROBE_NO_AUTO_READ"))
             return;
         KernelTypes kernel(ctx.ast);
         // getParents() builds its map over the traversal scope: the whole TU by default,

@@ -13,6 +13,10 @@ bool PassContext::inMainFile(clang::SourceLocation loc) const {
     return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));
 }
 
+bool PassContext::isMacroDefined(llvm::StringRef name) const {
+    return ast.Idents.get(name).hasMacroDefinition();
+}
+
 std::vector<clang::Decl *> PassContext::userDecls() const {
     std::vector<clang::Decl *> out;
     for (auto *decl : ast.getTranslationUnitDecl()->noload_decls())

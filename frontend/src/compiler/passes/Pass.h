@@ -35,6 +35,8 @@ struct PassContext {
     std::vector<std::pair<clang::SourceLocation, std::string>> late_inserts;
 
     bool inMainFile(clang::SourceLocation loc) const;
+    // Is NAME a macro here (-DNAME or #define NAME)? Passes' opt-outs are such macros.
+    bool isMacroDefined(llvm::StringRef name) const;
     // Top-level declarations parsed from text in this compile, not those in the kernel-type PCH:
     // walking decls() would deserialize all of vmlinux.h (~0.5 s).
     std::vector<clang::Decl *> userDecls() const;

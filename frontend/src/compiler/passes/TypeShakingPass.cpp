@@ -417,7 +417,7 @@ class DefinitionWriter {
             size_t end = i;
             while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
                 ++end;
-            if (ctx_.ast.Idents.get(text.substr(i, end - i)).hasMacroDefinition())
+            if (ctx_.isMacroDefined(text.substr(i, end - i)))
                 return true;
             i = end;
         }
@@ -489,7 +489,7 @@ class TypeShakingPass : public AstPass {
     const char *name() const override { return "TypeShakingPass"; }
 
     void run(PassContext &ctx) override {
-        if (ctx.ast.Idents.get("JITPROBE_NO_TYPE_SHAKING").hasMacroDefinition())
+        if (ctx.isMacroDefined("JITPROBE_NO_TYPE_SHAKING"))
             return;
         Uses uses;
         UseCollector(ctx, uses).collect();
