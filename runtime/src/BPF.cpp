@@ -4,10 +4,9 @@
 #include "BPFImpl.h"
 
 #include "CompilerProcess.h"
-#include "Errors.h"
-#include "FrontendLoader.h"
+#include "text/Errors.h"
 #include "LibbpfLog.h"
-#include "MinCoreBtf.h"
+#include "SealedFile.h"
 #include "Tracefs.h"
 #include "VerifierExplain.h"
 #include "VerifierLog.h"
@@ -213,13 +212,14 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
 
 Status BPF::Impl::compileSource(const std::string &source, const std::vector<std::string> &cflags,
                                 const InitOptions &opts, const std::string &pch_dir,
-                                frontend::CompileResult &result) {
+                                bool want_core_btf, frontend::CompileResult &result) {
     // The frontend reads tracepoint format files from tracefs.
     Status tracefs = ensureTracefs();
     frontend::CompileOptions co;
     co.file_name = opts.file_name;
     co.cflags = cflags;
     co.cache_dir = pch_dir;
+    co.want_core_btf = want_core_btf;
     if (!opts.kernel_btf_path.empty())
         co.kernel_btf_path = opts.kernel_btf_path;
     if (tracefs.ok())

@@ -3,7 +3,7 @@
 
 #include "AttachTarget.h"
 #include "ElfOffsets.h"
-#include "Errors.h"
+#include "text/Errors.h"
 #include "LibbpfLog.h"
 #include "Tracefs.h"
 

@@ -1,11 +1,9 @@
 // BPF::init's compile step through the object cache: a hit opens the cached object and never
-// loads the frontend (no dlopen, no LLVM); a miss compiles with the frontend and stores the
-// result. Phase times and the cache outcome land in BPF::Impl::times.
+// starts the compiler (no LLVM anywhere); a miss runs jitprobe-compiler and stores the result. Phase times and the cache outcome land in BPF::Impl::times.
 #include "BPFImpl.h"
 
 #include "ElfTrim.h"
-#include "FrontendLoader.h"
-#include "MinCoreBtf.h"
+#include "CompilerLocator.h"
 #include "ObjectCache.h"
 
 #include <malloc.h>
@@ -25,16 +23,15 @@ double msSince(Clock::time_point t0) {
 
 constexpr const char *kDefaultBtf = "/sys/kernel/btf/vmlinux";
 
-// Which frontend build would compile: its path, size and mtime (a rebuilt frontend may emit
+// Which compiler build would compile: its path, size and mtime (a rebuilt compiler may emit
 // different code under the same version number).
-std::string frontendIdentity() {
-    for (const std::string &path : detail::FrontendLoader::searchPaths()) {
-        struct stat st {};
-        if (::stat(path.c_str(), &st) == 0)
-            return path + ":" + std::to_string(st.st_size) + ":" +
-                   std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
-    }
-    return "no-frontend";
+std::string compilerIdentity() {
+    Result<std::string> path = detail::CompilerLocator::find();
+    struct stat st {};
+    if (!path.ok() || ::stat(path->c_str(), &st) != 0)
+        return "no-compiler";
+    return *path + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+           "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
 bool compilerMapped() {
@@ -78,7 +75,7 @@ CacheSession openCache(const std::string &source, const std::vector<std::string>
         times.cache_note = "object cache bypassed: " + digest.status().msg();
         return session;
     }
-    session.key = detail::cacheKey({source, cflags, opts.file_name, *digest, frontendIdentity()});
+    session.key = detail::cacheKey({source, cflags, opts.file_name, *digest, compilerIdentity()});
     times.cache_used = true;
     return session;
 }
@@ -109,21 +106,6 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
     return true;
 }
 
-// The kernel BTF minimized for OBJECT's CO-RE relocations (empty: none, or not possible; the
-// note says why). This parses the kernel BTF once, here, so that no cache hit has to.
-std::vector<std::uint8_t> minimizedCoreBtf(const std::vector<std::uint8_t> &object,
-                                           const InitOptions &opts, PhaseTimes &times) {
-    auto t0 = Clock::now();
-    std::string btf = opts.kernel_btf_path.empty() ? kDefaultBtf : opts.kernel_btf_path;
-    Result<detail::CoreBtf> core = detail::minimizeCoreBtf(object, btf);
-    times.core_btf_ms = msSince(t0);
-    if (!core.ok()) {
-        times.core_btf_note = core.status().msg() + "; CO-RE relocates against " + btf;
-        return {};
-    }
-    return std::move(core->btf);
-}
-
 void storeEntry(CacheSession &session, const frontend::CompileResult &result,
                 const std::vector<std::uint8_t> &core_btf, PhaseTimes &times) {
     auto t0 = Clock::now();
@@ -148,11 +130,13 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
     }
     frontend::CompileResult result;
     std::string pch_dir = session.cache ? session.cache->directory() : "";
-    Status s = compileSource(source, cflags, opts, pch_dir, result);
+    Status s = compileSource(source, cflags, opts, pch_dir, !session.key.empty(), result);
     times.kernel_types_ms = result.times.kernel_types_ms;
     times.parse_ms = result.times.parse_ms;
     times.rewrite_ms = result.times.rewrite_ms;
     times.codegen_ms = result.times.codegen_ms;
+    times.core_btf_ms = result.times.core_btf_ms;
+    times.core_btf_note = result.core_btf_note;
     // The same bytes on a miss as on a later hit: without DWARF (see ElfTrim.h).
     std::vector<std::uint8_t> stripped;
     std::string why;
@@ -160,7 +144,7 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
         result.object.swap(stripped);
     if (s.ok() && !session.key.empty()) {
         // Loaded with it right away too: a miss relocates exactly as every later hit will.
-        out.core_btf = minimizedCoreBtf(result.object, opts, times);
+        out.core_btf = std::move(result.core_btf);
         storeEntry(session, result, out.core_btf, times);
     }
     out.elf = std::move(result.object);

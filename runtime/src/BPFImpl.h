@@ -76,8 +76,9 @@ struct BPF::Impl {
     Status obtainObject(const std::string &source, const std::vector<std::string> &cflags,
                         const InitOptions &opts, detail::CompiledProbe &out);
     // The frontend (dlopen'ed here) compiles SOURCE; its kernel-type PCH lives in PCH_DIR.
+    // WANT_CORE_BTF: also have the compiler minimize the kernel BTF (for a cache entry).
     Status compileSource(const std::string &source, const std::vector<std::string> &cflags,
-                         const InitOptions &opts, const std::string &pch_dir,
+                         const InitOptions &opts, const std::string &pch_dir, bool want_core_btf,
                          frontend::CompileResult &result);
 
     // Registers an attachment; EEXIST if FUNC is already attached at KIND/TARGET_KEY.

@@ -2,7 +2,7 @@
 // array slot of that CPU, so bpf_perf_event_read(&map, BPF_F_CURRENT_CPU) reads the local one.
 #include "BPFImpl.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>

@@ -1,7 +1,7 @@
 // Untyped map access (BPFTableRaw), stack tables, and BPF's table lookups.
 #include "BPFImpl.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 
 #include <bpf/bpf.h>
 

@@ -1,7 +1,7 @@
 // The cache directory as a security boundary: where it is, whether it may be trusted (owned by
 // us, exactly 0700, no symlink, no parent others may write), and file I/O that never follows a
 // symlink or trusts a file someone else could have written.
-#include "Errors.h"
+#include "text/Errors.h"
 #include "ObjectCache.h"
 
 #include <fcntl.h>

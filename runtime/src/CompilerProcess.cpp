@@ -1,131 +1,117 @@
 #include "CompilerProcess.h"
 
-#include "Errors.h"
-#include "FrontendLoader.h"
+#include "CompilerLocator.h"
 #include "jitprobe/frontend/ProcessPipe.h"
-
-#include <nlohmann/json.hpp>
+#include "text/Errors.h"
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 namespace jitprobe::detail {
 namespace {
 
-using nlohmann::json;
-
-// What the child sends when it could not compile at all (the frontend did not load).
-std::string encodeFailure(const Status &status) {
-    return json{{"error_code", status.code()}, {"error", status.msg()}}.dump() + "\n";
-}
-
-// The child: load the frontend, compile, write the result; never returns.
-[[noreturn]] void childMain(int fd, const std::string &source, const frontend::CompileOptions &options) {
-    std::string message;
-    auto api = FrontendLoader::api();
-    if (!api.ok()) {
-        message = encodeFailure(api.status());
-    } else {
-        try {
-            message = encodeCompileResult((*api)->compile(source, options));
-        } catch (const std::exception &e) {
-            message = encodeFailure(Status(-1, std::string("the probe compiler failed: ") + e.what()));
-        }
-    }
-    bool sent = frontend::writeAll(fd, message);
-    ::_exit(sent ? 0 : 1); // no atexit handlers or static destructors of the parent
-}
-
-Status childStatus(int status, const std::string &file) {
+Status childStatus(int status, const std::string &file, const std::string &path) {
     if (WIFSIGNALED(status))
-        return Status(-1, file + ": the probe compiler crashed (" + strsignal(WTERMSIG(status)) +
-                              "); please report this with the probe source");
-    return Status(-1, file + ": the probe compiler process failed (exit status " +
+        return Status(-1, file + ": the probe compiler " + path + " crashed (" +
+                              strsignal(WTERMSIG(status)) + "); please report this with the probe source");
+    return Status(-1, file + ": the probe compiler " + path + " failed (exit status " +
                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+}
+
+struct Pipe {
+    int read = -1, write = -1;
+    ~Pipe() {
+        for (int fd : {read, write})
+            if (fd >= 0)
+                ::close(fd);
+    }
+    Status open(const std::string &what) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            return errnoStatus(errno, what + ": pipe");
+        read = fds[0];
+        write = fds[1];
+        return Status::OK();
+    }
+    void closeRead() { ::close(read), read = -1; }
+    void closeWrite() { ::close(write), write = -1; }
+};
+
+// Starts PATH with its stdin from IN.read and stdout to OUT.write (stderr inherited).
+Result<pid_t> spawnCompiler(const std::string &path, Pipe &in, Pipe &out) {
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_adddup2(&actions, in.read, STDIN_FILENO);
+    ::posix_spawn_file_actions_adddup2(&actions, out.write, STDOUT_FILENO);
+    char *argv[] = {const_cast<char *>(path.c_str()), nullptr};
+    pid_t pid = -1;
+    int err = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    if (err != 0)
+        return errnoStatus(err, "cannot start the probe compiler " + path);
+    return pid;
+}
+
+// Writes DATA to FD with SIGPIPE blocked in this thread (a pending one is consumed): the
+// caller's process must not die of a compiler that exited before reading.
+void writeWithoutSigpipe(int fd, const std::string &data) {
+    sigset_t pipe_set, old;
+    ::sigemptyset(&pipe_set);
+    ::sigaddset(&pipe_set, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    if (!frontend::writeAll(fd, data) && errno == EPIPE) {
+        timespec zero{};
+        ::sigtimedwait(&pipe_set, nullptr, &zero);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+// The child's reply: a result, or a failure record (its code and message in STATUS).
+Status readReply(const std::string &data, const std::string &file, frontend::CompileResult &result) {
+    int code = 0;
+    std::string message;
+    if (frontend::decodeCompileFailure(data, code, message))
+        return Status(code, message);
+    if (!frontend::decodeCompileResult(data, result))
+        return Status(-1, file + ": the probe compiler sent an unreadable result");
+    return Status::OK();
 }
 
 } // namespace
 
-std::string encodeCompileResult(const frontend::CompileResult &r) {
-    json head{{"ok", r.ok},
-              {"diags", frontend::diagnosticsToJson(r.diagnostics)},
-              {"info", r.info.toJson()},
-              {"times", {r.times.kernel_types_ms, r.times.parse_ms, r.times.rewrite_ms, r.times.codegen_ms}},
-              {"sizes", {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size()}}};
-    std::string out = head.dump() + "\n";
-    out.append(r.object.begin(), r.object.end());
-    return out + r.rewritten + r.ir + r.asm_text;
-}
-
-bool decodeCompileResult(const std::string &bytes, frontend::CompileResult &r) {
-    size_t newline = bytes.find('\n');
-    if (newline == std::string::npos)
-        return false;
-    json head = json::parse(bytes.substr(0, newline), nullptr, false);
-    if (head.is_discarded() || !head.contains("sizes"))
-        return false;
-    try {
-        auto sizes = head.at("sizes").get<std::vector<size_t>>();
-        auto times = head.at("times").get<std::vector<double>>();
-        size_t total = 0;
-        for (size_t s : sizes)
-            total += s;
-        if (sizes.size() != 4 || times.size() != 4 || bytes.size() - newline - 1 != total)
-            return false;
-        r.ok = head.at("ok").get<bool>();
-        if (!frontend::diagnosticsFromJson(head.at("diags").get<std::string>(), r.diagnostics))
-            return false;
-        if (!frontend::ProgramInfo::fromJson(head.at("info").get<std::string>(), r.info))
-            return false;
-        r.times = {times[0], times[1], times[2], times[3]};
-        const char *p = bytes.data() + newline + 1;
-        r.object.assign(p, p + sizes[0]);
-        p += sizes[0];
-        r.rewritten.assign(p, sizes[1]);
-        r.ir.assign(p + sizes[1], sizes[2]);
-        r.asm_text.assign(p + sizes[1] + sizes[2], sizes[3]);
-    } catch (const json::exception &) {
-        return false;
-    }
-    return true;
-}
-
 Status compileInChildProcess(const std::string &source, const frontend::CompileOptions &options,
                              frontend::CompileResult &result) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        return Status(errno, options.file_name + ": cannot start the probe compiler: pipe: " +
-                                 errnoText(errno));
-    pid_t child = ::fork();
-    if (child < 0) {
-        int err = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return Status(err, options.file_name + ": cannot start the probe compiler: fork: " +
-                               errnoText(err));
-    }
-    if (child == 0) {
-        ::close(fds[0]);
-        childMain(fds[1], source, options);
-    }
-    ::close(fds[1]);
-    std::string data = frontend::readAll(fds[0]);
-    ::close(fds[0]);
+    Result<std::string> path = CompilerLocator::find();
+    if (!path.ok())
+        return Status(path.status().code(), options.file_name + ": " + path.status().msg());
+    Pipe in, out;
+    if (Status s = in.open("cannot start the probe compiler"); !s.ok())
+        return s;
+    if (Status s = out.open("cannot start the probe compiler"); !s.ok())
+        return s;
+    Result<pid_t> child = spawnCompiler(*path, in, out);
+    if (!child.ok())
+        return Status(child.status().code(), options.file_name + ": " + child.status().msg());
+    in.closeRead();
+    out.closeWrite();
+    // The child reads the whole request before it writes anything, so writing all of it first
+    // cannot deadlock; a child that died early shows in its exit status, not as a SIGPIPE here.
+    writeWithoutSigpipe(in.write, frontend::encodeCompileRequest(source, options));
+    in.closeWrite();
+    std::string data = frontend::readAll(out.read);
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(*child, &status, 0) < 0 && errno == EINTR) {
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return childStatus(status, options.file_name);
-    json failure = json::parse(data.substr(0, data.find('\n')), nullptr, false);
-    if (!failure.is_discarded() && failure.contains("error"))
-        return Status(failure.value("error_code", -1), failure.value("error", std::string()));
-    if (!decodeCompileResult(data, result))
-        return Status(-1, options.file_name + ": the probe compiler sent an unreadable result");
-    return Status::OK();
+    bool replied = WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2);
+    return replied ? readReply(data, options.file_name, result)
+                   : childStatus(status, options.file_name, *path);
 }
 
 } // namespace jitprobe::detail

@@ -1,8 +1,8 @@
-// Runs the probe compiler (libjitprobe-frontend.so: Clang + LLVM) in a forked child process.
-// Why: once mapped, LLVM cannot be unloaded (dlclose keeps it: it has unique symbols), so a
-// process that compiled in-process would carry ~70 MiB of compiler for as long as its probes
-// run. The child loads the frontend, compiles, sends the result back through a pipe and exits:
-// the caller never maps LLVM, and a compiler crash becomes an error instead of taking it down.
+// Runs the probe compiler (the jitprobe-compiler executable: Clang + LLVM) as a child process.
+// Why: once mapped, LLVM cannot be unloaded, so a process that compiled in-process would carry
+// its ~70 MiB for as long as its probes run. The child reads one compile request on stdin,
+// compiles, writes the result on stdout and exits: the caller never maps LLVM, and a compiler
+// crash becomes an error instead of taking it down.
 #pragma once
 #include "jitprobe/Status.h"
 #include "jitprobe/frontend/Frontend.h"
@@ -15,9 +15,5 @@ namespace jitprobe::detail {
 // run or died (the compiler's own verdict, diagnostics included, is in RESULT).
 Status compileInChildProcess(const std::string &source, const frontend::CompileOptions &options,
                              frontend::CompileResult &result);
-
-// The wire format between child and parent (exposed for tests).
-std::string encodeCompileResult(const frontend::CompileResult &result);
-bool decodeCompileResult(const std::string &bytes, frontend::CompileResult &result);
 
 } // namespace jitprobe::detail

@@ -1,6 +1,6 @@
 #include "ElfOffsets.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 #include "text/CloseMatches.h"
 
 #include <elf.h>

@@ -2,7 +2,7 @@
 // stats and clear. Directory trust and file I/O live in CacheDirectory.cpp.
 #include "ObjectCache.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 #include "text/Sha256.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 // Perf event array and ring buffer consumers (libbpf perf_buffer / ring_buffer), owned by BPF.
 #include "BPFImpl.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 #include "LibbpfLog.h"
 
 #include <poll.h>

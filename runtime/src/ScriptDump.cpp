@@ -1,5 +1,5 @@
 // dumpProbe: the frontend's intermediate products for `jitprobe dump`.
-#include "FrontendLoader.h"
+#include "CompilerProcess.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
@@ -28,15 +28,14 @@ Result<std::string> dumpProbe(const std::string &source, const std::vector<std::
                               const std::string &cache_dir) {
     if (kind == DumpKind::Rewritten && use_cache)
         return cachedRewritten(source, cflags, file_name, cache_dir);
-    auto api = detail::FrontendLoader::api();
-    if (!api.ok())
-        return api.status();
     frontend::CompileOptions options;
     options.file_name = file_name;
     options.cflags = cflags;
     options.want_ir = kind == DumpKind::IR;
     options.want_asm = kind == DumpKind::Asm;
-    frontend::CompileResult result = (*api)->compile(source, options);
+    frontend::CompileResult result;
+    if (Status s = detail::compileInChildProcess(source, options, result); !s.ok())
+        return s;
     if (!result.ok || frontend::hasErrors(result.diagnostics)) {
         std::string msg = frontend::formatDiagnostics(result.diagnostics);
         return Status(EINVAL, msg.empty() ? file_name + ": compilation failed" : msg);

@@ -1,7 +1,7 @@
 // bpf_trace_printk output from tracefs' trace_pipe.
 #include "jitprobe/TracePipe.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 #include "Tracefs.h"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "Tracefs.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
 
 #include <sys/mount.h>
 #include <sys/stat.h>

@@ -1,8 +1,8 @@
-// The minimized kernel BTF kept in cache entries (runtime/src/MinCoreBtf.h): libbpf must relocate
+// The minimized kernel BTF kept in cache entries (frontend/src/text/MinCoreBtf.h): libbpf must relocate
 // every CO-RE instruction exactly as it does against the full /sys/kernel/btf/vmlinux, and a
 // cache hit must load (and count) without ever reading the kernel BTF.
 #include "LiveSupport.h"
-#include "MinCoreBtf.h"
+#include "text/MinCoreBtf.h"
 #include "ObjectCache.h"
 #include "jitprobe/BPF.h"
 
@@ -196,7 +196,7 @@ TEST_F(MinCoreBtfLive, RelocatesExactlyLikeTheFullKernelBtf) {
     for (const auto &[name, source] : sources) {
         SCOPED_TRACE(name);
         detail::CacheEntry entry = compileToEntry(source, fs::path(name).filename().string());
-        Result<std::size_t> relos = detail::countCoreRelocations(entry.elf);
+        Result<std::size_t> relos = frontend::countCoreRelocations(entry.elf);
         ASSERT_TRUE(relos.ok()) << relos.status().msg();
         if (*relos == 0) {
             EXPECT_TRUE(entry.core_btf.empty());

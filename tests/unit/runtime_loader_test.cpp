@@ -1,14 +1,17 @@
-// Privilege-free runtime pieces: frontend search paths, verifier log selection, trace_pipe lines,
-// errno text, and the dlopen-only-on-demand promise.
+// Privilege-free runtime pieces: the compiler process (search paths, wire format, a compile),
+// verifier log selection, trace_pipe lines, errno text, and the never-map-LLVM promise.
+#include "CompilerLocator.h"
 #include "CompilerProcess.h"
-#include "Errors.h"
-#include "FrontendLoader.h"
+#include "SealedFile.h"
 #include "VerifierLog.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/TracePipe.h"
+#include "jitprobe/frontend/ProcessPipe.h"
+#include "text/Errors.h"
 
 #include <gtest/gtest.h>
 #include <link.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -16,23 +19,38 @@
 using namespace jitprobe;
 using namespace jitprobe::detail;
 
-TEST(RuntimeFrontendLoader, SearchOrderEnvSelfSiblingBuildInstall) {
-    auto paths = FrontendLoader::candidatePaths("/opt/x/libf.so", "/b/runtime", "/b/frontend",
-                                                "/usr/lib");
-    std::vector<std::string> want{"/opt/x/libf.so", "/b/runtime/libjitprobe-frontend.so",
-                                  "/b/frontend/libjitprobe-frontend.so",
-                                  "/usr/lib/libjitprobe-frontend.so"};
+TEST(RuntimeCompilerLocator, SearchOrderEnvSelfSiblingBuildInstall) {
+    auto paths = CompilerLocator::candidatePaths("/opt/x/cc", "/b/runtime", "/b/frontend",
+                                                 "/usr/libexec/jitprobe");
+    std::vector<std::string> want{"/opt/x/cc", "/b/runtime/jitprobe-compiler",
+                                  "/b/frontend/jitprobe-compiler",
+                                  "/usr/libexec/jitprobe/jitprobe-compiler"};
     EXPECT_EQ(paths, want) << "the build dir duplicates the ../frontend sibling and is dropped";
-    EXPECT_EQ(FrontendLoader::candidatePaths("", "", "", "/usr/lib"),
-              std::vector<std::string>{"/usr/lib/libjitprobe-frontend.so"});
+    EXPECT_EQ(CompilerLocator::candidatePaths("", "", "", "/usr/libexec/jitprobe"),
+              std::vector<std::string>{"/usr/libexec/jitprobe/jitprobe-compiler"});
 }
 
-TEST(RuntimeFrontendLoader, SelfDirectoryIsWhereLibjitprobeLives) {
-    std::string dir = FrontendLoader::selfDirectory();
+TEST(RuntimeCompilerLocator, SelfDirectoryIsWhereLibjitprobeLives) {
+    std::string dir = CompilerLocator::selfDirectory();
     EXPECT_FALSE(dir.empty());
     EXPECT_TRUE(std::ifstream(dir + "/libjitprobe.so").good()) << dir;
 }
 
+TEST(RuntimeCompilerLocator, FindsTheBuiltCompilerOrSaysWhereItLooked) {
+    Result<std::string> found = CompilerLocator::find();
+    ASSERT_TRUE(found.ok()) << found.status().msg();
+    EXPECT_EQ(::access(found->c_str(), X_OK), 0) << *found;
+    const char *old = std::getenv("JITPROBE_COMPILER");
+    std::string saved = old ? old : "";
+    ::setenv("JITPROBE_COMPILER", "/nonexistent/jitprobe-compiler", 1);
+    auto paths = CompilerLocator::searchPaths();
+    if (old)
+        ::setenv("JITPROBE_COMPILER", saved.c_str(), 1);
+    else
+        ::unsetenv("JITPROBE_COMPILER");
+    ASSERT_FALSE(paths.empty());
+    EXPECT_EQ(paths.front(), "/nonexistent/jitprobe-compiler") << "the override comes first";
+}
 
 static int countLoadedLlvm(struct dl_phdr_info *info, size_t, void *data) {
     if (info->dlpi_name && std::string(info->dlpi_name).find("libLLVM") != std::string::npos)
@@ -40,7 +58,7 @@ static int countLoadedLlvm(struct dl_phdr_info *info, size_t, void *data) {
     return 0;
 }
 
-TEST(RuntimeFrontendLoader, LinkingTheRuntimeDoesNotLoadLlvm) {
+TEST(RuntimeCompilerLocator, LinkingTheRuntimeDoesNotLoadLlvm) {
     BPF bpf; // constructing, failing init_object: none of it may pull in LLVM
     EXPECT_FALSE(bpf.init_object({}, {}).ok());
     int llvm = 0;
@@ -55,24 +73,88 @@ TEST(RuntimeCompilerProcess, ResultCrossesThePipeIntact) {
     in.rewritten = "int x;\n";
     in.ir = "; ir";
     in.asm_text = "r0 = 0";
-    in.times = {1.5, 2.5, 3.5, 4.5};
+    in.core_btf = {0x9f, 0xeb, 1, 0};
+    in.core_btf_note = "a note";
+    in.times = {1.5, 2.5, 3.5, 4.5, 5.5};
     in.diagnostics.push_back({frontend::Diagnostic::Severity::Warning, {"p.c", 3, 7}, "careful",
                               "  int y;", "a hint"});
     frontend::CompileResult out;
-    ASSERT_TRUE(decodeCompileResult(encodeCompileResult(in), out));
+    ASSERT_TRUE(frontend::decodeCompileResult(frontend::encodeCompileResult(in), out));
     EXPECT_TRUE(out.ok);
     EXPECT_EQ(out.object, in.object);
     EXPECT_EQ(out.rewritten, in.rewritten);
     EXPECT_EQ(out.ir, in.ir);
     EXPECT_EQ(out.asm_text, in.asm_text);
+    EXPECT_EQ(out.core_btf, in.core_btf);
+    EXPECT_EQ(out.core_btf_note, in.core_btf_note);
     EXPECT_EQ(out.times.codegen_ms, 4.5);
+    EXPECT_EQ(out.times.core_btf_ms, 5.5);
     ASSERT_EQ(out.diagnostics.size(), 1u);
     EXPECT_EQ(out.diagnostics[0].str(), in.diagnostics[0].str());
 
-    std::string bytes = encodeCompileResult(in);
+    std::string bytes = frontend::encodeCompileResult(in);
     frontend::CompileResult bad;
-    EXPECT_FALSE(decodeCompileResult(bytes.substr(0, bytes.size() - 1), bad)) << "truncated";
-    EXPECT_FALSE(decodeCompileResult("garbage", bad));
+    EXPECT_FALSE(frontend::decodeCompileResult(bytes.substr(0, bytes.size() - 1), bad)) << "truncated";
+    EXPECT_FALSE(frontend::decodeCompileResult("garbage", bad));
+    int code = 0;
+    std::string message;
+    EXPECT_FALSE(frontend::decodeCompileFailure(bytes, code, message)) << "a result is no failure";
+    ASSERT_TRUE(frontend::decodeCompileFailure(frontend::encodeCompileFailure(22, "why"), code, message));
+    EXPECT_EQ(code, 22);
+    EXPECT_EQ(message, "why");
+}
+
+TEST(RuntimeCompilerProcess, RequestCrossesThePipeIntact) {
+    frontend::CompileOptions in;
+    in.file_name = "p.c";
+    in.cflags = {"-DX=1", "-I/x y"};
+    in.kernel_btf_path = "/b";
+    in.tracefs_path = "/t";
+    in.cache_dir = "/c";
+    in.want_ir = in.want_core_btf = true;
+    std::string source = "int x;\n\nBPF_HASH(h);\n";
+    std::string bytes = frontend::encodeCompileRequest(source, in);
+    frontend::CompileOptions out;
+    std::string got;
+    ASSERT_TRUE(frontend::decodeCompileRequest(bytes, got, out));
+    EXPECT_EQ(got, source);
+    EXPECT_EQ(out.file_name, "p.c");
+    EXPECT_EQ(out.cflags, in.cflags);
+    EXPECT_EQ(out.kernel_btf_path, "/b");
+    EXPECT_EQ(out.tracefs_path, "/t");
+    EXPECT_EQ(out.cache_dir, "/c");
+    EXPECT_TRUE(out.want_ir && out.want_core_btf && !out.want_asm && !out.stop_after_rewrite);
+    EXPECT_FALSE(frontend::decodeCompileRequest(bytes.substr(0, bytes.size() - 1), got, out));
+    EXPECT_FALSE(frontend::decodeCompileRequest("{}\n", got, out));
+}
+
+TEST(RuntimeCompilerProcess, CompilesInAChildAndReportsDiagnostics) {
+    frontend::CompileOptions options;
+    options.file_name = "bad.c";
+    frontend::CompileResult result;
+    Status s = compileInChildProcess("int f(void) { return undeclared; }\n", options, result);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_FALSE(result.ok);
+    std::string text = frontend::formatDiagnostics(result.diagnostics);
+    EXPECT_NE(text.find("bad.c:1:"), std::string::npos) << text;
+    EXPECT_NE(text.find("undeclared"), std::string::npos) << text;
+}
+
+TEST(RuntimeCompilerProcess, AMissingCompilerIsAClearError) {
+    const char *old = std::getenv("JITPROBE_COMPILER");
+    std::string saved = old ? old : "";
+    ::setenv("JITPROBE_COMPILER", "/bin/false", 1);
+    frontend::CompileOptions options;
+    options.file_name = "p.c";
+    frontend::CompileResult result;
+    Status s = compileInChildProcess("int x;\n", options, result);
+    if (old)
+        ::setenv("JITPROBE_COMPILER", saved.c_str(), 1);
+    else
+        ::unsetenv("JITPROBE_COMPILER");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.msg().find("p.c: the probe compiler /bin/false failed (exit status 1)"),
+              std::string::npos) << s.msg();
 }
 
 TEST(RuntimeVerifierLog, KeepsTailAndTheFailingSourceLine) {
@@ -111,4 +193,18 @@ TEST(RuntimeErrors, ErrnoTextHasNameAndDescription) {
     EXPECT_EQ(s.msg(), "prog 'f': load failed: EACCES (Permission denied)");
     EXPECT_EQ(withContext(s, "ctx").msg(), "ctx: " + s.msg());
     EXPECT_TRUE(withContext(Status::OK(), "ctx").ok());
+}
+
+TEST(RuntimeSealedFile, IsReadOnlyAndReadable) {
+    std::vector<std::uint8_t> bytes = {1, 2, 3, 4, 5};
+    Result<SealedFile> f = sealedMemoryFile(bytes, "jp-test");
+    ASSERT_TRUE(f.ok()) << f.status().msg();
+    EXPECT_LT(::write(f->fd, "x", 1), 0) << "sealed against writes";
+    FILE *in = std::fopen(f->path.c_str(), "rb");
+    ASSERT_TRUE(in) << f->path;
+    unsigned char buf[8] = {};
+    EXPECT_EQ(std::fread(buf, 1, sizeof buf, in), bytes.size());
+    std::fclose(in);
+    EXPECT_EQ(std::vector<std::uint8_t>(buf, buf + bytes.size()), bytes);
+    ::close(f->fd);
 }

@@ -61,4 +61,116 @@ bool diagnosticsFromJson(const std::string &text, std::vector<Diagnostic> &out) 
     return true;
 }
 
+std::string encodeCompileRequest(const std::string &source, const CompileOptions &o) {
+    nlohmann::json head{{"file_name", o.file_name},       {"cflags", o.cflags},
+                        {"kernel_btf_path", o.kernel_btf_path}, {"tracefs_path", o.tracefs_path},
+                        {"cache_dir", o.cache_dir},       {"want_ir", o.want_ir},
+                        {"want_asm", o.want_asm},         {"stop_after_rewrite", o.stop_after_rewrite},
+                        {"want_core_btf", o.want_core_btf}, {"source_size", source.size()}};
+    return head.dump() + "\n" + source;
+}
+
+bool decodeCompileRequest(const std::string &bytes, std::string &source, CompileOptions &o) {
+    size_t newline = bytes.find('\n');
+    if (newline == std::string::npos)
+        return false;
+    auto head = nlohmann::json::parse(bytes.substr(0, newline), nullptr, false);
+    if (head.is_discarded() || !head.is_object())
+        return false;
+    try {
+        if (head.at("source_size").get<size_t>() != bytes.size() - newline - 1)
+            return false;
+        o.file_name = head.at("file_name");
+        o.cflags = head.at("cflags").get<std::vector<std::string>>();
+        o.kernel_btf_path = head.at("kernel_btf_path");
+        o.tracefs_path = head.at("tracefs_path");
+        o.cache_dir = head.at("cache_dir");
+        o.want_ir = head.at("want_ir");
+        o.want_asm = head.at("want_asm");
+        o.stop_after_rewrite = head.at("stop_after_rewrite");
+        o.want_core_btf = head.at("want_core_btf");
+    } catch (const nlohmann::json::exception &) {
+        return false;
+    }
+    source = bytes.substr(newline + 1);
+    return true;
+}
+
+std::string encodeCompileResult(const CompileResult &r) {
+    const PhaseTimes &t = r.times;
+    nlohmann::json head{
+        {"ok", r.ok},
+        {"diags", diagnosticsToJson(r.diagnostics)},
+        {"info", r.info.toJson()},
+        {"times", {t.kernel_types_ms, t.parse_ms, t.rewrite_ms, t.codegen_ms, t.core_btf_ms}},
+        {"core_btf_note", r.core_btf_note},
+        {"sizes", {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size(), r.core_btf.size()}}};
+    std::string out = head.dump() + "\n";
+    out.append(r.object.begin(), r.object.end());
+    out += r.rewritten + r.ir + r.asm_text;
+    out.append(r.core_btf.begin(), r.core_btf.end());
+    return out;
+}
+
+namespace {
+
+bool decodeHead(const nlohmann::json &head, CompileResult &r) {
+    auto times = head.at("times").get<std::vector<double>>();
+    if (times.size() != 5)
+        return false;
+    r.ok = head.at("ok").get<bool>();
+    if (!diagnosticsFromJson(head.at("diags").get<std::string>(), r.diagnostics))
+        return false;
+    if (!ProgramInfo::fromJson(head.at("info").get<std::string>(), r.info))
+        return false;
+    r.times = {times[0], times[1], times[2], times[3], times[4]};
+    r.core_btf_note = head.at("core_btf_note");
+    return true;
+}
+
+} // namespace
+
+bool decodeCompileResult(const std::string &bytes, CompileResult &r) {
+    size_t newline = bytes.find('\n');
+    if (newline == std::string::npos)
+        return false;
+    auto head = nlohmann::json::parse(bytes.substr(0, newline), nullptr, false);
+    if (head.is_discarded() || !head.is_object() || !head.contains("sizes"))
+        return false;
+    try {
+        auto sizes = head.at("sizes").get<std::vector<size_t>>();
+        size_t total = 0;
+        for (size_t s : sizes)
+            total += s;
+        if (sizes.size() != 5 || bytes.size() - newline - 1 != total || !decodeHead(head, r))
+            return false;
+        const char *p = bytes.data() + newline + 1;
+        r.object.assign(p, p + sizes[0]);
+        p += sizes[0];
+        r.rewritten.assign(p, sizes[1]);
+        p += sizes[1];
+        r.ir.assign(p, sizes[2]);
+        p += sizes[2];
+        r.asm_text.assign(p, sizes[3]);
+        p += sizes[3];
+        r.core_btf.assign(p, p + sizes[4]);
+    } catch (const nlohmann::json::exception &) {
+        return false;
+    }
+    return true;
+}
+
+std::string encodeCompileFailure(int code, const std::string &message) {
+    return nlohmann::json{{"error_code", code}, {"error", message}}.dump() + "\n";
+}
+
+bool decodeCompileFailure(const std::string &bytes, int &code, std::string &message) {
+    auto head = nlohmann::json::parse(bytes.substr(0, bytes.find('\n')), nullptr, false);
+    if (head.is_discarded() || !head.is_object() || !head.contains("error"))
+        return false;
+    code = head.value("error_code", -1);
+    message = head.value("error", std::string());
+    return true;
+}
+
 } // namespace jitprobe::frontend

@@ -23,10 +23,13 @@ struct CompileOptions {
     // Stop after parse + rewrite passes: no code generation (no forked child, no object).
     // ok then means "the source is valid"; used by `check`-style callers and the fuzzer.
     bool stop_after_rewrite = false;
+    // Also minimize the kernel BTF for the object's CO-RE relocations (CompileResult::core_btf),
+    // so that loading it later needs no parse of the whole kernel BTF.
+    bool want_core_btf = false;
 };
 
 struct PhaseTimes {
-    double kernel_types_ms = 0, parse_ms = 0, rewrite_ms = 0, codegen_ms = 0;
+    double kernel_types_ms = 0, parse_ms = 0, rewrite_ms = 0, codegen_ms = 0, core_btf_ms = 0;
 };
 
 struct CompileResult {
@@ -37,6 +40,10 @@ struct CompileResult {
     std::string ir, asm_text;         // when asked for
     std::vector<Diagnostic> diagnostics;
     PhaseTimes times;
+    // With want_core_btf: the minimized kernel BTF (raw bytes; empty when the object has no CO-RE
+    // relocations or none could be made, and then core_btf_note says why).
+    std::vector<std::uint8_t> core_btf;
+    std::string core_btf_note;
 };
 
 CompileResult compile(const std::string &source, const CompileOptions &options);

@@ -1,7 +1,9 @@
 // What the compiler processes send through pipes: the frontend's code-generation child (see
-// IsolatedRun) and the runtime's compiler child (see CompilerProcess) both use these.
+// IsolatedRun), and the runtime (see CompilerProcess) and the jitprobe-compiler executable,
+// which exchange a compile request and its result.
 #pragma once
 #include "jitprobe/frontend/Diagnostic.h"
+#include "jitprobe/frontend/Frontend.h"
 
 #include <string>
 #include <vector>
@@ -16,5 +18,20 @@ std::string readAll(int fd);
 // Diagnostics as a JSON array and back; false (OUT untouched) when TEXT is not such an array.
 std::string diagnosticsToJson(const std::vector<Diagnostic> &diags);
 bool diagnosticsFromJson(const std::string &text, std::vector<Diagnostic> &out);
+
+// A compile request (source + options) and back; false when BYTES is not one.
+std::string encodeCompileRequest(const std::string &source, const CompileOptions &options);
+bool decodeCompileRequest(const std::string &bytes, std::string &source, CompileOptions &options);
+
+// A compile result: one JSON line (verdict, diagnostics, program info, times, sizes), then the
+// object, rewritten source, IR, assembly and minimized kernel BTF back to back. False when
+// BYTES is not a whole result (e.g. truncated).
+std::string encodeCompileResult(const CompileResult &result);
+bool decodeCompileResult(const std::string &bytes, CompileResult &result);
+
+// What the compiler process sends when it could not compile at all, and back (false: BYTES is
+// a result, not a failure).
+std::string encodeCompileFailure(int code, const std::string &message);
+bool decodeCompileFailure(const std::string &bytes, int &code, std::string &message);
 
 } // namespace jitprobe::frontend

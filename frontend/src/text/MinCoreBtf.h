@@ -19,7 +19,7 @@
 
 struct btf;
 
-namespace jitprobe::detail {
+namespace jitprobe::frontend {
 
 struct CoreBtf {
     std::size_t relocations = 0; // CO-RE relocation records in the object (0: no CO-RE)
@@ -39,13 +39,4 @@ Result<CoreBtf> minimizeCoreBtf(const std::vector<std::uint8_t> &elf,
 // Number of CO-RE relocation records in ELF's .BTF.ext (0 when it has none or no .BTF.ext).
 Result<std::size_t> countCoreRelocations(const std::vector<std::uint8_t> &elf);
 
-// A sealed, read-only in-memory file holding BYTES, for libbpf's btf_custom_path
-// ("/proc/self/fd/N"): no file in the cache directory can be swapped under the loader. The
-// caller closes the descriptor once libbpf has read it (after bpf_object__load).
-struct SealedFile {
-    int fd = -1;
-    std::string path;
-};
-Result<SealedFile> sealedMemoryFile(const std::vector<std::uint8_t> &bytes, const char *name);
-
-} // namespace jitprobe::detail
+} // namespace jitprobe::frontend

@@ -2,16 +2,14 @@
 // BTF. The matching rules mirror libbpf 1.1's (relo_core.c, bpf_core_add_cands): candidates by
 // essential name and core-compatible kind; field accesses by member name through anonymous
 // members; arrays by element. See MinCoreBtf.h for why what is kept is sufficient.
-#include "MinCoreBtf.h"
+#include "text/MinCoreBtf.h"
 
-#include "Errors.h"
+#include "text/Errors.h"
+
 
 #include <bpf/btf.h>
 #include <elf.h>
 #include <linux/bpf.h> // enum bpf_core_relo_kind
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -21,8 +19,11 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace jitprobe::detail {
+namespace jitprobe::frontend {
 namespace {
+
+using detail::errnoStatus;
+using detail::errnoText;
 
 struct BtfDeleter {
     void operator()(struct btf *b) const { btf__free(b); }
@@ -514,28 +515,4 @@ Result<CoreBtf> minimizeCoreBtf(const std::vector<std::uint8_t> &elf,
     return minimizeCoreBtf(elf, kernel.get());
 }
 
-Result<SealedFile> sealedMemoryFile(const std::vector<std::uint8_t> &bytes, const char *name) {
-    int fd = ::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return errnoStatus(errno, std::string("memfd_create(") + name + ")");
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int err = n < 0 ? errno : EIO;
-            ::close(fd);
-            return errnoStatus(err, std::string("writing memfd ") + name);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        int err = errno;
-        ::close(fd);
-        return errnoStatus(err, std::string("sealing memfd ") + name);
-    }
-    return SealedFile{fd, "/proc/self/fd/" + std::to_string(fd)};
-}
-
-} // namespace jitprobe::detail
+} // namespace jitprobe::frontend

@@ -1,8 +1,8 @@
-// The CO-RE kernel BTF minimizer (runtime/src/MinCoreBtf.h) without BPF privileges: objects come
+// The CO-RE kernel BTF minimizer (frontend/src/text/MinCoreBtf.h) without BPF privileges: objects come
 // from the frontend, the kernel BTF from /sys/kernel/btf/vmlinux. Equivalence of the relocated
 // instructions is checked by tests/live/min_core_btf_test.cpp (it needs to load programs).
-#include "FrontendLoader.h"
-#include "MinCoreBtf.h"
+#include "jitprobe/frontend/Frontend.h"
+#include "text/MinCoreBtf.h"
 
 #include <bpf/btf.h>
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include <string>
 
 using namespace jitprobe;
-using namespace jitprobe::detail;
+using namespace jitprobe::frontend;
 
 namespace {
 
@@ -51,15 +51,10 @@ const std::string &pchDir() {
 
 // SOURCE compiled by the frontend ("" ERROR and an object, or ERROR says why not).
 std::vector<std::uint8_t> compile(const std::string &source, std::string &error) {
-    Result<const frontend::Api *> api = FrontendLoader::api();
-    if (!api.ok()) {
-        error = api.status().msg();
-        return {};
-    }
     frontend::CompileOptions co;
     co.file_name = "probe.c";
     co.cache_dir = pchDir();
-    frontend::CompileResult r = (*api)->compile(source, co);
+    frontend::CompileResult r = frontend::compile(source, co);
     if (!r.ok)
         error = frontend::formatDiagnostics(r.diagnostics);
     return r.object;
@@ -188,18 +183,4 @@ TEST(MinCoreBtf, DamagedObjectsAreRefusedNotTrusted) {
     }
     std::vector<std::uint8_t> junk(elf.size(), 0x5a);
     EXPECT_FALSE(minimizeCoreBtf(junk, kernelBtf()).ok());
-}
-
-TEST(MinCoreBtf, SealedMemoryFileIsReadOnlyAndReadable) {
-    std::vector<std::uint8_t> bytes = {1, 2, 3, 4, 5};
-    Result<SealedFile> f = sealedMemoryFile(bytes, "jp-test");
-    ASSERT_TRUE(f.ok()) << f.status().msg();
-    EXPECT_LT(::write(f->fd, "x", 1), 0) << "sealed against writes";
-    FILE *in = std::fopen(f->path.c_str(), "rb");
-    ASSERT_TRUE(in) << f->path;
-    unsigned char buf[8] = {};
-    EXPECT_EQ(std::fread(buf, 1, sizeof buf, in), bytes.size());
-    std::fclose(in);
-    EXPECT_EQ(std::vector<std::uint8_t>(buf, buf + bytes.size()), bytes);
-    ::close(f->fd);
 }

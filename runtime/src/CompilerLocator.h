@@ -1,0 +1,34 @@
+// Finds the jitprobe-compiler executable (Clang/LLVM inside), which the runtime starts only when
+// a probe source must actually be compiled: the process running probes never maps LLVM.
+#pragma once
+#include "jitprobe/Status.h"
+
+#include <string>
+#include <vector>
+
+namespace jitprobe::detail {
+
+class CompilerLocator {
+  public:
+    static constexpr const char *kExecutableName = "jitprobe-compiler";
+
+    // Where to look, in order: $JITPROBE_COMPILER (a full path), the directory holding
+    // libjitprobe.so and its ../frontend sibling (build tree), the build tree's frontend dir,
+    // the install libexec dir. Empty inputs are skipped; duplicates removed.
+    static std::vector<std::string> candidatePaths(const std::string &env_override,
+                                                   const std::string &self_dir,
+                                                   const std::string &build_dir,
+                                                   const std::string &install_dir);
+
+    // candidatePaths() for this process: environment, this library's directory, build tree,
+    // install libexec dir.
+    static std::vector<std::string> searchPaths();
+
+    // The first candidate that is an executable file; an error lists every path tried.
+    static Result<std::string> find();
+
+    // The directory of the loaded libjitprobe.so (via dladdr), "" if unknown.
+    static std::string selfDirectory();
+};
+
+} // namespace jitprobe::detail
