@@ -3,8 +3,8 @@
 # (load + attach on this kernel; they skip only without BPF privileges) and the conformance corpus.
 #
 # JITPROBE_SANITIZE_TESTS=1 adds a second phase: the runtime, CLI and their tests built with
-# ASan + UBSan into build-asan (the frontend is not rebuilt: the phase loads the first build's
-# libjitprobe-frontend.so), running the unit tests and the short live tests under the sanitizers.
+# ASan + UBSan into build-asan (the compiler is not rebuilt: the phase runs the first build's
+# jitprobe-compiler), running the unit tests and the short live tests under the sanitizers.
 # JITPROBE_TSAN_TESTS=1 adds a ThreadSanitizer phase (build-tsan) over the tests that use the
 # C++ API from several threads (buffers polled while tables are read and updated).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -17,14 +17,14 @@ cd "$BUILD_DIR"
 ctest --output-on-failure --timeout 900 "$@"
 
 # sanitizer_build DIR CMAKE_OPTION TARGET...: the runtime and tests built with a sanitizer into
-# DIR, reusing the first build's frontend (LLVM is not instrumented); cd's into DIR.
+# DIR, reusing the first build's jitprobe-compiler (LLVM is not instrumented); cd's into DIR.
 sanitizer_build() {
   local dir="$1" option="$2"
   shift 2
   cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$option" \
-    -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_FRONTEND="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+    -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_COMPILER="$BUILD_DIR/frontend/jitprobe-compiler"
   cmake --build "$dir" -j "$JOBS" --target "$@"
-  export JITPROBE_FRONTEND_LIB="$BUILD_DIR/frontend/libjitprobe-frontend.so"
+  export JITPROBE_COMPILER="$BUILD_DIR/frontend/jitprobe-compiler"
   cd "$dir"
 }
 
@@ -33,7 +33,7 @@ if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
   start=$(date +%s)
   sanitizer_build "${ASAN_BUILD_DIR:-$ROOT/build-asan}" -DJITPROBE_SANITIZE=ON \
     jitprobe-cli runtime_unit_tests text_unit_tests live_tests
-  # LLVM (dlopen'ed frontend, symbolizer) is not instrumented; leaks there are not ours to fix.
+  # LLVM (the symbolizer) is not instrumented; leaks there are not ours to fix.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/sanitizers/lsan.supp}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -87,6 +87,10 @@ std::vector<std::string> driverArgs(const ClangJob &job, Mode mode) {
     case Mode::Assembly: args.push_back("-S"); break;
     default: args.push_back("-c"); break;
     }
+    // DWARF 4: BTF is built from the debug info either way, but DWARF 5 makes Clang MD5 every
+    // source file a type comes from, 2.8 MB of vmlinux.h included (~8 ms per compile).
+    if (mode != Mode::Parse && mode != Mode::Pch)
+        args.push_back("-gdwarf-4");
     args.insert(args.end(), {job.main_path, "-o", "/dev/null"});
     return args;
 }

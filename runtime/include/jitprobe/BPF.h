@@ -48,7 +48,7 @@ enum bpf_probe_attach_type { BPF_PROBE_ENTRY, BPF_PROBE_RETURN };
 
 struct InitOptions {
     std::string file_name = "<probe>"; // shown in diagnostics ("file:line:col")
-    // Object cache (see jitprobe/Cache.h): a hit skips the compiler (no dlopen, no LLVM).
+    // Object cache (see jitprobe/Cache.h): a hit skips the compiler (no LLVM anywhere).
     // false: always compile (the kernel-type PCH in the cache directory is still used).
     bool use_cache = true;
     std::string cache_dir; // empty: $JITPROBE_CACHE_DIR, $XDG_CACHE_HOME/jitprobe, ...
@@ -78,7 +78,7 @@ class BPF {
     BPF(BPF &&) noexcept;
     BPF &operator=(BPF &&) noexcept;
 
-    // Compiles SOURCE (BCC dialect) with the frontend (dlopen'ed on a cache miss only), then
+    // Compiles SOURCE (BCC dialect) with jitprobe-compiler (a child process, cache miss only), then
     // opens and (by default) loads it. On compile errors msg() holds the formatted diagnostics
     // (FILE:LINE:COL: error: ...). CFLAGS: "-DNAME=VALUE", "-IDIR", ...
     Status init(const std::string &source, const std::vector<std::string> &cflags = {},

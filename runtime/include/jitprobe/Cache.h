@@ -1,6 +1,6 @@
 // The object cache: compiled probes keyed by SHA-256 of (source, cflags, jitprobe version,
-// LLVM version, frontend build, kernel BTF digest). A hit skips the compiler entirely: the
-// runtime loads libjitprobe-frontend.so (and LLVM) only on a miss. An entry also keeps the kernel
+// LLVM version, compiler build, kernel BTF digest). A hit skips the compiler entirely: the
+// runtime starts jitprobe-compiler (Clang + LLVM) only on a miss. An entry also keeps the kernel
 // BTF cut down to what the probe's CO-RE relocations need, so a hit never parses the whole
 // /sys/kernel/btf/vmlinux either.
 //

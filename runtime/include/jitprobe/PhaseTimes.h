@@ -14,8 +14,8 @@ struct PhaseTimes {
     double rewrite_ms = 0;      // frontend: BCC-dialect rewrite passes
     double codegen_ms = 0;      // frontend: BPF code generation
     double cache_store_ms = 0;  // writing the new entry (cache miss only)
-    // Minimizing the kernel BTF to what the object's CO-RE relocations need (cache miss only;
-    // parses the kernel BTF once so that every later hit does not).
+    // Minimizing the kernel BTF to what the object's CO-RE relocations need (cache miss only, in
+    // the compiler process; parses the kernel BTF once so that every later hit does not).
     double core_btf_ms = 0;
     double open_ms = 0;         // libbpf: ELF + BTF of the object
     double load_ms = 0;         // CO-RE relocation + verifier
@@ -24,8 +24,8 @@ struct PhaseTimes {
     bool cache_hit = false;     // the object came from the cache: the compiler never ran
     bool cache_rebuilt = false; // a corrupt entry was found, deleted and compiled again
     // The compiler library (libjitprobe-frontend.so, LLVM) is mapped in this process, as seen in
-    // /proc/self/maps at the end of init. BPF::init compiles in a child process, so this stays
-    // false unless the application loaded the compiler itself.
+    // /proc/self/maps at the end of init. BPF::init compiles in a child process
+    // (jitprobe-compiler), so this stays false unless the application loaded the library itself.
     bool frontend_loaded = false;
     // libbpf relocated CO-RE against the minimized kernel BTF kept in the cache entry, not
     // against /sys/kernel/btf/vmlinux (false: no CO-RE relocations, no cache, or not possible).

@@ -9,4 +9,7 @@ struct EmbeddedFile {
     std::string_view contents;
 };
 const std::vector<EmbeddedFile> &embeddedHeaders();
+// SHA-256 over every embedded file's path and SHA-256, computed at build time (keys the PCH
+// without hashing ~300 KB of headers on every compile).
+std::string_view embeddedHeadersDigest();
 } // namespace jitprobe::frontend
