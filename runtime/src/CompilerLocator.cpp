@@ -39,7 +39,8 @@ std::vector<std::string> CompilerLocator::candidatePaths(const std::string &env_
     add(env_override);
     if (!self_dir.empty()) {
         add(self_dir + "/" + kExecutableName);
-        add(parentDir(self_dir) + "/frontend/" + kExecutableName);
+        add(parentDir(self_dir) + "/libexec/jitprobe/" + kExecutableName); // installed: lib/..
+        add(parentDir(self_dir) + "/frontend/" + kExecutableName);         // build tree
     }
     if (!build_dir.empty())
         add(build_dir + "/" + kExecutableName);

@@ -10,4 +10,9 @@ cmake --build "$prefix/consumer-build" >/dev/null
 if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: not root, cannot load BPF programs"; exit 0
 fi
-JITPROBE_CACHE_DIR="$prefix/cache" "$prefix/consumer-build/consumer"
+test -x "$prefix/libexec/jitprobe/jitprobe-compiler" || { echo "FAIL: no installed jitprobe-compiler"; exit 1; }
+# The installed runtime must start the installed compiler (found relative to libjitprobe.so).
+JITPROBE_CACHE_DIR="$prefix/cache" strace -f -qq -e trace=execve -o "$prefix/execs" \
+  "$prefix/consumer-build/consumer"
+grep -q "execve(\"$prefix/libexec/jitprobe/jitprobe-compiler\"" "$prefix/execs" ||
+  { echo "FAIL: the installed jitprobe-compiler was not run:"; cat "$prefix/execs"; exit 1; }

@@ -23,6 +23,7 @@ TEST(RuntimeCompilerLocator, SearchOrderEnvSelfSiblingBuildInstall) {
     auto paths = CompilerLocator::candidatePaths("/opt/x/cc", "/b/runtime", "/b/frontend",
                                                  "/usr/libexec/jitprobe");
     std::vector<std::string> want{"/opt/x/cc", "/b/runtime/jitprobe-compiler",
+                                  "/b/libexec/jitprobe/jitprobe-compiler",
                                   "/b/frontend/jitprobe-compiler",
                                   "/usr/libexec/jitprobe/jitprobe-compiler"};
     EXPECT_EQ(paths, want) << "the build dir duplicates the ../frontend sibling and is dropped";
