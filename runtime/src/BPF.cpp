@@ -1,4 +1,4 @@
-// BPF lifecycle: compile (through the dlopen'ed frontend), open, load (with verifier
+// BPF lifecycle: compile (through jitprobe-compiler), open, load (with verifier
 // diagnostics), introspection and teardown. Attaching lives in BPFAttach.cpp, tables in
 // BPFTable.cpp, buffers in PerfBuffer.cpp.
 #include "BPFImpl.h"

@@ -75,7 +75,7 @@ struct BPF::Impl {
     // init's compile step: a valid object cache entry, else the frontend (BPFCache.cpp).
     Status obtainObject(const std::string &source, const std::vector<std::string> &cflags,
                         const InitOptions &opts, detail::CompiledProbe &out);
-    // The frontend (dlopen'ed here) compiles SOURCE; its kernel-type PCH lives in PCH_DIR.
+    // jitprobe-compiler (a child process) compiles SOURCE; its kernel-type PCH lives in PCH_DIR.
     // WANT_CORE_BTF: also have the compiler minimize the kernel BTF (for a cache entry).
     Status compileSource(const std::string &source, const std::vector<std::string> &cflags,
                          const InitOptions &opts, const std::string &pch_dir, bool want_core_btf,

@@ -173,10 +173,3 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
 }
 
 } // namespace jitprobe::frontend
-
-extern "C" const jitprobe::frontend::Api *jitprobe_frontend_api() {
-    static const jitprobe::frontend::Api api{jitprobe::frontend::kApiVersion,
-                                             &jitprobe::frontend::compile,
-                                             &jitprobe::frontend::compilerVersion};
-    return &api;
-}

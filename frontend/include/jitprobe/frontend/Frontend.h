@@ -1,7 +1,7 @@
 // The frontend's whole interface: probe source in; rewritten source, program info and a BPF ELF
 // object out. Pure: it reads kernel BTF (and tracepoint formats) for types, never loads or
-// attaches anything. This header pulls in no Clang/LLVM so the runtime can dlopen the library
-// only on a cache miss.
+// attaches anything. This header pulls in no Clang/LLVM: the runtime shares these types with the
+// jitprobe-compiler process it starts on a cache miss (see ProcessPipe.h).
 #pragma once
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
@@ -51,14 +51,5 @@ CompileResult compile(const std::string &source, const CompileOptions &options);
 // Version string folded into cache keys (jitprobe + LLVM version).
 std::string compilerVersion();
 
-// The entry point the runtime resolves with dlsym() (see runtime FrontendLoader).
-struct Api {
-    unsigned abi_version;
-    CompileResult (*compile)(const std::string &, const CompileOptions &);
-    std::string (*compilerVersion)();
-};
-inline constexpr unsigned kApiVersion = 1;
-
 } // namespace jitprobe::frontend
 
-extern "C" const jitprobe::frontend::Api *jitprobe_frontend_api();
