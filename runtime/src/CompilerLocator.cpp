@@ -67,8 +67,12 @@ std::vector<std::string> CompilerLocator::searchPaths() {
 }
 
 Result<std::string> CompilerLocator::find() {
+    // An explicit choice is the only one: a typo there must not silently run another build.
+    const char *env = std::getenv("JITPROBE_COMPILER");
+    std::vector<std::string> paths =
+        env && *env ? std::vector<std::string>{env} : searchPaths();
     std::string tried;
-    for (const auto &path : searchPaths()) {
+    for (const auto &path : paths) {
         if (::access(path.c_str(), X_OK) == 0)
             return path;
         tried += "\n  " + path + ": " + errnoText(errno);

@@ -24,7 +24,8 @@ class CompilerLocator {
     // install libexec dir.
     static std::vector<std::string> searchPaths();
 
-    // The first candidate that is an executable file; an error lists every path tried.
+    // The first candidate that is an executable file ($JITPROBE_COMPILER, when set, is the only
+    // one); an error lists every path tried.
     static Result<std::string> find();
 
     // The directory of the loaded libjitprobe.so (via dladdr), "" if unknown.

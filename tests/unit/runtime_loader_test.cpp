@@ -5,12 +5,14 @@
 #include "SealedFile.h"
 #include "VerifierLog.h"
 #include "jitprobe/BPF.h"
+#include "jitprobe/Script.h"
 #include "jitprobe/TracePipe.h"
 #include "jitprobe/frontend/ProcessPipe.h"
 #include "text/Errors.h"
 
 #include <gtest/gtest.h>
 #include <link.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,6 +20,43 @@
 
 using namespace jitprobe;
 using namespace jitprobe::detail;
+
+namespace {
+
+// Sets an environment variable for one scope (tests here run one at a time).
+struct ScopedEnv {
+    std::string name, saved;
+    bool had = false;
+    ScopedEnv(const char *n, const std::string &value) : name(n) {
+        const char *old = std::getenv(n);
+        had = old != nullptr;
+        saved = old ? old : "";
+        ::setenv(n, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (had)
+            ::setenv(name.c_str(), saved.c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+};
+
+// An executable shell script standing in for jitprobe-compiler.
+std::string fakeCompiler(const std::string &name, const std::string &body) {
+    std::string path = ::testing::TempDir() + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+Status compileWith(const std::string &compiler, frontend::CompileResult &result) {
+    ScopedEnv env("JITPROBE_COMPILER", compiler);
+    frontend::CompileOptions options;
+    options.file_name = "p.c";
+    return compileInChildProcess("int x;\n", options, result);
+}
+
+} // namespace
 
 TEST(RuntimeCompilerLocator, SearchOrderEnvSelfSiblingBuildInstall) {
     auto paths = CompilerLocator::candidatePaths("/opt/x/cc", "/b/runtime", "/b/frontend",
@@ -41,14 +80,8 @@ TEST(RuntimeCompilerLocator, FindsTheBuiltCompilerOrSaysWhereItLooked) {
     Result<std::string> found = CompilerLocator::find();
     ASSERT_TRUE(found.ok()) << found.status().msg();
     EXPECT_EQ(::access(found->c_str(), X_OK), 0) << *found;
-    const char *old = std::getenv("JITPROBE_COMPILER");
-    std::string saved = old ? old : "";
-    ::setenv("JITPROBE_COMPILER", "/nonexistent/jitprobe-compiler", 1);
+    ScopedEnv env("JITPROBE_COMPILER", "/nonexistent/jitprobe-compiler");
     auto paths = CompilerLocator::searchPaths();
-    if (old)
-        ::setenv("JITPROBE_COMPILER", saved.c_str(), 1);
-    else
-        ::unsetenv("JITPROBE_COMPILER");
     ASSERT_FALSE(paths.empty());
     EXPECT_EQ(paths.front(), "/nonexistent/jitprobe-compiler") << "the override comes first";
 }
@@ -141,21 +174,44 @@ TEST(RuntimeCompilerProcess, CompilesInAChildAndReportsDiagnostics) {
     EXPECT_NE(text.find("undeclared"), std::string::npos) << text;
 }
 
-TEST(RuntimeCompilerProcess, AMissingCompilerIsAClearError) {
-    const char *old = std::getenv("JITPROBE_COMPILER");
-    std::string saved = old ? old : "";
-    ::setenv("JITPROBE_COMPILER", "/bin/false", 1);
-    frontend::CompileOptions options;
-    options.file_name = "p.c";
+TEST(RuntimeCompilerProcess, AFailingCompilerIsAClearError) {
     frontend::CompileResult result;
-    Status s = compileInChildProcess("int x;\n", options, result);
-    if (old)
-        ::setenv("JITPROBE_COMPILER", saved.c_str(), 1);
-    else
-        ::unsetenv("JITPROBE_COMPILER");
+    Status s = compileWith("/bin/false", result); // exits before reading: no SIGPIPE here
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.msg().find("p.c: the probe compiler /bin/false failed (exit status 1)"),
               std::string::npos) << s.msg();
+
+    s = compileWith("/nonexistent/jitprobe-compiler", result);
+    EXPECT_EQ(s.code(), ENOENT);
+    EXPECT_NE(s.msg().find("p.c: cannot find the probe compiler jitprobe-compiler"),
+              std::string::npos) << s.msg();
+    EXPECT_NE(s.msg().find("/nonexistent/jitprobe-compiler: ENOENT"), std::string::npos) << s.msg();
+}
+
+TEST(RuntimeCompilerProcess, ACrashGarbageOrRefusalIsReportedNotTrusted) {
+    frontend::CompileResult result;
+    Status s = compileWith(fakeCompiler("jp_crash.sh", "cat >/dev/null; kill -SEGV $$"), result);
+    EXPECT_NE(s.msg().find("crashed (Segmentation fault); please report this"), std::string::npos)
+        << s.msg();
+    s = compileWith(fakeCompiler("jp_garbage.sh", "cat >/dev/null; echo '{\"ok\":true}'; echo junk"),
+                    result);
+    EXPECT_EQ(s.msg(), "p.c: the probe compiler sent an unreadable result");
+    s = compileWith(fakeCompiler("jp_refuse.sh",
+                                 "cat >/dev/null; echo '{\"error_code\":22,\"error\":\"p.c: no\"}'; exit 2"),
+                    result);
+    EXPECT_EQ(s.code(), 22);
+    EXPECT_EQ(s.msg(), "p.c: no");
+}
+
+TEST(RuntimeCompilerProcess, DumpIrAndAssemblyComeFromTheCompilerProcess) {
+    const std::string source = "int kprobe__vfs_read(struct pt_regs *ctx) { return 1; }\n";
+    Result<std::string> ir = dumpProbe(source, {}, "p.c", DumpKind::IR, false);
+    ASSERT_TRUE(ir.ok()) << ir.status().msg();
+    EXPECT_NE(ir->find("define dso_local i32 @kprobe__vfs_read"), std::string::npos) << *ir;
+    Result<std::string> assembly = dumpProbe(source, {}, "p.c", DumpKind::Asm, false);
+    ASSERT_TRUE(assembly.ok()) << assembly.status().msg();
+    EXPECT_NE(assembly->find("w0 = 1"), std::string::npos) << *assembly;
+    EXPECT_NE(assembly->find("exit"), std::string::npos) << *assembly;
 }
 
 TEST(RuntimeVerifierLog, KeepsTailAndTheFailingSourceLine) {
