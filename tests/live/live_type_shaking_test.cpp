@@ -35,15 +35,35 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
 }
 )";
 
-} // namespace
+// The same reads through the user's macros: their bodies are renamed too.
+const char *kParentMacroProbe = R"(
+#define TASK(p) ((struct task_struct *)(p))
+#define CURRENT_TASK TASK(bpf_get_current_task())
+struct seen { u32 tgid; u32 ppid; char comm[16]; };
+BPF_HASH(parents, u32, struct seen);
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+    if (pid != TARGET_PID) return 0;
+    struct task_struct *t = CURRENT_TASK;
+    struct seen s = {};
+    s.tgid = t->tgid;
+    s.ppid = t->real_parent->tgid;
+    bpf_probe_read_kernel_str(&s.comm, sizeof(s.comm), &t->comm);
+    parents.update(&pid, &s);
+    return 0;
+}
+)";
 
-TEST(LiveTypeShaking, MinimalTaskStructReadsTheRealParent) {
-    JP_REQUIRE_BPF_PRIVILEGES();
+// SOURCE loaded and attached; getppid() called; what the probe stored for this process.
+void expectRealParent(const char *source) {
     BPF bpf;
     InitOptions opts;
     opts.file_name = "shaken_probe.c";
-    Status s = bpf.init(kParentProbe, {"-DTARGET_PID=" + std::to_string(::getpid())}, opts);
+    opts.want_rewritten = true;
+    Status s = bpf.init(source, {"-DTARGET_PID=" + std::to_string(::getpid())}, opts);
     ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_NE(bpf.rewritten_source().find("task_struct___jp"), std::string::npos)
+        << bpf.rewritten_source();
     ASSERT_TRUE(bpf.attach_all().ok());
     char comm[16] = {};
     ::prctl(PR_GET_NAME, comm);
@@ -55,4 +75,16 @@ TEST(LiveTypeShaking, MinimalTaskStructReadsTheRealParent) {
     EXPECT_EQ(seen.tgid, uint32_t(::getpid()));
     EXPECT_EQ(seen.ppid, uint32_t(parent));
     EXPECT_STREQ(seen.comm, comm);
+}
+
+} // namespace
+
+TEST(LiveTypeShaking, MinimalTaskStructReadsTheRealParent) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    expectRealParent(kParentProbe);
+}
+
+TEST(LiveTypeShaking, ThroughUserMacrosToo) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    expectRealParent(kParentMacroProbe);
 }

@@ -133,23 +133,43 @@ TEST(TypeShakingPass, PointerArithmeticAndBitFieldsKeepRecordsWhole) {
     EXPECT_FALSE(contains(bits.rewritten, "task_struct___jp")) << bits.rewritten;
 }
 
-TEST(TypeShakingPass, KernelSignaturesAndMacroBodiesKeepRecordsWhole) {
+TEST(TypeShakingPass, KernelSignaturesAndSizedMacroBodiesKeepRecordsWhole) {
     // bpf_get_current_task_btf() returns the kernel's struct task_struct *.
     auto helper = rewriteOnly("TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
                               "struct task_struct *t = bpf_get_current_task_btf();\n"
                               "return t->tgid; }\n");
     ASSERT_TRUE(helper.ok) << formatDiagnostics(helper.diagnostics);
     EXPECT_FALSE(contains(helper.rewritten, "___jp")) << helper.rewritten;
-    // A type spelled in a macro body cannot be renamed in one expansion only.
-    auto macro = rewriteOnly("#define CURRENT ((struct task_struct *)bpf_get_current_task())\n"
-                             "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
-                             "return CURRENT->tgid; }\n");
-    ASSERT_TRUE(macro.ok) << formatDiagnostics(macro.diagnostics);
-    EXPECT_FALSE(contains(macro.rewritten, "___jp")) << macro.rewritten;
+    // A macro whose body sizeof()s the record keeps it whole in every expansion.
+    auto sized = rewriteOnly("#define TASK_SIZE sizeof(struct task_struct)\n" +
+                             probe("return t->tgid + TASK_SIZE;"));
+    ASSERT_TRUE(sized.ok) << formatDiagnostics(sized.diagnostics);
+    EXPECT_FALSE(contains(sized.rewritten, "___jp")) << sized.rewritten;
     // Program parameters: the verifier checks context types by name.
     auto ctx = rewriteOnly("SEC(\"tp_btf/sched_switch\") int on(struct task_struct *t) {\n"
                            "return t->pid; }\n");
     EXPECT_FALSE(contains(ctx.rewritten, "___jp")) << ctx.rewritten;
+}
+
+// A user macro's body is renamed once, for all of its expansions (kept on its own line).
+TEST(TypeShakingPass, UserMacroBodiesAreRenamed) {
+    const std::string source = "#define TASK(p) ((struct task_struct *)(p))\n"
+                               "#define CURRENT TASK(bpf_get_current_task())\n"
+                               "BPF_HASH(counts, u32, u64);\n"
+                               "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
+                               "    struct task_struct *t = CURRENT;\n"
+                               "    u32 ppid = t->real_parent->tgid;\n"
+                               "    counts.increment(ppid);\n    return 0; }\n";
+    auto r = compileSource(source);
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 1), "#define TASK(p) ((struct task_struct___jp *)(p))")
+        << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "struct task_struct___jp { ")) << r.rewritten;
+    EXPECT_EQ(lineCount(r.rewritten), lineCount(source));
+    EXPECT_LT(r.object.size(), 64u * 1024) << "the whole task_struct BTF came back";
+    auto whole = compileSource(source, {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(whole.ok) << formatDiagnostics(whole.diagnostics);
+    EXPECT_GT(whole.object.size(), 4 * r.object.size());
 }
 
 TEST(TypeShakingPass, OptOutMacro) {

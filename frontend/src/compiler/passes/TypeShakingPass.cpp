@@ -12,7 +12,7 @@
 // running kernel's task_struct, looking into anonymous members itself, so fields that sit in
 // anonymous structs/unions are flattened into the minimal type. A record is shaken only when
 // every use can follow the rename (README "Kernel type shaking"): used through pointers and
-// member access only, each `struct R` spelled in the user's text outside macro bodies, no
+// member access only, each `struct R` spelled in the user's text (macro bodies included), no
 // sizeof/offsetof/by-value object/array/pointer arithmetic, no bit-field member read, and no
 // type from outside the user's file (helper signatures, fields of records kept whole,
 // kernel typedefs) naming it. The definitions go on the line of the first top-level
@@ -350,13 +350,14 @@ class UseCollector : public clang::RecursiveASTVisitor<UseCollector> {
         });
     }
 
-    // The file location of a record name the user wrote (directly or as a macro argument).
+    // The file location of a record name the user wrote: directly, as a macro argument, or in
+    // the body of a macro the user defined. Renaming a macro body renames every expansion; that
+    // is sound because each expansion that names the record is a use visited here too (one
+    // that cannot follow the rename blocks the record, and then nothing is renamed).
     std::optional<clang::SourceLocation> renameLocation(clang::SourceLocation loc, llvm::StringRef name) {
-        while (loc.isMacroID()) {
-            if (!sm_.isMacroArgExpansion(loc))
-                return std::nullopt; // spelled in a macro body: every expansion would change
-            loc = sm_.getImmediateSpellingLoc(loc);
-        }
+        while (loc.isMacroID())
+            loc = sm_.isMacroArgExpansion(loc) ? sm_.getImmediateSpellingLoc(loc)
+                                               : sm_.getSpellingLoc(loc);
         if (!sm_.isWrittenInMainFile(loc))
             return std::nullopt;
         bool invalid = false;
