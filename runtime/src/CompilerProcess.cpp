@@ -20,7 +20,7 @@ namespace {
 Status childStatus(int status, const std::string &file, const std::string &path) {
     if (WIFSIGNALED(status))
         return Status(-1, file + ": the probe compiler " + path + " crashed (" +
-                              strsignal(WTERMSIG(status)) + "); please report this with the probe source");
+                              ::sigdescr_np(WTERMSIG(status)) + "); please report this with the probe source");
     return Status(-1, file + ": the probe compiler " + path + " failed (exit status " +
                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
 }
@@ -44,15 +44,26 @@ struct Pipe {
     void closeWrite() { ::close(write), write = -1; }
 };
 
-// Starts PATH with its stdin from IN.read and stdout to OUT.write (stderr inherited).
+// Starts PATH with its stdin from IN.read and stdout to OUT.write (stderr inherited), with
+// default signal handling and no blocked signals whatever the host program set (an ignored
+// SIGINT would outlive a Ctrl-C; an ignored SIGPIPE is inherited across exec).
 Result<pid_t> spawnCompiler(const std::string &path, Pipe &in, Pipe &out) {
     posix_spawn_file_actions_t actions;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_adddup2(&actions, in.read, STDIN_FILENO);
     ::posix_spawn_file_actions_adddup2(&actions, out.write, STDOUT_FILENO);
+    posix_spawnattr_t attr;
+    ::posix_spawnattr_init(&attr);
+    sigset_t all, none;
+    ::sigfillset(&all);
+    ::sigemptyset(&none);
+    ::posix_spawnattr_setsigdefault(&attr, &all);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     char *argv[] = {const_cast<char *>(path.c_str()), nullptr};
     pid_t pid = -1;
-    int err = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+    int err = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, environ);
+    ::posix_spawnattr_destroy(&attr);
     ::posix_spawn_file_actions_destroy(&actions);
     if (err != 0)
         return errnoStatus(err, "cannot start the probe compiler " + path);

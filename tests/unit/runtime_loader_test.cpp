@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
@@ -201,6 +202,15 @@ TEST(RuntimeCompilerProcess, ACrashGarbageOrRefusalIsReportedNotTrusted) {
                     result);
     EXPECT_EQ(s.code(), 22);
     EXPECT_EQ(s.msg(), "p.c: no");
+}
+
+TEST(RuntimeCompilerProcess, TheCompilerStartsWithDefaultSignals) {
+    // The CLI ignores SIGPIPE; a shell started with SIGPIPE ignored could not be killed by it.
+    auto old = ::signal(SIGPIPE, SIG_IGN);
+    frontend::CompileResult result;
+    Status s = compileWith(fakeCompiler("jp_sigpipe.sh", "cat >/dev/null; kill -PIPE $$; exit 0"), result);
+    ::signal(SIGPIPE, old);
+    EXPECT_NE(s.msg().find("crashed (Broken pipe)"), std::string::npos) << s.msg();
 }
 
 TEST(RuntimeCompilerProcess, DumpIrAndAssemblyComeFromTheCompilerProcess) {
