@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 
 using namespace jitprobe;
 using namespace jitprobe::testing;
@@ -18,14 +19,16 @@ struct Seen {
     char comm[16];
 };
 
-// The same shape as tests/unit/frontend_type_shaking_test.cpp checks is shaken.
-const char *kParentProbe = R"(
+// The same shape as tests/unit/frontend_type_shaking_test.cpp checks is shaken; MACROS come
+// first, GET_TASK is how the probe gets its task_struct pointer.
+std::string parentProbe(const std::string &macros, const std::string &get_task) {
+    return macros + R"(
 struct seen { u32 tgid; u32 ppid; char comm[16]; };
 BPF_HASH(parents, u32, struct seen);
 TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     u32 pid = bpf_get_current_pid_tgid() >> 32;
     if (pid != TARGET_PID) return 0;
-    struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+    struct task_struct *t = )" + get_task + R"(;
     struct seen s = {};
     s.tgid = t->tgid;
     s.ppid = t->real_parent->tgid;
@@ -34,28 +37,10 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     return 0;
 }
 )";
-
-// The same reads through the user's macros: their bodies are renamed too.
-const char *kParentMacroProbe = R"(
-#define TASK(p) ((struct task_struct *)(p))
-#define CURRENT_TASK TASK(bpf_get_current_task())
-struct seen { u32 tgid; u32 ppid; char comm[16]; };
-BPF_HASH(parents, u32, struct seen);
-TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
-    u32 pid = bpf_get_current_pid_tgid() >> 32;
-    if (pid != TARGET_PID) return 0;
-    struct task_struct *t = CURRENT_TASK;
-    struct seen s = {};
-    s.tgid = t->tgid;
-    s.ppid = t->real_parent->tgid;
-    bpf_probe_read_kernel_str(&s.comm, sizeof(s.comm), &t->comm);
-    parents.update(&pid, &s);
-    return 0;
 }
-)";
 
 // SOURCE loaded and attached; getppid() called; what the probe stored for this process.
-void expectRealParent(const char *source) {
+void expectRealParent(const std::string &source) {
     BPF bpf;
     InitOptions opts;
     opts.file_name = "shaken_probe.c";
@@ -81,10 +66,13 @@ void expectRealParent(const char *source) {
 
 TEST(LiveTypeShaking, MinimalTaskStructReadsTheRealParent) {
     JP_REQUIRE_BPF_PRIVILEGES();
-    expectRealParent(kParentProbe);
+    expectRealParent(parentProbe("", "(struct task_struct *)bpf_get_current_task()"));
 }
 
 TEST(LiveTypeShaking, ThroughUserMacrosToo) {
     JP_REQUIRE_BPF_PRIVILEGES();
-    expectRealParent(kParentMacroProbe);
+    // The user's macro bodies name the struct: they are renamed too.
+    expectRealParent(parentProbe("#define TASK(p) ((struct task_struct *)(p))\n"
+                                 "#define CURRENT_TASK TASK(bpf_get_current_task())\n",
+                                 "CURRENT_TASK"));
 }
