@@ -1,5 +1,6 @@
 // BPF::init's compile step through the object cache: a hit opens the cached object and never
-// starts the compiler (no LLVM anywhere); a miss runs jitprobe-compiler and stores the result. Phase times and the cache outcome land in BPF::Impl::times.
+// starts the compiler (no LLVM anywhere); a miss runs jitprobe-compiler and stores the result.
+// Phase times and the cache outcome land in BPF::Impl::times.
 #include "BPFImpl.h"
 
 #include "ElfTrim.h"

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 
 #ifndef JITPROBE_BUILD_COMPILER_DIR
@@ -28,9 +28,9 @@ std::string parentDir(const std::string &path) {
 } // namespace
 
 std::vector<std::string> CompilerLocator::candidatePaths(const std::string &env_override,
-                                                        const std::string &self_dir,
-                                                        const std::string &build_dir,
-                                                        const std::string &install_dir) {
+                                                         const std::string &self_dir,
+                                                         const std::string &build_dir,
+                                                         const std::string &install_dir) {
     std::vector<std::string> paths;
     auto add = [&](const std::string &p) {
         if (!p.empty() && std::find(paths.begin(), paths.end(), p) == paths.end())
@@ -69,8 +69,7 @@ std::vector<std::string> CompilerLocator::searchPaths() {
 Result<std::string> CompilerLocator::find() {
     // An explicit choice is the only one: a typo there must not silently run another build.
     const char *env = std::getenv("JITPROBE_COMPILER");
-    std::vector<std::string> paths =
-        env && *env ? std::vector<std::string>{env} : searchPaths();
+    std::vector<std::string> paths = env && *env ? std::vector<std::string>{env} : searchPaths();
     std::string tried;
     for (const auto &path : paths) {
         if (::access(path.c_str(), X_OK) == 0)

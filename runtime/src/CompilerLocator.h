@@ -14,7 +14,8 @@ class CompilerLocator {
 
     // Where to look, in order: $JITPROBE_COMPILER (a full path), the directory holding
     // libjitprobe.so, its ../libexec/jitprobe (an installed tree, wherever its prefix now is) and
-    // ../frontend (build tree) siblings, the build tree's frontend dir, the install libexec dir. Empty inputs are skipped; duplicates removed.
+    // ../frontend (build tree) siblings, the build tree's frontend dir, the install libexec dir.
+    // Empty inputs are skipped; duplicates removed.
     static std::vector<std::string> candidatePaths(const std::string &env_override,
                                                    const std::string &self_dir,
                                                    const std::string &build_dir,

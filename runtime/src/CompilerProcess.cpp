@@ -20,7 +20,8 @@ namespace {
 Status childStatus(int status, const std::string &file, const std::string &path) {
     if (WIFSIGNALED(status))
         return Status(-1, file + ": the probe compiler " + path + " crashed (" +
-                              ::sigdescr_np(WTERMSIG(status)) + "); please report this with the probe source");
+                              ::sigdescr_np(WTERMSIG(status)) +
+                              "); please report this with the probe source");
     return Status(-1, file + ": the probe compiler " + path + " failed (exit status " +
                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
 }
@@ -85,7 +86,8 @@ void writeWithoutSigpipe(int fd, const std::string &data) {
 }
 
 // The child's reply: a result, or a failure record (its code and message in STATUS).
-Status readReply(const std::string &data, const std::string &file, frontend::CompileResult &result) {
+Status readReply(const std::string &data, const std::string &file,
+                 frontend::CompileResult &result) {
     int code = 0;
     std::string message;
     if (frontend::decodeCompileFailure(data, code, message))

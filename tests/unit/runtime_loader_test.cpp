@@ -62,10 +62,9 @@ Status compileWith(const std::string &compiler, frontend::CompileResult &result)
 TEST(RuntimeCompilerLocator, SearchOrderEnvSelfSiblingBuildInstall) {
     auto paths = CompilerLocator::candidatePaths("/opt/x/cc", "/b/runtime", "/b/frontend",
                                                  "/usr/libexec/jitprobe");
-    std::vector<std::string> want{"/opt/x/cc", "/b/runtime/jitprobe-compiler",
-                                  "/b/libexec/jitprobe/jitprobe-compiler",
-                                  "/b/frontend/jitprobe-compiler",
-                                  "/usr/libexec/jitprobe/jitprobe-compiler"};
+    std::vector<std::string> want{
+        "/opt/x/cc", "/b/runtime/jitprobe-compiler", "/b/libexec/jitprobe/jitprobe-compiler",
+        "/b/frontend/jitprobe-compiler", "/usr/libexec/jitprobe/jitprobe-compiler"};
     EXPECT_EQ(paths, want) << "the build dir duplicates the ../frontend sibling and is dropped";
     EXPECT_EQ(CompilerLocator::candidatePaths("", "", "", "/usr/libexec/jitprobe"),
               std::vector<std::string>{"/usr/libexec/jitprobe/jitprobe-compiler"});
@@ -111,8 +110,8 @@ TEST(RuntimeCompilerProcess, ResultCrossesThePipeIntact) {
     in.core_btf = {0x9f, 0xeb, 1, 0};
     in.core_btf_note = "a note";
     in.times = {1.5, 2.5, 3.5, 4.5, 5.5};
-    in.diagnostics.push_back({frontend::Diagnostic::Severity::Warning, {"p.c", 3, 7}, "careful",
-                              "  int y;", "a hint"});
+    in.diagnostics.push_back(
+        {frontend::Diagnostic::Severity::Warning, {"p.c", 3, 7}, "careful", "  int y;", "a hint"});
     frontend::CompileResult out;
     ASSERT_TRUE(frontend::decodeCompileResult(frontend::encodeCompileResult(in), out));
     EXPECT_TRUE(out.ok);
@@ -129,12 +128,14 @@ TEST(RuntimeCompilerProcess, ResultCrossesThePipeIntact) {
 
     std::string bytes = frontend::encodeCompileResult(in);
     frontend::CompileResult bad;
-    EXPECT_FALSE(frontend::decodeCompileResult(bytes.substr(0, bytes.size() - 1), bad)) << "truncated";
+    EXPECT_FALSE(frontend::decodeCompileResult(bytes.substr(0, bytes.size() - 1), bad))
+        << "truncated";
     EXPECT_FALSE(frontend::decodeCompileResult("garbage", bad));
     int code = 0;
     std::string message;
     EXPECT_FALSE(frontend::decodeCompileFailure(bytes, code, message)) << "a result is no failure";
-    ASSERT_TRUE(frontend::decodeCompileFailure(frontend::encodeCompileFailure(22, "why"), code, message));
+    ASSERT_TRUE(
+        frontend::decodeCompileFailure(frontend::encodeCompileFailure(22, "why"), code, message));
     EXPECT_EQ(code, 22);
     EXPECT_EQ(message, "why");
 }
@@ -180,12 +181,14 @@ TEST(RuntimeCompilerProcess, AFailingCompilerIsAClearError) {
     Status s = compileWith("/bin/false", result); // exits before reading: no SIGPIPE here
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.msg().find("p.c: the probe compiler /bin/false failed (exit status 1)"),
-              std::string::npos) << s.msg();
+              std::string::npos)
+        << s.msg();
 
     s = compileWith("/nonexistent/jitprobe-compiler", result);
     EXPECT_EQ(s.code(), ENOENT);
     EXPECT_NE(s.msg().find("p.c: cannot find the probe compiler jitprobe-compiler"),
-              std::string::npos) << s.msg();
+              std::string::npos)
+        << s.msg();
     EXPECT_NE(s.msg().find("/nonexistent/jitprobe-compiler: ENOENT"), std::string::npos) << s.msg();
 }
 
@@ -194,12 +197,13 @@ TEST(RuntimeCompilerProcess, ACrashGarbageOrRefusalIsReportedNotTrusted) {
     Status s = compileWith(fakeCompiler("jp_crash.sh", "cat >/dev/null; kill -SEGV $$"), result);
     EXPECT_NE(s.msg().find("crashed (Segmentation fault); please report this"), std::string::npos)
         << s.msg();
-    s = compileWith(fakeCompiler("jp_garbage.sh", "cat >/dev/null; echo '{\"ok\":true}'; echo junk"),
-                    result);
+    s = compileWith(
+        fakeCompiler("jp_garbage.sh", "cat >/dev/null; echo '{\"ok\":true}'; echo junk"), result);
     EXPECT_EQ(s.msg(), "p.c: the probe compiler sent an unreadable result");
-    s = compileWith(fakeCompiler("jp_refuse.sh",
-                                 "cat >/dev/null; echo '{\"error_code\":22,\"error\":\"p.c: no\"}'; exit 2"),
-                    result);
+    s = compileWith(
+        fakeCompiler("jp_refuse.sh",
+                     "cat >/dev/null; echo '{\"error_code\":22,\"error\":\"p.c: no\"}'; exit 2"),
+        result);
     EXPECT_EQ(s.code(), 22);
     EXPECT_EQ(s.msg(), "p.c: no");
 }
@@ -208,7 +212,8 @@ TEST(RuntimeCompilerProcess, TheCompilerStartsWithDefaultSignals) {
     // The CLI ignores SIGPIPE; a shell started with SIGPIPE ignored could not be killed by it.
     auto old = ::signal(SIGPIPE, SIG_IGN);
     frontend::CompileResult result;
-    Status s = compileWith(fakeCompiler("jp_sigpipe.sh", "cat >/dev/null; kill -PIPE $$; exit 0"), result);
+    Status s =
+        compileWith(fakeCompiler("jp_sigpipe.sh", "cat >/dev/null; kill -PIPE $$; exit 0"), result);
     ::signal(SIGPIPE, old);
     EXPECT_NE(s.msg().find("crashed (Broken pipe)"), std::string::npos) << s.msg();
 }

@@ -36,9 +36,13 @@ std::string readAll(int fd) {
 std::string diagnosticsToJson(const std::vector<Diagnostic> &diags) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto &d : diags)
-        list.push_back({{"severity", static_cast<int>(d.severity)}, {"file", d.loc.file},
-                        {"line", d.loc.line}, {"column", d.loc.column}, {"message", d.message},
-                        {"source_line", d.source_line}, {"hint", d.hint}});
+        list.push_back({{"severity", static_cast<int>(d.severity)},
+                        {"file", d.loc.file},
+                        {"line", d.loc.line},
+                        {"column", d.loc.column},
+                        {"message", d.message},
+                        {"source_line", d.source_line},
+                        {"hint", d.hint}});
     return list.dump();
 }
 
@@ -62,11 +66,16 @@ bool diagnosticsFromJson(const std::string &text, std::vector<Diagnostic> &out) 
 }
 
 std::string encodeCompileRequest(const std::string &source, const CompileOptions &o) {
-    nlohmann::json head{{"file_name", o.file_name},       {"cflags", o.cflags},
-                        {"kernel_btf_path", o.kernel_btf_path}, {"tracefs_path", o.tracefs_path},
-                        {"cache_dir", o.cache_dir},       {"want_ir", o.want_ir},
-                        {"want_asm", o.want_asm},         {"stop_after_rewrite", o.stop_after_rewrite},
-                        {"want_core_btf", o.want_core_btf}, {"source_size", source.size()}};
+    nlohmann::json head{{"file_name", o.file_name},
+                        {"cflags", o.cflags},
+                        {"kernel_btf_path", o.kernel_btf_path},
+                        {"tracefs_path", o.tracefs_path},
+                        {"cache_dir", o.cache_dir},
+                        {"want_ir", o.want_ir},
+                        {"want_asm", o.want_asm},
+                        {"stop_after_rewrite", o.stop_after_rewrite},
+                        {"want_core_btf", o.want_core_btf},
+                        {"source_size", source.size()}};
     return head.dump() + "\n" + source;
 }
 
@@ -104,7 +113,8 @@ std::string encodeCompileResult(const CompileResult &r) {
         {"info", r.info.toJson()},
         {"times", {t.kernel_types_ms, t.parse_ms, t.rewrite_ms, t.codegen_ms, t.core_btf_ms}},
         {"core_btf_note", r.core_btf_note},
-        {"sizes", {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size(), r.core_btf.size()}}};
+        {"sizes",
+         {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size(), r.core_btf.size()}}};
     std::string out = head.dump() + "\n";
     out.append(r.object.begin(), r.object.end());
     out += r.rewritten + r.ir + r.asm_text;

@@ -25,14 +25,13 @@ void addCoreBtf(const CompileOptions &options, CompileResult &result) {
     ::malloc_trim(0); // Clang's heap is gone: keep the peak of this process at the compile's
     auto t0 = std::chrono::steady_clock::now();
     auto core = minimizeCoreBtf(result.object, options.kernel_btf_path);
-    result.times.core_btf_ms = std::chrono::duration<double, std::milli>(
-                                   std::chrono::steady_clock::now() - t0)
-                                   .count();
+    result.times.core_btf_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (core.ok())
         result.core_btf = std::move(core->btf);
     else
-        result.core_btf_note = core.status().msg() + "; CO-RE relocates against " +
-                               options.kernel_btf_path;
+        result.core_btf_note =
+            core.status().msg() + "; CO-RE relocates against " + options.kernel_btf_path;
 }
 
 struct Reply {
@@ -51,7 +50,9 @@ Reply run(const std::string &request) {
             addCoreBtf(options, result);
         return {encodeCompileResult(result)};
     } catch (const std::exception &e) {
-        return {encodeCompileFailure(-1, options.file_name + ": the probe compiler failed: " + e.what()), 2};
+        return {encodeCompileFailure(-1, options.file_name +
+                                             ": the probe compiler failed: " + e.what()),
+                2};
     }
 }
 
