@@ -118,6 +118,25 @@ TEST(MinCoreBtf, KeepsOnlyTheAccessedMembersAtTheirOffsets) {
     }
 }
 
+// CompileOptions::want_core_btf: compile() itself hands back the same minimized BTF.
+TEST(MinCoreBtf, CompileMakesItWhenAsked) {
+    if (!kernelBtf())
+        GTEST_SKIP() << "no kernel BTF at " << kKernelBtf;
+    frontend::CompileOptions co;
+    co.file_name = "probe.c";
+    co.cache_dir = pchDir();
+    co.want_core_btf = true;
+    frontend::CompileResult r = frontend::compile(kParentTgid, co);
+    ASSERT_TRUE(r.ok) << frontend::formatDiagnostics(r.diagnostics);
+    Result<CoreBtf> core = minimizeCoreBtf(r.object, kernelBtf());
+    ASSERT_TRUE(core.ok()) << core.status().msg();
+    EXPECT_FALSE(r.core_btf.empty()) << r.core_btf_note;
+    EXPECT_EQ(r.core_btf, core->btf);
+    EXPECT_GT(r.times.core_btf_ms, 0.0);
+    co.want_core_btf = false;
+    EXPECT_TRUE(frontend::compile(kParentTgid, co).core_btf.empty()) << "only when asked";
+}
+
 TEST(MinCoreBtf, ObjectWithoutCoreRelocationsNeedsNoKernelBtf) {
     COMPILE_OR_SKIP(elf, "BPF_HASH(c, u32, u64);\nint kprobe__do_nanosleep(struct pt_regs *ctx) {\n"
                          "    c.increment(bpf_get_current_pid_tgid() >> 32);\n    return 0;\n}\n");

@@ -5,6 +5,7 @@
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
 #include "text/AttachDirectives.h"
+#include "text/MinCoreBtf.h"
 #include "text/TracepointFormat.h"
 #include "text/TracepointUses.h"
 
@@ -14,6 +15,7 @@
 #include <cctype>
 #include <chrono>
 #include <climits>
+#include <malloc.h>
 #include <cstdlib>
 #include <sys/stat.h>
 
@@ -77,6 +79,19 @@ std::string mainPath(const std::string &file_name) {
     auto slash = file_name.rfind('/');
     std::string base = slash == std::string::npos ? file_name : file_name.substr(slash + 1);
     return "/jitprobe/src/" + (base.empty() || base[0] == '<' ? std::string("probe.c") : base);
+}
+
+// The kernel BTF minimized for RESULT's CO-RE relocations, into RESULT (see MinCoreBtf.h).
+void addCoreBtf(const CompileOptions &options, CompileResult &result) {
+    ::malloc_trim(0); // Clang's heap is gone: keep this process's peak at the compile's
+    auto start = Clock::now();
+    auto core = minimizeCoreBtf(result.object, options.kernel_btf_path);
+    result.times.core_btf_ms = msSince(start);
+    if (core.ok())
+        result.core_btf = std::move(core->btf);
+    else
+        result.core_btf_note =
+            core.status().msg() + "; CO-RE relocates against " + options.kernel_btf_path;
 }
 
 // Did code generation complain about a type TypeShakingPass made ("struct task_struct___jp")?
@@ -163,6 +178,8 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     if (!generateObject(job, directives, source, types_shaken, result))
         return result;
     result.times.codegen_ms = msSince(start);
+    if (options.want_core_btf)
+        addCoreBtf(options, result);
     std::vector<std::uint8_t> text;
     if (options.want_ir && generateCode(job, CodegenOutput::IR, text, diags))
         result.ir.assign(text.begin(), text.end());

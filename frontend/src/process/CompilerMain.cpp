@@ -8,31 +8,14 @@
 // failure record when the request could not be read or the compiler threw.
 #include "jitprobe/frontend/Frontend.h"
 #include "jitprobe/frontend/ProcessPipe.h"
-#include "text/MinCoreBtf.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <exception>
 
 namespace {
 
 using namespace jitprobe::frontend;
-
-// The kernel BTF minimized for RESULT's CO-RE relocations, into RESULT (see MinCoreBtf.h).
-void addCoreBtf(const CompileOptions &options, CompileResult &result) {
-    ::malloc_trim(0); // Clang's heap is gone: keep the peak of this process at the compile's
-    auto t0 = std::chrono::steady_clock::now();
-    auto core = minimizeCoreBtf(result.object, options.kernel_btf_path);
-    result.times.core_btf_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (core.ok())
-        result.core_btf = std::move(core->btf);
-    else
-        result.core_btf_note =
-            core.status().msg() + "; CO-RE relocates against " + options.kernel_btf_path;
-}
 
 struct Reply {
     std::string bytes;
@@ -45,10 +28,7 @@ Reply run(const std::string &request) {
     if (!decodeCompileRequest(request, source, options))
         return {encodeCompileFailure(EINVAL, "jitprobe-compiler: unreadable compile request"), 2};
     try {
-        CompileResult result = compile(source, options);
-        if (result.ok && options.want_core_btf && !options.stop_after_rewrite)
-            addCoreBtf(options, result);
-        return {encodeCompileResult(result)};
+        return {encodeCompileResult(compile(source, options))};
     } catch (const std::exception &e) {
         return {encodeCompileFailure(-1, options.file_name +
                                              ": the probe compiler failed: " + e.what()),
