@@ -7,6 +7,7 @@
 #include "CompilerLocator.h"
 #include "ObjectCache.h"
 
+#include <link.h>
 #include <malloc.h>
 #include <sys/stat.h>
 
@@ -35,14 +36,16 @@ std::string compilerIdentity() {
            "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
+// Is LLVM/Clang mapped into this process? (It never should be: compiles run in
+// jitprobe-compiler.) The loader's list of objects, not /proc/self/maps: no syscalls.
 bool compilerMapped() {
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line))
-        if (line.find("libjitprobe-frontend") != std::string::npos ||
-            line.find("libclang-cpp") != std::string::npos)
-            return true;
-    return false;
+    auto visit = [](struct dl_phdr_info *info, size_t, void *) -> int {
+        std::string_view name = info->dlpi_name ? info->dlpi_name : "";
+        return name.find("libjitprobe-frontend") != std::string_view::npos ||
+               name.find("libclang-cpp") != std::string_view::npos ||
+               name.find("libLLVM") != std::string_view::npos;
+    };
+    return ::dl_iterate_phdr(visit, nullptr) != 0;
 }
 
 // The cache of this init (none: disabled or refused, times says why) and the key of this

@@ -74,7 +74,7 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
               stats.pch_files, stats.pch_bytes);
         ::close(kt);
     }
-    if (remove) { // leftovers of interrupted writes, kernel BTF digests
+    if (remove) { // leftovers of interrupted writes, digests written by older versions
         sweep(objects_fd, true, [](const std::string &) { return true; }, other, other_bytes);
         sweep(dir_fd, true, [](const std::string &n) { return endsWith(n, ".digest") ||
                                                                n.rfind(".tmp.", 0) == 0; },

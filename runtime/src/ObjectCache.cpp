@@ -183,7 +183,8 @@ ObjectCache::~ObjectCache() { close(); }
 
 ObjectCache::ObjectCache(ObjectCache &&o) noexcept
     : dir_(std::move(o.dir_)), dir_fd_(std::exchange(o.dir_fd_, -1)),
-      objects_fd_(std::exchange(o.objects_fd_, -1)) {}
+      objects_fd_(std::exchange(o.objects_fd_, -1)),
+      kernel_types_fd_(std::exchange(o.kernel_types_fd_, -1)) {}
 
 ObjectCache &ObjectCache::operator=(ObjectCache &&o) noexcept {
     if (this != &o) {
@@ -191,12 +192,13 @@ ObjectCache &ObjectCache::operator=(ObjectCache &&o) noexcept {
         dir_ = std::move(o.dir_);
         dir_fd_ = std::exchange(o.dir_fd_, -1);
         objects_fd_ = std::exchange(o.objects_fd_, -1);
+        kernel_types_fd_ = std::exchange(o.kernel_types_fd_, -1);
     }
     return *this;
 }
 
 void ObjectCache::close() {
-    for (int *fd : {&dir_fd_, &objects_fd_})
+    for (int *fd : {&dir_fd_, &objects_fd_, &kernel_types_fd_})
         if (*fd >= 0)
             ::close(std::exchange(*fd, -1));
 }
@@ -210,17 +212,14 @@ Result<ObjectCache> ObjectCache::open(const std::string &dir) {
         path.pop_back();
     ObjectCache cache;
     cache.dir_ = path;
-    for (auto [sub, fd] : {std::pair{"", &cache.dir_fd_}, {"/objects", &cache.objects_fd_}}) {
+    // kernel-types/ holds the frontend's PCH: it must be just as private.
+    for (auto [sub, fd] : {std::pair{"", &cache.dir_fd_}, {"/objects", &cache.objects_fd_},
+                           {"/kernel-types", &cache.kernel_types_fd_}}) {
         Result<int> opened = openTrustedDirectory(path + sub, true);
         if (!opened.ok())
             return opened.status();
         *fd = *opened;
     }
-    // The frontend keeps its kernel-type PCH here; it must be just as private.
-    Result<int> kernel_types = openTrustedDirectory(path + "/kernel-types", true);
-    if (!kernel_types.ok())
-        return kernel_types.status();
-    ::close(*kernel_types);
     return cache;
 }
 
@@ -238,12 +237,12 @@ Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
                         " " + std::to_string(st.st_dev) + " " + readBootId() + " ";
     std::string name = "btf-" + frontend::sha256Hex(btf_path).substr(0, 16) + ".digest";
     std::string text, why;
-    if (readOwnFile(dir_fd_, name, text, why) && text.size() == stamp.size() + 65 &&
+    if (readOwnFile(kernel_types_fd_, name, text, why) && text.size() == stamp.size() + 65 &&
         text.compare(0, stamp.size(), stamp) == 0 && text.back() == '\n')
         return text.substr(stamp.size(), 64);
     Result<std::string> digest = hashFile(btf_path);
     if (digest.ok())
-        (void)writeFileAtomically(dir_fd_, name, stamp + *digest + "\n", why);
+        (void)writeFileAtomically(kernel_types_fd_, name, stamp + *digest + "\n", why);
     return digest;
 }
 

@@ -63,7 +63,8 @@ class ObjectCache {
     const std::string &directory() const { return dir_; }
 
     // SHA-256 of the kernel BTF at BTF_PATH, recomputed only when its (size, mtime, inode) or
-    // the boot id change; otherwise read from a small digest file in the cache.
+    // the boot id change; otherwise read from a small digest file in kernel-types/ (state of
+    // this kernel, like the PCH beside it).
     Result<std::string> kernelBtfDigest(const std::string &btf_path);
 
     // Hit: OUT filled. Corrupt (bad hash, truncated, foreign file): the entry is deleted and
@@ -82,6 +83,7 @@ class ObjectCache {
     std::string dir_;
     int dir_fd_ = -1;
     int objects_fd_ = -1;
+    int kernel_types_fd_ = -1;
 };
 
 // $JITPROBE_CACHE_DIR, else root: /var/cache/jitprobe, else $XDG_CACHE_HOME/jitprobe, else

@@ -221,7 +221,18 @@ TEST(RuntimeObjectCache, BtfDigestIsRememberedUntilTheFileChanges) {
     Result<std::string> d1 = cache.kernelBtfDigest(btf);
     ASSERT_TRUE(d1.ok()) << d1.status().msg();
     EXPECT_EQ(*d1, "92f73a3a0d0cb73b6bc27f4c8387ee8174860b38a4be0227d3ecf19ba9f8011f"); // sha256sum
-    EXPECT_EQ(*cache.kernelBtfDigest(btf), *d1) << "served from the digest file";
+    // The memo lives in kernel-types/ (per-kernel state beside the PCH): alter its digest and
+    // the altered one is served, proving no rehash happened.
+    std::vector<fs::path> memos;
+    for (const auto &e : fs::directory_iterator(tmp.cache() + "/kernel-types"))
+        if (e.path().extension() == ".digest")
+            memos.push_back(e.path());
+    ASSERT_EQ(memos.size(), 1u);
+    std::string memo = readFile(memos[0]);
+    ASSERT_GT(memo.size(), 65u);
+    std::string altered(64, 'f');
+    writeFile(memos[0], memo.substr(0, memo.size() - 65) + altered + "\n");
+    EXPECT_EQ(*cache.kernelBtfDigest(btf), altered) << "served from the digest file";
     writeFile(btf, "fake btf version 2"); // size (and mtime) change
     EXPECT_EQ(*cache.kernelBtfDigest(btf),
               "bb24d49140dd44df83ef6620f12ace4293af6898a94290ad3d1a2ae234eb4506");
