@@ -22,8 +22,9 @@ struct FileInfo {
     timespec mtime{};
 };
 
-// Regular files directly in DIR_FD (no recursion, no symlinks followed).
-std::vector<FileInfo> listFiles(int dir_fd) {
+// Regular files directly in DIR_FD (no recursion, no symlinks followed); with SUBDIRS, the
+// names of its directories too.
+std::vector<FileInfo> listFiles(int dir_fd, std::vector<std::string> *subdirs = nullptr) {
     std::vector<FileInfo> files;
     int fd = ::dup(dir_fd);
     DIR *dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
@@ -37,8 +38,12 @@ std::vector<FileInfo> listFiles(int dir_fd) {
         struct stat st {};
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+        if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISREG(st.st_mode))
             files.push_back({e->d_name, static_cast<std::uint64_t>(st.st_size), st.st_mtim});
+        else if (S_ISDIR(st.st_mode) && subdirs)
+            subdirs->push_back(e->d_name);
     }
     ::closedir(dir);
     return files;
@@ -62,6 +67,27 @@ void sweep(int dir_fd, bool remove, const std::function<bool(const std::string &
     }
 }
 
+// Counts (and with REMOVE, deletes) every file of DIR_FD and of its directories (kernel-types/
+// keeps vmlinux.h in parts in <key>.d/); emptied directories are removed.
+void sweepTree(int dir_fd, bool remove, std::uint64_t &count, std::uint64_t &bytes, int depth = 0) {
+    std::vector<std::string> subdirs;
+    for (const FileInfo &f : listFiles(dir_fd, depth < 2 ? &subdirs : nullptr)) {
+        if (remove && ::unlinkat(dir_fd, f.name.c_str(), 0) != 0)
+            continue;
+        count++;
+        bytes += f.size;
+    }
+    for (const std::string &name : subdirs) {
+        int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        sweepTree(fd, remove, count, bytes, depth + 1);
+        ::close(fd);
+        if (remove)
+            ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+    }
+}
+
 CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remove) {
     CacheStats stats;
     stats.directory = dir;
@@ -70,8 +96,7 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
           stats.entries, stats.bytes);
     int kt = ::openat(dir_fd, "kernel-types", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (kt >= 0) {
-        sweep(kt, remove, [](const std::string &) { return true; },
-              stats.pch_files, stats.pch_bytes);
+        sweepTree(kt, remove, stats.pch_files, stats.pch_bytes);
         ::close(kt);
     }
     if (remove) { // leftovers of interrupted writes, digests written by older versions

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -63,4 +67,44 @@ TEST(FrontendCompile, UnknownMethodNamesMapAndMethods) {
     EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
     EXPECT_NE(text.find("map 'counts' has no method 'frobnicate'"), std::string::npos) << text;
     EXPECT_NE(text.find("lookup, "), std::string::npos) << text;
+}
+
+// The kernel-type PCH refers to vmlinux.h's parts by virtual path (kernel-types/<key>.d/ is
+// served as /jitprobe/kernel): a cache directory that moved keeps its PCH.
+TEST(FrontendCompile, KernelTypePchSurvivesAMovedCacheDirectory) {
+    char tmpl[] = "/tmp/jp_pch_move.XXXXXX";
+    std::string root = ::mkdtemp(tmpl);
+    const char *source = R"(TRACEPOINT_PROBE(sched, sched_process_exec) {
+    struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+    bpf_trace_printk("%d\n", t->real_parent->tgid);
+    return 0;
+}
+)";
+    auto listing = [](const std::string &dir) {
+        std::vector<std::string> names;
+        for (const auto &e : std::filesystem::directory_iterator(dir))
+            names.push_back(e.path().filename().string() + (e.is_directory() ? "/" : ""));
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    CompileOptions o = options();
+    o.cache_dir = root + "/first";
+    auto first = compile(source, o);
+    ASSERT_TRUE(first.ok) << errors(first);
+    std::vector<std::string> kt = listing(o.cache_dir + "/kernel-types");
+    auto pch = std::find_if(kt.begin(), kt.end(), [](const std::string &n) { return n.ends_with(".pch"); });
+    ASSERT_NE(pch, kt.end()) << "a PCH was built";
+    std::string stem = pch->substr(0, pch->size() - 4);
+    auto parts = listing(o.cache_dir + "/kernel-types/" + stem + ".d");
+    EXPECT_GT(parts.size(), 20u);
+    EXPECT_EQ(parts.front(), "part-000.h");
+    EXPECT_EQ(parts.back(), "vmlinux.h");
+
+    ASSERT_EQ(::rename(o.cache_dir.c_str(), (root + "/moved").c_str()), 0);
+    o.cache_dir = root + "/moved";
+    auto second = compile(source, o);
+    ASSERT_TRUE(second.ok) << errors(second);
+    EXPECT_EQ(second.object, first.object) << "the same object from the moved PCH";
+    EXPECT_EQ(listing(o.cache_dir + "/kernel-types"), kt) << "no PCH rebuilt";
+    std::filesystem::remove_all(root);
 }

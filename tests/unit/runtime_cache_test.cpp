@@ -245,15 +245,21 @@ TEST(RuntimeObjectCache, StatsAndClear) {
     ASSERT_TRUE(cache.store("a", sampleEntry()).ok());
     ASSERT_TRUE(cache.store("b", sampleEntry()).ok());
     writeFile(tmp.cache() + "/kernel-types/k.pch", "pch");
+    fs::create_directory(tmp.cache() + "/kernel-types/k.d"); // vmlinux.h in parts
+    writeFile(tmp.cache() + "/kernel-types/k.d/vmlinux.h", "top");
+    writeFile(tmp.cache() + "/kernel-types/k.d/part-000.h", "part");
     CacheStats s = cache.stats();
     EXPECT_EQ(s.directory, tmp.cache());
     EXPECT_EQ(s.entries, 2u);
     EXPECT_EQ(s.bytes, 2 * encodeEntry("a", sampleEntry()).size());
-    EXPECT_EQ(s.pch_files, 1u);
+    EXPECT_EQ(s.pch_files, 3u);
+    EXPECT_EQ(s.pch_bytes, 10u);
     CacheStats removed = cache.clear();
     EXPECT_EQ(removed.entries, 2u);
+    EXPECT_EQ(removed.pch_files, 3u);
     EXPECT_EQ(cache.stats().entries, 0u);
     EXPECT_EQ(cache.stats().pch_files, 0u);
+    EXPECT_FALSE(fs::exists(tmp.cache() + "/kernel-types/k.d")) << "emptied and removed";
     Result<CacheStats> pub = cache_stats(tmp.cache()); // the public API
     ASSERT_TRUE(pub.ok()) << pub.status().msg();
     EXPECT_EQ(pub->entries, 0u);

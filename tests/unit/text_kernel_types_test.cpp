@@ -84,6 +84,65 @@ TEST_F(KernelTypes, HeaderCompilesForBpf) {
     EXPECT_FALSE(compiles("broken", "#include \"vmlinux.h\"\nstruct task_struct t = ;\n"));
 }
 
+// The split header is the same C: top + parts, written out, compile exactly like the whole.
+TEST_F(KernelTypes, SplitHeaderCompilesLikeTheWhole) {
+    SplitHeader split = splitVmlinuxHeader(*header_, 32 * 1024);
+    ASSERT_GT(split.parts.size(), 20u) << "a 2.8 MB header in 32 KB parts";
+    fs::path split_dir = dir_ / "split";
+    fs::create_directories(split_dir);
+    std::ofstream(split_dir / "vmlinux.h") << split.top;
+    std::string joined;
+    for (std::size_t i = 0; i < split.parts.size(); ++i) {
+        EXPECT_GE(split.parts[i].size() + 1, i + 1 < split.parts.size() ? 32u * 1024 : 1u);
+        EXPECT_LT(split.parts[i].size(), 256u * 1024) << "cut near the size asked for";
+        std::ofstream(split_dir / vmlinuxPartName(i)) << split.parts[i];
+        joined += split.parts[i];
+    }
+    // Prologue + parts + epilogue is the whole header, byte for byte.
+    std::size_t at = header_->find(split.parts[0]);
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_EQ(header_->compare(at, joined.size(), joined), 0) << "parts are the body, in order";
+    EXPECT_TRUE(split.top.starts_with(header_->substr(0, at)));
+    EXPECT_TRUE(split.top.ends_with(header_->substr(at + joined.size())));
+    EXPECT_NE(split.top.find("#include \"part-000.h\""), std::string::npos) << split.top;
+    EXPECT_NE(split.top.find("#pragma clang attribute pop"), std::string::npos);
+    EXPECT_TRUE(compiles("split", "#include \"split/vmlinux.h\"\n"
+                                  "int f(struct task_struct *t) { return t->pid; }\n"
+                                  "int g(struct sock *s) { return s->__sk_common.skc_family; }\n"))
+        << errors("split");
+}
+
+// Cuts come only at blank lines outside braces, whatever the part size asked for; a header not
+// in generate's shape is returned whole.
+TEST_F(KernelTypes, SplitCutsOnlyAtBlankLinesOutsideBraces) {
+    std::size_t first = header_->find("typedef ");
+    std::size_t last = header_->rfind("\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX");
+    ASSERT_NE(first, std::string::npos);
+    ASSERT_NE(last, std::string::npos);
+    std::string body = "struct s {\n\n\tint x;\n};\n\ntypedef int a;\n\nenum e { E = 1 };\n";
+    std::string header = header_->substr(0, first) + body + header_->substr(last);
+    SplitHeader split = splitVmlinuxHeader(header, 1);
+    EXPECT_EQ(split.parts, (std::vector<std::string>{"struct s {\n\n\tint x;\n};\n\n",
+                                                     "typedef int a;\n\n", "enum e { E = 1 };\n"}));
+    EXPECT_EQ(split.top, header_->substr(0, first) +
+                             "#include \"part-000.h\"\n#include \"part-001.h\"\n"
+                             "#include \"part-002.h\"\n" + header_->substr(last));
+    SplitHeader none = splitVmlinuxHeader("struct x {};\n", 4);
+    EXPECT_EQ(none.top, "struct x {};\n");
+    EXPECT_TRUE(none.parts.empty());
+}
+
+TEST_F(KernelTypes, SplitPartsEndBetweenDeclarations) {
+    SplitHeader split = splitVmlinuxHeader(*header_, 4096);
+    ASSERT_GT(split.parts.size(), 100u);
+    for (const auto &part : split.parts) {
+        long depth = 0;
+        for (char c : part)
+            depth += (c == '{') - (c == '}');
+        EXPECT_EQ(depth, 0) << "a part cut inside a declaration:\n" << part.substr(part.size() - 200);
+    }
+}
+
 TEST_F(KernelTypes, MissingBtfIsAnError) {
     std::string out, error;
     EXPECT_FALSE(generateVmlinuxHeader("/nonexistent/vmlinux", out, error));

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 
 namespace jitprobe::frontend {
 namespace {
@@ -34,6 +35,46 @@ void initBpfTarget() {
     });
 }
 
+// Serves the files of a real directory under a virtual one, by their virtual names. Why: the
+// PCH names kernel-type files by virtual path, so it stays valid wherever the cache directory
+// is; and Clang opens such a file only when it needs its text (the few parts of vmlinux.h that
+// debug info asks line numbers of), where an in-memory file system would hash every byte.
+class DirectoryAliasFileSystem : public llvm::vfs::ProxyFileSystem {
+  public:
+    DirectoryAliasFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base,
+                             std::string virtual_dir, std::string real_dir)
+        : ProxyFileSystem(std::move(base)), virtual_dir_(std::move(virtual_dir) + "/"),
+          real_dir_(std::move(real_dir) + "/") {}
+
+    llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &path) override {
+        std::string name = path.str();
+        std::optional<std::string> real = translate(name);
+        if (!real)
+            return ProxyFileSystem::status(name);
+        auto st = ProxyFileSystem::status(*real);
+        return st ? llvm::vfs::Status::copyWithNewName(*st, name) : st;
+    }
+
+    llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>> openFileForRead(const llvm::Twine &path) override {
+        std::string name = path.str();
+        std::optional<std::string> real = translate(name);
+        if (!real)
+            return ProxyFileSystem::openFileForRead(name);
+        return llvm::vfs::File::getWithPath(ProxyFileSystem::openFileForRead(*real), name);
+    }
+
+  private:
+    // The virtual directory itself too: Clang looks a file's directory up before the file.
+    std::optional<std::string> translate(const std::string &name) const {
+        if (name + "/" == virtual_dir_)
+            return real_dir_;
+        if (name.compare(0, virtual_dir_.size(), virtual_dir_) != 0)
+            return std::nullopt;
+        return real_dir_ + name.substr(virtual_dir_.size());
+    }
+    std::string virtual_dir_, real_dir_;
+};
+
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &job) {
     auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
     auto add = [&](const std::string &path, std::string_view text) {
@@ -42,16 +83,14 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
     };
     for (const auto &file : embeddedHeaders())
         add(std::string(kVirtualIncludeDir) + "/" + std::string(file.path), file.contents);
-    for (const auto &file : job.files) {
-        auto mapped = file.disk_path.empty() ? nullptr : llvm::MemoryBuffer::getFile(file.disk_path);
-        if (mapped && *mapped)
-            memory->addFile(file.path, 0, std::move(*mapped));
-        else
-            add(file.path, file.contents);
-    }
+    for (const auto &file : job.files)
+        add(file.path, file.contents);
     add(job.main_path, job.main_source);
-    auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(
-        llvm::vfs::getRealFileSystem());
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk = llvm::vfs::getRealFileSystem();
+    if (!job.kernel_types_dir.empty())
+        disk = llvm::makeIntrusiveRefCnt<DirectoryAliasFileSystem>(disk, kKernelTypesVirtualDir,
+                                                                   job.kernel_types_dir);
+    auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(disk);
     overlay->pushOverlay(memory);
     return overlay;
 }

@@ -15,8 +15,11 @@ namespace jitprobe::frontend {
 struct VirtualFile {
     std::string path; // absolute virtual path
     std::string contents;
-    std::string disk_path = {}; // when set, contents are mapped from this file instead
 };
+
+// The kernel-type files on disk (vmlinux.h cut in parts, see KernelTypeCache.h) appear under
+// this virtual directory, the names the PCH refers to them by.
+inline constexpr const char *kKernelTypesVirtualDir = "/jitprobe/kernel";
 
 struct ClangJob {
     std::string main_path;   // virtual path of the main file (its contents: main_source)
@@ -25,6 +28,7 @@ struct ClangJob {
     std::vector<std::string> user_args; // -D / -I / -W from the user
     std::vector<VirtualFile> files;     // vmlinux.h, kernel_compat.h, prelude.h ...
     std::string pch_path;               // use this kernel-type PCH when non-empty
+    std::string kernel_types_dir;       // real directory served as kKernelTypesVirtualDir
 };
 
 enum class CodegenOutput { Object, IR, Assembly };

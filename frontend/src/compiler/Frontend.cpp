@@ -161,6 +161,7 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     job.files = std::move(kernel.files);
     job.files.push_back({std::string(kVirtualIncludeDir) + "/jitprobe/prelude.h", prelude});
     job.pch_path = kernel.pch_path;
+    job.kernel_types_dir = kernel.kernel_types_dir;
 
     auto start = Clock::now();
     bool types_shaken = false;

@@ -18,6 +18,12 @@ namespace {
 
 const std::string kVmlinuxPath = std::string(kVirtualIncludeDir) + "/vmlinux.h";
 const std::string kCompatPath = std::string(kVirtualIncludeDir) + "/jitprobe/kernel_compat.h";
+// Part of the PCH key: a PCH of another layout (v1: one vmlinux.h beside it) is not reused.
+constexpr const char *kPchFormat = "pch-v2: vmlinux.h in parts under <key>.d/";
+constexpr std::size_t kVmlinuxPartBytes = 32 * 1024;
+// What <vmlinux.h> is when the kernel types come from the PCH and its directory.
+const std::string kVmlinuxStub =
+    std::string("#include \"") + kKernelTypesVirtualDir + "/vmlinux.h\"\n";
 
 bool usableFile(const std::string &path);
 
@@ -30,10 +36,8 @@ bool trustedDirectory(const std::string &dir) {
     return st.st_uid == ::geteuid() && (st.st_mode & 0077) == 0;
 }
 
-// Builds the PCH beside its final name and renames it into place, so a concurrent reader
-// never sees a half-written file.
 // Writes PATH's pages to disk and drops them from the page cache. Why: every compile mmaps the
-// PCH (and vmlinux.h), and the page cache as Clang's writer leaves it gets mapped in much larger pieces than
+// PCH, and the page cache as Clang's writer leaves it gets mapped in much larger pieces than
 // pages read back through readahead (measured: +10 MiB peak RSS in every later compile).
 void settleInPageCache(const std::string &path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -44,6 +48,8 @@ void settleInPageCache(const std::string &path) {
     ::close(fd);
 }
 
+// Builds the PCH beside its final name and renames it into place, so a concurrent reader
+// never sees a half-written file.
 bool buildPchAtomically(const ClangJob &job, const std::string &path) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     std::vector<Diagnostic> diags; // a failed PCH is not the user's problem: parse instead
@@ -64,7 +70,6 @@ bool writeFileAtomically(const std::string &path, const std::string &text) {
         if (!out.flush())
             return false;
     }
-    settleInPageCache(tmp); // vmlinux.h is mapped by every compile too
     if (::chmod(tmp.c_str(), 0600) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
         ::unlink(tmp.c_str());
         return false;
@@ -131,6 +136,42 @@ std::string headersDigest() {
     return digest;
 }
 
+bool privateDirectory(const std::string &dir) {
+    struct stat st {};
+    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           (st.st_mode & 0077) == 0;
+}
+
+void removeDirectory(const std::string &dir, const std::vector<std::string> &names) {
+    for (const auto &name : names)
+        ::unlink((dir + "/" + name).c_str());
+    ::rmdir(dir.c_str());
+}
+
+// DIR (<key>.d) holding vmlinux.h as its split top ("vmlinux.h") and parts, written whole beside
+// it and renamed into place: a reader sees all of it or nothing. A concurrent builder's DIR
+// (the same text: same key) is as good as ours.
+bool writeKernelTypeDirectory(const std::string &dir, const std::string &vmlinux) {
+    if (privateDirectory(dir))
+        return true;
+    SplitHeader split = splitVmlinuxHeader(vmlinux, kVmlinuxPartBytes);
+    std::vector<std::pair<std::string, std::string>> files = {{"vmlinux.h", std::move(split.top)}};
+    for (std::size_t i = 0; i < split.parts.size(); ++i)
+        files.emplace_back(vmlinuxPartName(i), std::move(split.parts[i]));
+    std::string tmp = dir + ".tmp." + std::to_string(::getpid());
+    std::vector<std::string> written;
+    bool ok = ::mkdir(tmp.c_str(), 0700) == 0;
+    for (const auto &[name, text] : files) {
+        ok = ok && writeFileAtomically(tmp + "/" + name, text);
+        if (ok)
+            written.push_back(name);
+    }
+    if (ok && ::rename(tmp.c_str(), dir.c_str()) == 0)
+        return true;
+    removeDirectory(tmp, written);
+    return privateDirectory(dir);
+}
+
 // The prefix header parsed (or precompiled) before every probe source.
 // Its main file must stay visible to every compile that uses the PCH built from it.
 const VirtualFile kPchMain{std::string(kVirtualIncludeDir) + "/jitprobe/pch_main.h",
@@ -155,33 +196,39 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
     for (auto stub : kernelIncludeStubs())
         out.files.push_back({std::string(kVirtualIncludeDir) + "/" + std::string(stub), ""});
 
-    std::string stem; // cache_dir/kernel-types/<key>: .h (vmlinux.h text) and .pch
+    std::string stem; // cache_dir/kernel-types/<key>: .pch and .d/ (vmlinux.h in parts)
     if (!cache_dir.empty() && trustedDirectory(cache_dir) &&
         trustedDirectory(cache_dir + "/kernel-types")) {
         std::string key = sha256Hex(btfDigest(btf_path, cache_dir + "/kernel-types") + "\n" +
-                                    compilerVersion() + "\n" +
-                                    headersDigest()).substr(0, 24);
+                                    compilerVersion() + "\n" + headersDigest() + "\n" +
+                                    kPchFormat).substr(0, 24);
         stem = cache_dir + "/kernel-types/" + key;
     }
-    // The PCH refers back to vmlinux.h for source locations (debug info, diagnostics), so the
-    // same text must be served: it is kept beside the PCH rather than regenerated (~350 ms).
-    std::string text;
-    if (!stem.empty() && usableFile(stem + ".pch") && usableFile(stem + ".h")) {
-        out.files.push_back({kVmlinuxPath, "", stem + ".h"}); // mapped, not copied (2.8 MB)
+    auto usePch = [&] {
         out.pch_path = stem + ".pch";
+        out.kernel_types_dir = stem + ".d";
+        out.files.push_back({kVmlinuxPath, kVmlinuxStub});
+    };
+    if (!stem.empty() && usableFile(stem + ".pch") && privateDirectory(stem + ".d")) {
+        usePch();
     } else {
-        std::string error;
+        std::string text, error;
         if (!vmlinuxHeader(btf_path, text, error)) {
             diags.push_back({Diagnostic::Severity::Error, {btf_path, 0, 0},
                              "cannot read kernel types: " + error, "",
                              "jitprobe needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)"});
             return false;
         }
-        out.files.push_back({kVmlinuxPath, text});
         // A PCH that fails to build is not fatal: this compile parses vmlinux.h instead.
-        if (!stem.empty() && writeFileAtomically(stem + ".h", text) &&
-            buildPchAtomically(prefixJob(out.files), stem + ".pch"))
-            out.pch_path = stem + ".pch";
+        if (!stem.empty() && writeKernelTypeDirectory(stem + ".d", text)) {
+            ClangJob job = prefixJob(out.files);
+            job.files.push_back({kVmlinuxPath, kVmlinuxStub});
+            job.kernel_types_dir = stem + ".d";
+            if (buildPchAtomically(job, stem + ".pch"))
+                usePch();
+        }
+        if (out.pch_path.empty())
+            out.files.push_back({kVmlinuxPath, std::move(text)});
     }
     out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return true;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 namespace jitprobe::frontend {
 namespace {
@@ -81,6 +82,38 @@ bool generateVmlinuxHeader(const std::string &btf_path, std::string &out, std::s
     text += kEpilogue;
     out = std::move(text);
     return true;
+}
+
+std::string vmlinuxPartName(std::size_t index) {
+    char name[32];
+    std::snprintf(name, sizeof name, "part-%03zu.h", index);
+    return name;
+}
+
+SplitHeader splitVmlinuxHeader(const std::string &header, std::size_t part_bytes) {
+    std::string_view prologue(kPrologue), epilogue(kEpilogue), text(header);
+    if (!text.starts_with(prologue) || !text.ends_with(epilogue) || part_bytes == 0)
+        return {header, {}};
+    std::string_view body = text.substr(prologue.size(), text.size() - prologue.size() - epilogue.size());
+    SplitHeader split;
+    std::size_t start = 0, depth = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        char c = body[i];
+        depth += c == '{';
+        depth -= c == '}' && depth > 0;
+        bool blank_line = c == '\n' && i + 1 < body.size() && body[i + 1] == '\n';
+        if (blank_line && depth == 0 && i + 2 - start >= part_bytes) {
+            split.parts.emplace_back(body.substr(start, i + 2 - start));
+            start = i + 2;
+        }
+    }
+    if (start < body.size())
+        split.parts.emplace_back(body.substr(start));
+    split.top = prologue;
+    for (std::size_t i = 0; i < split.parts.size(); ++i)
+        split.top += "#include \"" + vmlinuxPartName(i) + "\"\n";
+    split.top += epilogue;
+    return split;
 }
 
 std::string fileDigest(const std::string &path) {

@@ -22,7 +22,7 @@ struct CacheStats {
     std::string directory;
     std::uint64_t entries = 0;     // compiled objects (objects/*.entry)
     std::uint64_t bytes = 0;       // their total size
-    std::uint64_t pch_files = 0;   // kernel-type PCH + header files (kernel-types/)
+    std::uint64_t pch_files = 0;   // kernel-type PCH + vmlinux.h parts (kernel-types/)
     std::uint64_t pch_bytes = 0;
 };
 

@@ -35,8 +35,7 @@ class KernelTypes {
         std::string name = record->getNameAsString();
         if (name.rfind("bpf_iter__", 0) == 0 || isBpfContextType(name))
             return false;
-        llvm::StringRef file = sm_.getFilename(sm_.getSpellingLoc(record->getLocation()));
-        return file.endswith("vmlinux.h");
+        return isKernelTypesFile(sm_.getFilename(sm_.getSpellingLoc(record->getLocation())));
     }
 
   private:

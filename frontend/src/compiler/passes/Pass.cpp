@@ -1,5 +1,7 @@
 #include "compiler/passes/Pass.h"
 
+#include "compiler/ClangCompiler.h"
+
 #include <clang/AST/Attr.h>
 #include <clang/Lex/Lexer.h>
 
@@ -7,6 +9,10 @@
 #include <cctype>
 
 namespace jitprobe::frontend {
+
+bool isKernelTypesFile(llvm::StringRef file) {
+    return file.endswith("/vmlinux.h") || file.startswith(std::string(kKernelTypesVirtualDir) + "/");
+}
 
 bool PassContext::inMainFile(clang::SourceLocation loc) const {
     const auto &sm = ast.getSourceManager();

@@ -48,6 +48,9 @@ struct PassContext {
                 std::string hint = {});
 };
 
+// Is FILE (a source location's file name) the kernel's vmlinux.h or one of its parts?
+bool isKernelTypesFile(llvm::StringRef file);
+
 class AstPass {
   public:
     virtual ~AstPass() = default;

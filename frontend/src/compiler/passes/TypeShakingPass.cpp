@@ -291,7 +291,7 @@ class UseCollector : public clang::RecursiveASTVisitor<UseCollector> {
         bool kernel = def->getIdentifier() && !def->isAnonymousStructOrUnion() &&
                       !name.startswith("bpf_iter__") && !isBpfContextType(name) &&
                       !name.contains("___") &&
-                      sm_.getFilename(sm_.getSpellingLoc(def->getLocation())).endswith("vmlinux.h");
+                      isKernelTypesFile(sm_.getFilename(sm_.getSpellingLoc(def->getLocation())));
         return kernel_[rd] = kernel;
     }
 
