@@ -16,7 +16,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <cstring>
+#include <memory>
 
 namespace jitprobe {
 namespace {
@@ -73,25 +75,29 @@ bool isFtraceBasedType(bpf_program *prog) {
 
 // The Status for a failed bpf_object__load: the rejected program's verifier log if there is
 // one, otherwise what libbpf said.
-Status describeLoadFailure(bpf_object *obj, int err, const std::vector<std::vector<char>> &logs,
+// A verifier log buffer per program: written by the kernel only when a load fails (libbpf then
+// retries with logging), so it is not zeroed (1 MiB of memset a program), only terminated.
+using LogBuffers = std::vector<std::unique_ptr<char[]>>;
+
+Status describeLoadFailure(bpf_object *obj, int err, const LogBuffers &logs,
                            const detail::LibbpfLogCapture &capture) {
     size_t i = 0;
     bpf_program *prog;
     bpf_object__for_each_program(prog, obj) {
-        const std::vector<char> &log = logs[i++];
+        const char *log = logs[i++].get();
         std::string name = bpf_program__name(prog);
         if (isFtraceBasedType(prog) && std::abs(err) == EPERM && ::geteuid() == 0 &&
             capture.text().find("'" + name + "'") != std::string::npos)
             return Status(EPERM, "prog '" + name + "': load failed: " + errnoText(err) +
                                      ": this kernel blocks fentry/fexit/LSM programs "
                                      "(ftrace function hooking is not available)");
-        if (log.empty() || log[0] == '\0')
+        if (log[0] == '\0')
             continue;
         return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +
                                          errnoText(err) + "\n" +
-                                         detail::formatExplanation(detail::explainVerifierLog(log.data())) +
+                                         detail::formatExplanation(detail::explainVerifierLog(log)) +
                                          "verifier log (last lines):\n" +
-                                         detail::relevantVerifierLines(log.data()));
+                                         detail::relevantVerifierLines(log));
     }
     return Status(std::abs(err), "object '" + std::string(bpf_object__name(obj)) +
                                      "': failed to load: " + errnoText(err) + capture.summary());
@@ -156,11 +162,12 @@ Status BPF::Impl::ensureLoaded() {
         return Status::OK();
     if (!load_failure.ok())
         return load_failure; // libbpf cannot retry a failed load
-    std::vector<std::vector<char>> logs;
+    LogBuffers logs;
     bpf_program *prog;
     bpf_object__for_each_program(prog, object.get()) {
-        logs.emplace_back(options.verifier_log_size, '\0');
-        bpf_program__set_log_buf(prog, logs.back().data(), logs.back().size());
+        logs.push_back(std::make_unique_for_overwrite<char[]>(std::max<size_t>(options.verifier_log_size, 1)));
+        logs.back()[0] = '\0';
+        bpf_program__set_log_buf(prog, logs.back().get(), options.verifier_log_size);
     }
     // libbpf caches the CPU count on first use by reading a sysfs file; do it now, not inside a
     // caller's traced window (get_raw_table after attach would add an openat of its own).

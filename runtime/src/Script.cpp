@@ -19,9 +19,10 @@ Result<std::string> readProbeSource(const std::string &path) {
     // Probe sources are a few KB; a cap keeps a wrong file (a log, /dev/zero) from eating memory
     // and minutes of parsing.
     constexpr std::size_t kMaxSource = 4u << 20;
-    std::string text(kMaxSource + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    std::string text;
+    char chunk[1 << 16];
+    while (text.size() <= kMaxSource && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxSource)
         return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
                                  " MiB; probe sources are small C files (is this the right file?)");

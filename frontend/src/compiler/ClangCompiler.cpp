@@ -279,7 +279,9 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
 }
 
 bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
-                  std::vector<Diagnostic> &diags) {
+                  std::vector<Diagnostic> &diags, CodegenIn where) {
+    if (where == CodegenIn::ThisProcess)
+        return generateInProcess(job, what, out, diags);
     return runIsolated([&](std::vector<std::uint8_t> &bytes, std::vector<Diagnostic> &found) {
         return generateInProcess(job, what, bytes, found);
     }, out, diags);

@@ -40,9 +40,13 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
                      double *rewrite_ms = nullptr, bool *types_shaken = nullptr);
 
+// Where code generation runs: a forked child (the default: a crash is a diagnostic, and LLVM's
+// per-process state stays clean for the next compile), or this process (its last compile only).
+enum class CodegenIn { ForkedChild, ThisProcess };
+
 // Compile job.main_source to a BPF object / IR / assembly in memory.
 bool generateCode(const ClangJob &job, CodegenOutput what, std::vector<std::uint8_t> &out,
-                  std::vector<Diagnostic> &diags);
+                  std::vector<Diagnostic> &diags, CodegenIn where = CodegenIn::ForkedChild);
 
 // Precompile job.main_source (the prefix header: kernel types + dialect) into the file
 // pch_path (the caller renames it into place).

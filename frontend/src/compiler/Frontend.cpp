@@ -103,11 +103,16 @@ bool mentionsShakenType(const std::vector<Diagnostic> &diags) {
 
 // Code generation of the rewritten source. Should the minimal kernel types of TypeShakingPass
 // fail to compile or draw a warning, that is not the user's problem: rewrite the source again
-// without them and generate that instead.
+// without them and generate that instead. LAST_HERE: the final object may be generated in this
+// process (see CompileOptions::single_compile_process); an attempt that may be followed by
+// another is always made in a forked child.
 bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directives,
-                    const std::string &source, bool types_shaken, CompileResult &result) {
+                    const std::string &source, bool types_shaken, bool last_here,
+                    CompileResult &result) {
     std::vector<Diagnostic> found;
-    bool ok = generateCode(job, CodegenOutput::Object, result.object, found);
+    CodegenIn final_in = last_here ? CodegenIn::ThisProcess : CodegenIn::ForkedChild;
+    bool ok = generateCode(job, CodegenOutput::Object, result.object, found,
+                           types_shaken ? CodegenIn::ForkedChild : final_in);
     if (types_shaken && (!ok || mentionsShakenType(found))) {
         ClangJob plain = job;
         plain.main_source = source;
@@ -120,7 +125,7 @@ bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directive
             job.main_source = result.rewritten;
             found.clear();
             result.object.clear();
-            ok = generateCode(job, CodegenOutput::Object, result.object, found);
+            ok = generateCode(job, CodegenOutput::Object, result.object, found, final_in);
         }
     }
     result.diagnostics.insert(result.diagnostics.end(), found.begin(), found.end());
@@ -176,7 +181,8 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
 
     job.main_source = result.rewritten;
     start = Clock::now();
-    if (!generateObject(job, directives, source, types_shaken, result))
+    bool last_here = options.single_compile_process && !options.want_ir && !options.want_asm;
+    if (!generateObject(job, directives, source, types_shaken, last_here, result))
         return result;
     result.times.codegen_ms = msSince(start);
     if (options.want_core_btf)

@@ -27,6 +27,7 @@ Reply run(const std::string &request) {
     CompileOptions options;
     if (!decodeCompileRequest(request, source, options))
         return {encodeCompileFailure(EINVAL, "jitprobe-compiler: unreadable compile request"), 2};
+    options.single_compile_process = true; // this process exits after one compile
     try {
         return {encodeCompileResult(compile(source, options))};
     } catch (const std::exception &e) {

@@ -26,6 +26,10 @@ struct CompileOptions {
     // Also minimize the kernel BTF for the object's CO-RE relocations (CompileResult::core_btf),
     // so that loading it later needs no parse of the whole kernel BTF.
     bool want_core_btf = false;
+    // This process compiles once and exits (jitprobe-compiler sets it): its last code generation
+    // may run in this process rather than in a forked child (~3 ms). LLVM 16's BPF backend keeps
+    // per-process state across modules, so a process that compiles again must leave it false.
+    bool single_compile_process = false;
 };
 
 struct PhaseTimes {
