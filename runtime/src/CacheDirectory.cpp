@@ -137,7 +137,10 @@ bool writeFileAtomically(int dir_fd, const std::string &name, const std::string 
             break;
         done += static_cast<std::size_t>(n);
     }
-    bool ok = done == bytes.size() && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+    // No fsync: every reader checks what it reads (an entry's SHA-256, a digest memo's stamp),
+    // so a file a crash left torn is rebuilt, never trusted; a flush to disk would add ~10-20 ms
+    // to every cache miss here.
+    bool ok = done == bytes.size() && ::fchmod(fd, 0600) == 0;
     int err = errno;
     ok = ::close(fd) == 0 && ok;
     if (ok && ::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) == 0)

@@ -70,7 +70,8 @@ class ObjectCache {
     // Hit: OUT filled. Corrupt (bad hash, truncated, foreign file): the entry is deleted and
     // NOTE says why; it is never returned.
     CacheLookup lookup(const std::string &key, CacheEntry &out, std::string &note);
-    // Atomic (temp file + fsync + rename, mode 0600): concurrent writers leave one valid entry.
+    // Atomic (temp file + rename, mode 0600): concurrent writers leave one valid entry; one a
+    // crash tore fails its SHA-256 check and is rebuilt.
     Status store(const std::string &key, const CacheEntry &entry);
     std::string entryPath(const std::string &key) const;
 

@@ -9,6 +9,7 @@
 #include "jitprobe/frontend/Frontend.h"
 #include "jitprobe/frontend/ProcessPipe.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <exception>
@@ -40,6 +41,11 @@ Reply run(const std::string &request) {
 } // namespace
 
 int main() {
+    // One compile runs two Clang instances in turn (parse + rewrite, then code generation), each
+    // allocating megabytes sized by the PCH. Kept on the heap and not trimmed, the second reuses
+    // the first's pages instead of faulting fresh ones in (~1.5 ms, same peak RSS).
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
     Reply reply = run(readAll(STDIN_FILENO));
     return writeAll(STDOUT_FILENO, reply.bytes) ? reply.exit_status : 1;
 }
