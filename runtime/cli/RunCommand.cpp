@@ -36,7 +36,7 @@ po::options_description runOptions(RunArgs &a) {
     addProbeOptions(desc, a.probe);
     desc.add_options()
         ("duration", po::value(&a.duration), "S: stop after S seconds")
-        ("command,c", po::value(&a.command), "CMD: run CMD via /bin/sh -c after attaching; stop when it exits")
+        ("command,c", po::value(&a.command), "CMD: run CMD after attaching (plain words directly, else via /bin/sh -c); stop when it exits")
         ("pid,p", po::value(&a.pid), "PID: compile with -DTARGET_PID=PID")
         ("interval", po::value(&a.interval), "S: print results every S seconds")
         ("clear", po::bool_switch(&a.clear), "with --interval: clear the maps after each print")

@@ -18,20 +18,25 @@ namespace jitprobe {
 class StackSymbolizer;
 
 // COMMAND forked early and held on a pipe, so its pid is known before the probe is compiled.
+// COMMAND's words if it is plain words a shell would exec as they are; empty otherwise.
+std::vector<std::string> plainWords(const std::string &command);
+
 class BlockedCommand {
   public:
     ~BlockedCommand(); // a command never released or still running is killed and reaped
     Status start(const std::string &command);
-    Status release();  // lets the child exec /bin/sh -c COMMAND
+    Status release();  // lets the child exec COMMAND (see plainWords)
     bool poll_exited(); // reaps without waiting; true once the command has exited
     void terminate();   // SIGTERM, then SIGKILL after a grace period; reaps
     pid_t pid() const { return pid_; }
+    int exit_fd() const { return pidfd_; } // readable once the command exits (-1: none)
     int exit_code() const { return exit_code_; }
 
   private:
     void record_status(int status);
     pid_t pid_ = -1;
     int go_fd_ = -1; // write end of the release pipe
+    int pidfd_ = -1;
     bool reaped_ = false;
     int exit_code_ = -1;
 };

@@ -13,6 +13,8 @@
 
 #include <thread>
 
+#include <poll.h>
+
 namespace jitprobe {
 namespace {
 // Process-wide stop request (signal handlers): sticky, so a signal during compile also ends
@@ -104,11 +106,16 @@ void Script::stopAll() { g_stop_all.store(true); }
 
 namespace {
 // One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.
-void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool perf, bool ring, int wait_ms) {
-    if (perf)
+// Without buffers the wait ends early when EXIT_FD (the command's pidfd) says it exited.
+void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool perf, bool ring,
+              int wait_ms, int exit_fd = -1) {
+    if (perf) {
         bpf.poll_perf_buffers(wait_ms);
-    else if (!ring)
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    } else if (!ring) {
+        pollfd exited{exit_fd, POLLIN, 0};
+        if (exit_fd < 0 || ::poll(&exited, 1, wait_ms) < 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    }
     if (ring)
         bpf.poll_ring_buffer(perf ? 0 : wait_ms);
     for (std::string &msg : printk.read(0))
@@ -145,7 +152,8 @@ Status Script::run(const RunOptions &options) {
             break;
         if (stacks)
             impl.snapshot_maps(); // user stacks outlive the command: keep its memory map
-        pumpOnce(impl.bpf, printk, options, perf, ring, stacks ? kStackPollSliceMs : kPollSliceMs);
+        pumpOnce(impl.bpf, printk, options, perf, ring, stacks ? kStackPollSliceMs : kPollSliceMs,
+                 impl.command ? impl.command->exit_fd() : -1);
         if (options.interval_s > 0 && msSince(last_interval) >= options.interval_s * 1000) {
             if (options.on_interval)
                 options.on_interval(impl.build_results(options.symbolize_stacks));
