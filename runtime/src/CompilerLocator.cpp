@@ -3,6 +3,7 @@
 #include "text/Errors.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,7 +40,7 @@ std::vector<std::string> CompilerLocator::candidatePaths(const std::string &env_
     add(env_override);
     if (!self_dir.empty()) {
         add(self_dir + "/" + kExecutableName);
-        add(parentDir(self_dir) + "/libexec/jitprobe/" + kExecutableName); // installed: lib/..
+        add(parentDir(self_dir) + "/libexec/jitprobe/" + kExecutableName); // installed: lib/.., bin/..
         add(parentDir(self_dir) + "/frontend/" + kExecutableName);         // build tree
     }
     if (!build_dir.empty())
@@ -51,10 +52,20 @@ std::vector<std::string> CompilerLocator::candidatePaths(const std::string &env_
 
 std::string CompilerLocator::selfDirectory() {
     Dl_info info{};
-    if (::dladdr(reinterpret_cast<void *>(&CompilerLocator::selfDirectory), &info) == 0 ||
+    link_map *map = nullptr;
+    if (::dladdr1(reinterpret_cast<void *>(&CompilerLocator::selfDirectory), &info,
+                  reinterpret_cast<void **>(&map), RTLD_DL_LINKMAP) == 0 ||
         !info.dli_fname)
         return "";
     char resolved[PATH_MAX];
+    // Linked into the program itself (the CLI): the loader knows it only by argv[0].
+    if (map && map->l_name && !*map->l_name) {
+        ssize_t n = ::readlink("/proc/self/exe", resolved, sizeof resolved - 1);
+        if (n <= 0)
+            return "";
+        resolved[n] = '\0';
+        return parentDir(resolved);
+    }
     if (!::realpath(info.dli_fname, resolved))
         return parentDir(info.dli_fname);
     return parentDir(resolved);

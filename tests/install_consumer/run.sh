@@ -16,3 +16,9 @@ JITPROBE_CACHE_DIR="$prefix/cache" strace -f -qq -e trace=execve -o "$prefix/exe
   "$prefix/consumer-build/consumer"
 grep -q "execve(\"$prefix/libexec/jitprobe/jitprobe-compiler\"" "$prefix/execs" ||
   { echo "FAIL: the installed jitprobe-compiler was not run:"; cat "$prefix/execs"; exit 1; }
+# So must the installed CLI (found relative to the jitprobe executable when it links the runtime in).
+printf 'TRACEPOINT_PROBE(syscalls, sys_enter_getppid) { return 0; }\n' > "$prefix/probe.c"
+JITPROBE_CACHE_DIR="$prefix/cli-cache" LD_LIBRARY_PATH="$prefix/lib:$prefix/lib64" \
+  strace -f -qq -e trace=execve -o "$prefix/cli-execs" "$prefix/bin/jitprobe" check "$prefix/probe.c"
+grep -q "execve(\"$prefix/libexec/jitprobe/jitprobe-compiler\"" "$prefix/cli-execs" ||
+  { echo "FAIL: the installed CLI did not run the installed jitprobe-compiler:"; cat "$prefix/cli-execs"; exit 1; }
