@@ -8,6 +8,7 @@
 // exact filter on the command's comm/pid themselves, as the conformance cases do.
 #include "ScriptParts.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -57,18 +58,20 @@ Status openBuffers(BPF &bpf, const RunOptions &options) {
 }
 
 // Records the kernel dropped because a ring buffer was full: the rewritten ringbuf_output /
-// ringbuf_reserve count them per ring buffer in the hidden map __jp_ringbuf_lost.
+// ringbuf_reserve count them per ring buffer in the hidden global __jp_ringbuf_lost[], which
+// libbpf keeps in the one-slot array map of its section, ".data.jp_lost".
 void reportRingBufferLosses(BPF &bpf, const RunOptions &options) {
-    auto lost = bpf.get_percpu_array_table<uint64_t>("__jp_ringbuf_lost");
-    int index = 0;
+    struct bpf_map *map = bpf_object__find_map_by_name(bpf.raw_object(), ".data.jp_lost");
+    std::vector<uint64_t> lost(map ? bpf_map__value_size(map) / sizeof(uint64_t) : 0);
+    uint32_t slot = 0;
+    if (lost.empty() || bpf_map_lookup_elem(bpf_map__fd(map), &slot, lost.data()) != 0)
+        return;
+    std::size_t index = 0;
     for (const frontend::MapSpec &spec : bpf.program_info().maps) {
         if (spec.kind != "ringbuf")
             continue;
-        std::vector<uint64_t> per_cpu;
-        uint64_t total = 0;
-        if (lost.get_value(index++, per_cpu).ok())
-            for (uint64_t n : per_cpu)
-                total += n;
+        uint64_t total = index < lost.size() ? lost[index] : 0;
+        ++index;
         if (total > 0)
             EventSink{options}.emit(LostRecord{spec.name, total});
     }

@@ -264,15 +264,9 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
         }                                                                                      \
     })
 /* A full ring buffer drops records silently in the kernel; rewritten ringbuf_output and
- * ringbuf_reserve count each failure in the hidden per-CPU array __jp_ringbuf_lost (slot: the
+ * ringbuf_reserve count each failure in the hidden global array __jp_ringbuf_lost (slot: the
  * ring buffer's index among the source's ring buffers), which the runtime reports as lost. */
-#define __jp_count_ringbuf_lost(idx)                                                           \
-    ({                                                                                         \
-        __u32 __jp_i = (idx);                                                                  \
-        __u64 *__jp_n = bpf_map_lookup_elem(&__jp_ringbuf_lost, &__jp_i);                      \
-        if (__jp_n)                                                                            \
-            *__jp_n += 1;                                                                      \
-    })
+#define __jp_count_ringbuf_lost(idx) ((void)__sync_fetch_and_add(&__jp_ringbuf_lost[(idx)], 1))
 #define __jp_ringbuf_output(map, data, size, flags, idx)                                       \
     ({                                                                                         \
         long __jp_r = bpf_ringbuf_output((map), (data), (size), (flags));                      \
