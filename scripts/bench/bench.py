@@ -305,13 +305,27 @@ class Bench:
             for l in p.stdout.splitlines():
                 o = json.loads(l)
                 bcc.setdefault(os.path.basename(o["file"])[:-2], []).append(o["insns"])
-        names = {"readlat": ["sys_enter_read", "sys_exit_read"]}
+        # The ring-buffer loss counter is jitprobe's own addition; without it the code should be
+        # the hand-written one exactly.
+        if "jitprobe" not in self.unavailable:
+            p = subprocess.run([self.a.jitprobe, "check", "-D", "JITPROBE_NO_RINGBUF_LOST_COUNT",
+                                os.path.join(HERE, "opensnoop_ring.c"), "--format", "json"],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, **self.tool_env("jitprobe", self.warm_dir)))
+            objs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+            jit["uncounted"] = [o["insns"] for o in objs] or "n/a (%s)" % short(p.stderr, 40)
+        hand["uncounted"] = hand.get("opensnoop_ring", "n/a (not built)")
+        if "opensnoop_ring" in bcc:
+            bcc["uncounted"] = bcc["opensnoop_ring"]
+        probes.append("uncounted")
+        names = {"readlat": ["sys_enter_read", "sys_exit_read"],
+                 "uncounted": ["opensnoop_ring -DJITPROBE_NO_RINGBUF_LOST_COUNT"]}
         for probe in probes:
             for idx, prog in enumerate(names.get(probe, [probe])):
                 def pick(d, tool=None):
                     v = d.get(probe, "n/a (%s)" % self.unavailable.get(tool, "failed"))
                     return v if isinstance(v, str) else (v[idx] if idx < len(v) else "n/a")
-                rows.append((prog if probe == "readlat" else probe, pick(jit, "jitprobe"), pick(hand), pick(bcc, "bcc")))
+                rows.append((prog if probe in names else probe, pick(jit, "jitprobe"), pick(hand), pick(bcc, "bcc")))
         return rows
 
 

@@ -383,3 +383,20 @@ TEST_F(Examples, RingBufferDropsAreCountedExactly) {
     EXPECT_EQ(received + lost, attempts) << r.describe();
     EXPECT_FALSE(r.hasMap("__jp_ringbuf_lost") || r.hasMap(".data.jp_lost")) << "internal map printed";
 }
+
+// JITPROBE_NO_RINGBUF_LOST_COUNT: the same flood loads and runs, nothing is counted as lost (the
+// kernel drops silently), and what arrives is still what the consumer received.
+TEST_F(Examples, RingBufferLossCountCanBeTurnedOff) {
+    auto r = runExample("../tests/live/probes/ringbuf_flood.c",
+                        "exec /usr/bin/python3 -c 'import os; [os.getpid() for _ in range(20000)]'",
+                        "-D JITPROBE_NO_RINGBUF_LOST_COUNT");
+    ASSERT_EQ(r.status, 0) << r.describe();
+    uint64_t attempts = 0;
+    for (const auto &e : r.entries("attempts"))
+        attempts += e["value"].get<uint64_t>();
+    EXPECT_GE(attempts, 20000u) << r.describe();
+    for (const auto &rec : r.records)
+        EXPECT_NE(rec.value("type", ""), "lost") << rec.dump();
+    EXPECT_GT(r.events("flood").size(), 0u) << r.describe();
+    EXPECT_LT(r.events("flood").size(), attempts) << "a one-page ring buffer still drops\n" << r.describe();
+}

@@ -71,6 +71,30 @@ TEST(MapCallPass, MethodsBecomeHelpers) {
                                       "__jp_atomic_increment(&m, k, 1);");
 }
 
+// Ring-buffer calls count what the kernel drops in a global (__jp_ringbuf_lost, declared before
+// the first ring buffer); JITPROBE_NO_RINGBUF_LOST_COUNT leaves them plain libbpf calls.
+TEST(MapCallPass, RingBufferCallsCountLossesUnlessOptedOut) {
+    const std::string body = "BPF_RINGBUF_OUTPUT(rb, 8);\n" + std::string(kTracepoint) +
+                             "u64 x = 1; rb.ringbuf_output(&x, sizeof(x), 0);\n"
+                             "u64 *p = rb.ringbuf_reserve(sizeof(u64)); if (p) rb.ringbuf_submit(p, 0);\n"
+                             "return 0; }\n";
+    auto counted = rewrite(body);
+    ASSERT_TRUE(counted.ok) << formatDiagnostics(counted.diagnostics);
+    EXPECT_TRUE(contains(lineOf(counted.rewritten, 1),
+                         "__u64 __jp_ringbuf_lost[1] SEC(\".data.jp_lost\");")) << counted.rewritten;
+    EXPECT_EQ(lineOf(counted.rewritten, 3), "u64 x = 1; __jp_ringbuf_output(&rb, &x, sizeof(x), 0, 0);");
+    EXPECT_TRUE(contains(lineOf(counted.rewritten, 4), "__jp_ringbuf_reserve(&rb, sizeof(u64), 0)"))
+        << counted.rewritten;
+
+    auto plain = rewrite("#define JITPROBE_NO_RINGBUF_LOST_COUNT\n" + body);
+    ASSERT_TRUE(plain.ok) << formatDiagnostics(plain.diagnostics);
+    EXPECT_FALSE(contains(plain.rewritten, "__jp_ringbuf_lost")) << plain.rewritten;
+    EXPECT_EQ(lineOf(plain.rewritten, 4), "u64 x = 1; bpf_ringbuf_output(&rb, &x, sizeof(x), 0);");
+    EXPECT_TRUE(contains(lineOf(plain.rewritten, 5), "bpf_ringbuf_reserve(&rb, sizeof(u64), 0)"))
+        << plain.rewritten;
+    EXPECT_FALSE(plain.object.empty());
+}
+
 TEST(MapCallPass, ArraysIncrementWithoutInsertFallback) {
     auto r = rewrite(std::string("BPF_ARRAY(a, u64, 4);\nBPF_HISTOGRAM(h);\n") + kTracepoint +
                      "a.increment(1); h.atomic_increment(bpf_log2l(5), 2);\nreturn 0; }\n");

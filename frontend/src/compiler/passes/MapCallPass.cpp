@@ -66,9 +66,23 @@ constexpr MethodRule kMethods[] = {
     {"sk_redirect_hash", 3, 3, "bpf_sk_redirect_hash({0}, &{map}, {1}, {2})"},
 };
 
-const MethodRule *findMethod(llvm::StringRef method) {
+// With JITPROBE_NO_RINGBUF_LOST_COUNT defined, ring-buffer calls stay plain libbpf calls: no
+// loss counter, so a full ring buffer drops records silently (as in BCC), and the code is
+// exactly what one writes by hand.
+constexpr const char *kNoLostCountMacro = "JITPROBE_NO_RINGBUF_LOST_COUNT";
+constexpr MethodRule kUncountedRingMethods[] = {
+    {"ringbuf_output", 3, 3, "bpf_ringbuf_output(&{map}, {0}, {1}, {2})", 0},
+    {"ringbuf_reserve", 1, 1, "bpf_ringbuf_reserve(&{map}, {0}, 0)", 0},
+};
+
+const MethodRule *findMethod(llvm::StringRef method, bool uncounted_rings) {
+    std::string_view name(method.data(), method.size());
+    if (uncounted_rings)
+        for (const auto &rule : kUncountedRingMethods)
+            if (rule.method == name)
+                return &rule;
     for (const auto &rule : kMethods)
-        if (rule.method == std::string_view(method.data(), method.size()))
+        if (rule.method == name)
             return &rule;
     return nullptr;
 }
@@ -201,7 +215,7 @@ class MapCallPass : public AstPass {
   private:
     void rewrite(PassContext &ctx, const MapCall &call) {
         std::string map = call.map->getNameAsString();
-        const MethodRule *rule = findMethod(call.method);
+        const MethodRule *rule = findMethod(call.method, ctx.isMacroDefined(kNoLostCountMacro));
         unsigned nargs = call.call->getNumArgs();
         if (!rule || nargs < rule->min_args || nargs > rule->max_args) {
             ctx.report(call.call->getBeginLoc(), Diagnostic::Severity::Error,

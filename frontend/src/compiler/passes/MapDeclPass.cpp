@@ -180,7 +180,8 @@ class MapDeclPass : public AstPass {
             std::string name = var->getNameAsString();
             std::string text = libbpfDefinition(name, map, *rule);
             // Declared (same line) before the first ring buffer, so every use comes after it.
-            if (map.kind == "ringbuf" && !lost_map_declared) {
+            if (map.kind == "ringbuf" && !lost_map_declared &&
+                !ctx.isMacroDefined("JITPROBE_NO_RINGBUF_LOST_COUNT")) {
                 text = ringLostMap(rings) + text;
                 lost_map_declared = true;
             }
