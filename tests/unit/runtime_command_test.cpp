@@ -17,9 +17,9 @@ TEST(PlainWords, SplitsPlainCommandsOnly) {
     EXPECT_EQ(plainWords("  dd if=/dev/zero of=/tmp/f bs=1M\tcount=1 "),
               (Words{"dd", "if=/dev/zero", "of=/tmp/f", "bs=1M", "count=1"}));
     EXPECT_EQ(plainWords("sleep 0.5"), (Words{"sleep", "0.5"}));
-    for (const char *shell : {"ls / >/dev/null", "a; b", "a && b", "a | b", "echo $HOME",
-                              "echo 'x y'", "echo \"x\"", "ls *.c", "FOO=1 cmd", "echo ~",
-                              "(sub)", "a &", "echo `id`", "x\\ y", ""})
+    for (const char *shell :
+         {"ls / >/dev/null", "a; b", "a && b", "a | b", "echo $HOME", "echo 'x y'", "echo \"x\"",
+          "ls *.c", "FOO=1 cmd", "echo ~", "(sub)", "a &", "echo `id`", "x\\ y", ""})
         EXPECT_TRUE(plainWords(shell).empty()) << shell;
 }
 

@@ -1,11 +1,11 @@
-// In-process Clang: driver-style arguments through clang::createInvocation, an in-memory
-// overlay file system, and actions whose output goes to memory.
+// In-process Clang: driver-style arguments through clang::createInvocation, the overlay file
+// system of CompilerFileSystem.h, and actions whose output goes to memory.
 #include "compiler/ClangCompiler.h"
 
+#include "compiler/CompilerFileSystem.h"
 #include "compiler/DiagnosticCollector.h"
 #include "compiler/IsolatedRun.h"
 #include "compiler/passes/Pass.h"
-#include "jitprobe/frontend/EmbeddedHeaders.h"
 
 #include <clang/AST/ASTConsumer.h>
 #include <clang/CodeGen/CodeGenAction.h>
@@ -15,14 +15,10 @@
 #include <clang/Lex/PreprocessorOptions.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/Support/TargetSelect.h>
-#include <llvm/Support/Path.h>
-#include <llvm/Support/VirtualFileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <chrono>
-#include <map>
 #include <mutex>
-#include <optional>
 
 namespace jitprobe::frontend {
 namespace {
@@ -35,144 +31,6 @@ void initBpfTarget() {
         LLVMInitializeBPFTargetMC();
         LLVMInitializeBPFAsmPrinter();
     });
-}
-
-// Serves the files of a real directory under a virtual one, by their virtual names. Why: the
-// PCH names kernel-type files by virtual path, so it stays valid wherever the cache directory
-// is; and Clang opens such a file only when it needs its text (the few parts of vmlinux.h that
-// debug info asks line numbers of), where an in-memory file system would hash every byte.
-class DirectoryAliasFileSystem : public llvm::vfs::ProxyFileSystem {
-  public:
-    DirectoryAliasFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base,
-                             std::string virtual_dir, std::string real_dir)
-        : ProxyFileSystem(std::move(base)), virtual_dir_(std::move(virtual_dir) + "/"),
-          real_dir_(std::move(real_dir) + "/") {}
-
-    llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &path) override {
-        std::string name = path.str();
-        std::optional<std::string> real = translate(name);
-        if (!real)
-            return ProxyFileSystem::status(name);
-        auto st = ProxyFileSystem::status(*real);
-        return st ? llvm::vfs::Status::copyWithNewName(*st, name) : st;
-    }
-
-    llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>> openFileForRead(const llvm::Twine &path) override {
-        std::string name = path.str();
-        std::optional<std::string> real = translate(name);
-        if (!real)
-            return ProxyFileSystem::openFileForRead(name);
-        return llvm::vfs::File::getWithPath(ProxyFileSystem::openFileForRead(*real), name);
-    }
-
-  private:
-    // The virtual directory itself too: Clang looks a file's directory up before the file.
-    std::optional<std::string> translate(const std::string &name) const {
-        if (name + "/" == virtual_dir_)
-            return real_dir_;
-        if (name.compare(0, virtual_dir_.size(), virtual_dir_) != 0)
-            return std::nullopt;
-        return real_dir_ + name.substr(virtual_dir_.size());
-    }
-    std::string virtual_dir_, real_dir_;
-};
-
-// The embedded headers (dialect + libbpf's) as a read-only file system over the binary's own
-// bytes, built once: an InMemoryFileSystem would hash their ~300 KB for every Clang instance.
-class EmbeddedFileSystem : public llvm::vfs::FileSystem {
-  public:
-    EmbeddedFileSystem() {
-        for (const auto &file : embeddedHeaders()) {
-            std::string path = std::string(kVirtualIncludeDir) + "/" + std::string(file.path);
-            files_.emplace(path, Node{file.contents, llvm::vfs::getNextVirtualUniqueID()});
-            for (llvm::StringRef dir = llvm::sys::path::parent_path(path); dir.size() > 1;
-                 dir = llvm::sys::path::parent_path(dir))
-                dirs_.emplace(dir.str(), llvm::vfs::getNextVirtualUniqueID());
-        }
-    }
-
-    llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &path) override {
-        std::string name = normalized(path);
-        if (auto file = files_.find(name); file != files_.end())
-            return fileStatus(name, file->second);
-        if (auto dir = dirs_.find(name); dir != dirs_.end())
-            return llvm::vfs::Status(name, dir->second, {}, 0, 0, 0,
-                                     llvm::sys::fs::file_type::directory_file,
-                                     llvm::sys::fs::perms::all_read | llvm::sys::fs::perms::all_exe);
-        return std::make_error_code(std::errc::no_such_file_or_directory);
-    }
-
-    llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>> openFileForRead(const llvm::Twine &path) override {
-        std::string name = normalized(path);
-        auto file = files_.find(name);
-        if (file == files_.end())
-            return std::make_error_code(std::errc::no_such_file_or_directory);
-        return std::unique_ptr<llvm::vfs::File>(
-            new EmbeddedFile(fileStatus(name, file->second), file->second.contents));
-    }
-
-    llvm::vfs::directory_iterator dir_begin(const llvm::Twine &, std::error_code &ec) override {
-        ec = std::make_error_code(std::errc::operation_not_supported);
-        return {};
-    }
-    std::error_code setCurrentWorkingDirectory(const llvm::Twine &) override { return {}; }
-    llvm::ErrorOr<std::string> getCurrentWorkingDirectory() const override { return std::string("/"); }
-
-  private:
-    struct Node {
-        std::string_view contents; // NUL-terminated (cmake/EmbedFiles.cmake)
-        llvm::sys::fs::UniqueID id;
-    };
-    class EmbeddedFile : public llvm::vfs::File {
-      public:
-        EmbeddedFile(llvm::vfs::Status status, std::string_view contents)
-            : status_(std::move(status)), contents_(contents) {}
-        llvm::ErrorOr<llvm::vfs::Status> status() override { return status_; }
-        llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> getBuffer(const llvm::Twine &name, int64_t,
-                                                                     bool, bool) override {
-            return llvm::MemoryBuffer::getMemBuffer(
-                llvm::StringRef(contents_.data(), contents_.size()), name.str(), true);
-        }
-        std::error_code close() override { return {}; }
-
-      private:
-        llvm::vfs::Status status_;
-        std::string_view contents_;
-    };
-
-    static std::string normalized(const llvm::Twine &path) {
-        llvm::SmallString<256> p;
-        path.toVector(p);
-        llvm::sys::path::remove_dots(p, true);
-        return std::string(p.str());
-    }
-    static llvm::vfs::Status fileStatus(const std::string &name, const Node &node) {
-        return llvm::vfs::Status(name, node.id, {}, 0, 0, node.contents.size(),
-                                 llvm::sys::fs::file_type::regular_file,
-                                 llvm::sys::fs::perms::all_read);
-    }
-    std::map<std::string, Node> files_;
-    std::map<std::string, llvm::sys::fs::UniqueID> dirs_;
-};
-
-llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &job) {
-    static const auto embedded = llvm::makeIntrusiveRefCnt<EmbeddedFileSystem>();
-    auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
-    auto add = [&](const std::string &path, std::string_view text) {
-        memory->addFile(path, 0, llvm::MemoryBuffer::getMemBuffer(
-                                     llvm::StringRef(text.data(), text.size()), path, false));
-    };
-    for (const auto &file : job.files)
-        add(file.path, file.contents);
-    add(job.main_path, job.main_source);
-    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk = llvm::vfs::getRealFileSystem();
-    if (!job.kernel_types_dir.empty())
-        disk = llvm::makeIntrusiveRefCnt<DirectoryAliasFileSystem>(disk, kKernelTypesVirtualDir,
-                                                                   job.kernel_types_dir);
-    auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(disk);
-    overlay->pushOverlay(embedded);
-    overlay->pushOverlay(memory);
-    return overlay;
 }
 
 enum class Mode { Parse, Object, IR, Assembly, Pch };

@@ -27,13 +27,17 @@ const std::string kVmlinuxStub =
 
 bool usableFile(const std::string &path);
 
-// A directory we may trust: ours, not writable by anyone else. Created 0700 when missing.
+// A directory we may trust: ours, not a symlink, not open to anyone else.
+bool privateDirectory(const std::string &dir) {
+    struct stat st {};
+    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           (st.st_mode & 0077) == 0;
+}
+
+// The same, created 0700 when missing.
 bool trustedDirectory(const std::string &dir) {
     ::mkdir(dir.c_str(), 0700);
-    struct stat st {};
-    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return false;
-    return st.st_uid == ::geteuid() && (st.st_mode & 0077) == 0;
+    return privateDirectory(dir);
 }
 
 // Writes PATH's pages to disk and drops them from the page cache. Why: every compile mmaps the
@@ -134,12 +138,6 @@ std::string headersDigest() {
         return hash.finishHex();
     }();
     return digest;
-}
-
-bool privateDirectory(const std::string &dir) {
-    struct stat st {};
-    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
-           (st.st_mode & 0077) == 0;
 }
 
 void removeDirectory(const std::string &dir, const std::vector<std::string> &names) {
