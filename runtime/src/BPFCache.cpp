@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <optional>
 
 namespace jitprobe {
