@@ -2,8 +2,8 @@
 // every CO-RE instruction exactly as it does against the full /sys/kernel/btf/vmlinux, and a
 // cache hit must load (and count) without ever reading the kernel BTF.
 #include "LiveSupport.h"
-#include "text/MinCoreBtf.h"
-#include "ObjectCache.h"
+#include "btf/MinCoreBtf.h"
+#include "cache/ObjectCache.h"
 #include "jitprobe/BPF.h"
 
 #include <bpf/btf.h>

@@ -2,7 +2,7 @@
 // from the frontend, the kernel BTF from /sys/kernel/btf/vmlinux. Equivalence of the relocated
 // instructions is checked by tests/live/min_core_btf_test.cpp (it needs to load programs).
 #include "jitprobe/frontend/Frontend.h"
-#include "text/MinCoreBtf.h"
+#include "btf/MinCoreBtf.h"
 
 #include <bpf/btf.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Target-string parsing and suggestions (runtime/src/AttachTarget), no privileges needed.
-#include "AttachTarget.h"
-#include "ElfOffsets.h"
+#include "attach/AttachTarget.h"
+#include "attach/ElfOffsets.h"
 
 #include <gtest/gtest.h>
 #include <linux/perf_event.h>

@@ -1,6 +1,6 @@
 // The cache directory as a security boundary: only real 0700 directories owned by this user,
 // under parents nobody else may change. Everything else is refused with a reason.
-#include "ObjectCache.h"
+#include "cache/ObjectCache.h"
 
 #include <gtest/gtest.h>
 #include <pwd.h>

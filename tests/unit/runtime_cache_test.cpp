@@ -1,7 +1,7 @@
 // Object cache, no privileges needed: keys, the entry format, corruption handling, atomic
 // concurrent stores, the BTF digest file, stats/clear, DWARF stripping.
-#include "ElfTrim.h"
-#include "ObjectCache.h"
+#include "cache/ElfTrim.h"
+#include "cache/ObjectCache.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 // -c COMMAND: plain words are exec'd directly (no shell in between), anything else goes through
 // /bin/sh -c, and a word the system cannot exec (a shell builtin) is left to the shell.
-#include "ScriptParts.h"
+#include "script/ScriptParts.h"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,14 @@
 // Privilege-free runtime pieces: the compiler process (search paths, wire format, a compile),
 // verifier log selection, trace_pipe lines, errno text, and the never-map-LLVM promise.
-#include "CompilerLocator.h"
-#include "CompilerProcess.h"
-#include "SealedFile.h"
-#include "VerifierLog.h"
+#include "compiler/CompilerLocator.h"
+#include "compiler/CompilerProcess.h"
+#include "bpf/SealedFile.h"
+#include "bpf/VerifierLog.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 #include "jitprobe/TracePipe.h"
 #include "jitprobe/frontend/ProcessPipe.h"
-#include "text/Errors.h"
+#include "jitprobe/common/Errors.h"
 
 #include <gtest/gtest.h>
 #include <link.h>

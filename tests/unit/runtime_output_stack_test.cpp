@@ -1,5 +1,5 @@
 // The dlopen'ed stack symbolizer on this test process's own code and on kernel symbols.
-#include "Symbolizer.h"
+#include "symbolize/Symbolizer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Verifier rejections explained in the user's terms: where, what, and a hint.
-#include "VerifierExplain.h"
+#include "bpf/VerifierExplain.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // `// @attach KIND:TARGET -> FUNCTION` parsing and its diagnostics.
-#include "text/AttachDirectives.h"
+#include "conventions/AttachDirectives.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Edit distance and "did you mean" candidates.
-#include "text/CloseMatches.h"
+#include "jitprobe/common/CloseMatches.h"
 
 #include <gtest/gtest.h>
 

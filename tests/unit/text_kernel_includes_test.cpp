@@ -1,5 +1,5 @@
 // The kernel include stubs and the compat macro text (compiled in text_kernel_types_test).
-#include "text/KernelIncludes.h"
+#include "btf/KernelIncludes.h"
 
 #include <gtest/gtest.h>
 

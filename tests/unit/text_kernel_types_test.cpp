@@ -1,8 +1,8 @@
 // The BTF-derived vmlinux.h, and everything the frontend puts next to it (compat macros, tracepoint
 // args structs), must compile for the BPF target with the system clang-16.
-#include "text/KernelIncludes.h"
-#include "text/KernelTypes.h"
-#include "text/TracepointFormat.h"
+#include "btf/KernelIncludes.h"
+#include "btf/KernelTypes.h"
+#include "tracepoint/TracepointFormat.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Function names, context types, SEC() names and @attach directives -> ProgramSpec.
-#include "text/ProbeConventions.h"
+#include "conventions/ProbeConventions.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // SHA-256 against FIPS 180-4 / NIST test vectors, incremental updates, and fileDigest.
-#include "text/KernelTypes.h"
-#include "text/Sha256.h"
+#include "btf/KernelTypes.h"
+#include "jitprobe/common/Sha256.h"
 
 #include <gtest/gtest.h>
 

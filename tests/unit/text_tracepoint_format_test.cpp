@@ -1,6 +1,6 @@
 // Tracepoint format files: parsing, the args struct text, lookup errors and suggestions.
-#include "text/TracepointCType.h"
-#include "text/TracepointFormat.h"
+#include "tracepoint/TracepointCType.h"
+#include "tracepoint/TracepointFormat.h"
 
 #include <gtest/gtest.h>
 

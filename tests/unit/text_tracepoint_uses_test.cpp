@@ -1,5 +1,5 @@
 // Tracepoint references in probe sources, outside comments and literals.
-#include "text/TracepointUses.h"
+#include "tracepoint/TracepointUses.h"
 
 #include <gtest/gtest.h>
 

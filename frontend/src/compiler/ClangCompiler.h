@@ -4,7 +4,7 @@
 #pragma once
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
-#include "text/AttachDirectives.h"
+#include "conventions/AttachDirectives.h"
 
 #include <cstdint>
 #include <string>

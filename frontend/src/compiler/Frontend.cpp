@@ -4,10 +4,10 @@
 
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
-#include "text/AttachDirectives.h"
-#include "text/MinCoreBtf.h"
-#include "text/TracepointFormat.h"
-#include "text/TracepointUses.h"
+#include "conventions/AttachDirectives.h"
+#include "btf/MinCoreBtf.h"
+#include "tracepoint/TracepointFormat.h"
+#include "tracepoint/TracepointUses.h"
 
 #include <llvm/Config/llvm-config.h>
 

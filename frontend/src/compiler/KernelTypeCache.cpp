@@ -2,9 +2,9 @@
 
 #include "jitprobe/frontend/EmbeddedHeaders.h"
 #include "jitprobe/frontend/Frontend.h"
-#include "text/KernelIncludes.h"
-#include "text/KernelTypes.h"
-#include "text/Sha256.h"
+#include "btf/KernelIncludes.h"
+#include "btf/KernelTypes.h"
+#include "jitprobe/common/Sha256.h"
 
 #include <chrono>
 #include <fcntl.h>

@@ -74,6 +74,7 @@ class BPFRingBuffer {
     BPFRingBuffer();
     Status add(int map_fd, const std::string &name, RingBufferCallback on_event);
     bool has(const std::string &name) const;
+    bool empty() const; // no ring added yet (the first add failed)
     std::unique_ptr<Impl> impl_;
 };
 

@@ -5,7 +5,7 @@
 #pragma once
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
-#include "text/AttachDirectives.h"
+#include "conventions/AttachDirectives.h"
 
 #include <clang/AST/ASTContext.h>
 #include <clang/Basic/SourceManager.h>

@@ -6,7 +6,7 @@
 //
 // What each program attaches to goes into ProgramInfo for the runtime.
 #include "compiler/passes/Pass.h"
-#include "text/ProbeConventions.h"
+#include "conventions/ProbeConventions.h"
 
 #include <clang/AST/Attr.h>
 #include <clang/AST/Decl.h>

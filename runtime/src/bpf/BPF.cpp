@@ -1,0 +1,328 @@
+// BPF lifecycle: compile (through jitprobe-compiler), open, load (with verifier
+// diagnostics), introspection and teardown. Attaching lives in BPFAttach.cpp, tables in
+// BPFTable.cpp, buffers in PerfBuffer.cpp.
+#include "BPFImpl.h"
+
+#include "compiler/CompilerProcess.h"
+#include "jitprobe/common/Errors.h"
+#include "libbpf/LibbpfLog.h"
+#include "SealedFile.h"
+#include "attach/Tracefs.h"
+#include "VerifierExplain.h"
+#include "VerifierLog.h"
+
+#include <bpf/bpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace jitprobe {
+namespace {
+
+using detail::errnoText;
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string programNames(bpf_object *obj) {
+    std::string names;
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, obj) {
+        names += (names.empty() ? "'" : ", '") + std::string(bpf_program__name(prog)) + "'";
+    }
+    return names.empty() ? "none" : names;
+}
+
+// Programs in sections libbpf does not know get their type from the frontend's ProgramSpec.
+void applyProgramTypes(bpf_object *obj, const frontend::ProgramInfo &info) {
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, obj) {
+        const auto *spec = info.findProgram(bpf_program__name(prog));
+        if (!spec || spec->prog_type.empty() || bpf_program__type(prog) != BPF_PROG_TYPE_UNSPEC)
+            continue;
+        for (int t = 1; t < 64; t++) { // libbpf returns null past the last known type
+            const char *name = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(t));
+            if (name && spec->prog_type == name)
+                bpf_program__set_type(prog, static_cast<bpf_prog_type>(t));
+        }
+    }
+}
+
+// BPF_TABLE_PINNED maps: libbpf reuses the map pinned at the path, or creates and pins it.
+Status applyPinPaths(bpf_object *obj, const frontend::ProgramInfo &info) {
+    for (const auto &spec : info.maps) {
+        if (spec.pin_path.empty())
+            continue;
+        bpf_map *map = bpf_object__find_map_by_name(obj, spec.name.c_str());
+        int err = map ? bpf_map__set_pin_path(map, spec.pin_path.c_str()) : -ENOENT;
+        if (err)
+            return Status(-err, "map '" + spec.name + "': cannot pin at '" + spec.pin_path +
+                                    "': " + errnoText(-err));
+    }
+    return Status::OK();
+}
+
+bool isFtraceBasedType(bpf_program *prog) {
+    auto type = bpf_program__type(prog);
+    return type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM ||
+           type == BPF_PROG_TYPE_EXT;
+}
+
+// The Status for a failed bpf_object__load: the rejected program's verifier log if there is
+// one, otherwise what libbpf said.
+// A verifier log buffer per program: written by the kernel only when a load fails (libbpf then
+// retries with logging), so it is not zeroed (1 MiB of memset a program), only terminated.
+using LogBuffers = std::vector<std::unique_ptr<char[]>>;
+
+Status describeLoadFailure(bpf_object *obj, int err, const LogBuffers &logs,
+                           const detail::LibbpfLogCapture &capture) {
+    size_t i = 0;
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, obj) {
+        const char *log = logs[i++].get();
+        std::string name = bpf_program__name(prog);
+        if (isFtraceBasedType(prog) && std::abs(err) == EPERM && ::geteuid() == 0 &&
+            capture.text().find("'" + name + "'") != std::string::npos)
+            return Status(EPERM, "prog '" + name + "': load failed: " + errnoText(err) +
+                                     ": this kernel blocks fentry/fexit/LSM programs "
+                                     "(ftrace function hooking is not available)");
+        if (log[0] == '\0')
+            continue;
+        return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +
+                                         errnoText(err) + "\n" +
+                                         detail::formatExplanation(detail::explainVerifierLog(log)) +
+                                         "verifier log (last lines):\n" +
+                                         detail::relevantVerifierLines(log));
+    }
+    return Status(std::abs(err), "object '" + std::string(bpf_object__name(obj)) +
+                                     "': failed to load: " + errnoText(err) + capture.summary());
+}
+
+} // namespace
+
+BPF::Impl::~Impl() { releaseAll(); }
+
+void BPF::Impl::closeCoreBtf() {
+    if (core_btf_fd >= 0)
+        ::close(core_btf_fd);
+    core_btf_fd = -1;
+}
+
+// The minimized kernel BTF of init's object as a path for libbpf's btf_custom_path ("" when
+// there is none: libbpf then reads the full kernel BTF, as it would anyway).
+std::string BPF::Impl::openCoreBtf() {
+    closeCoreBtf();
+    times.core_btf_minimized = false;
+    if (core_btf.empty())
+        return "";
+    Result<detail::SealedFile> file = detail::sealedMemoryFile(core_btf, "jitprobe-core-btf");
+    core_btf.clear();
+    if (!file.ok()) {
+        times.core_btf_note = file.status().msg() + "; CO-RE relocates against the full kernel BTF";
+        return "";
+    }
+    core_btf_fd = file->fd;
+    times.core_btf_minimized = true;
+    return file->path;
+}
+
+void BPF::Impl::releaseAll() {
+    attachments.clear(); // links first: they reference programs and perf event fds
+    perf_buffers.clear();
+    ring_buffer.reset();
+    for (auto &[name, fds] : perf_event_fds)
+        for (int fd : fds)
+            ::close(fd);
+    perf_event_fds.clear();
+    object.reset();
+    elf.clear();
+    closeCoreBtf();
+    loaded = false;
+}
+
+Status BPF::Impl::ensureTracefs() {
+    if (!tracefs_root.empty())
+        return Status::OK();
+    auto root = detail::Tracefs::ensureMounted();
+    if (!root.ok())
+        return root.status();
+    tracefs_root = root.value();
+    return Status::OK();
+}
+
+Status BPF::Impl::ensureLoaded() {
+    if (!object)
+        return Status(EINVAL, "no BPF object: call init() or init_object() first");
+    if (loaded)
+        return Status::OK();
+    if (!load_failure.ok())
+        return load_failure; // libbpf cannot retry a failed load
+    LogBuffers logs;
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, object.get()) {
+        logs.push_back(std::make_unique_for_overwrite<char[]>(std::max<size_t>(options.verifier_log_size, 1)));
+        logs.back()[0] = '\0';
+        bpf_program__set_log_buf(prog, logs.back().get(), options.verifier_log_size);
+    }
+    // libbpf caches the CPU count on first use by reading a sysfs file; do it now, not inside a
+    // caller's traced window (get_raw_table after attach would add an openat of its own).
+    (void)libbpf_num_possible_cpus();
+    detail::LibbpfLogCapture capture;
+    auto load_start = std::chrono::steady_clock::now();
+    int err = bpf_object__load(object.get());
+    times.load_ms += msSince(load_start);
+    closeCoreBtf(); // libbpf read the minimized kernel BTF (if any) during the load
+    if (err != 0)
+        load_failure = describeLoadFailure(object.get(), err, logs, capture);
+    bpf_object__for_each_program(prog, object.get()) bpf_program__set_log_buf(prog, nullptr, 0);
+    loaded = err == 0;
+    return load_failure;
+}
+
+Result<bpf_program *> BPF::Impl::findProgram(const std::string &func) {
+    if (Status s = ensureLoaded(); !s.ok())
+        return s;
+    bpf_program *prog = bpf_object__find_program_by_name(object.get(), func.c_str());
+    if (!prog)
+        return Status(ENOENT, "no BPF program named '" + func + "' (programs: " +
+                                  programNames(object.get()) + ")");
+    return prog;
+}
+
+BPF::BPF() : impl_(std::make_unique<Impl>()) {}
+BPF::~BPF() = default;
+BPF::BPF(BPF &&other) noexcept : impl_(std::exchange(other.impl_, std::make_unique<Impl>())) {}
+BPF &BPF::operator=(BPF &&other) noexcept {
+    if (this != &other)
+        impl_ = std::exchange(other.impl_, std::make_unique<Impl>());
+    return *this;
+}
+
+Status BPF::init(const std::string &source, const std::vector<std::string> &cflags,
+                 const InitOptions &opts) {
+    if (impl_->object)
+        return Status(EBUSY, "BPF::init: this BPF object is already initialized");
+    detail::CompiledProbe probe;
+    if (Status s = impl_->obtainObject(source, cflags, opts, probe); !s.ok())
+        return s;
+    impl_->diagnostics = std::move(probe.diagnostics);
+    impl_->core_btf = std::move(probe.core_btf);
+    if (opts.want_rewritten)
+        impl_->rewritten = std::move(probe.rewritten);
+    return init_object(std::move(probe.elf), std::move(probe.info), opts);
+}
+
+Status BPF::Impl::compileSource(const std::string &source, const std::vector<std::string> &cflags,
+                                const InitOptions &opts, const std::string &pch_dir,
+                                bool want_core_btf, frontend::CompileResult &result) {
+    // The frontend reads tracepoint format files from tracefs.
+    Status tracefs = ensureTracefs();
+    frontend::CompileOptions co;
+    co.file_name = opts.file_name;
+    co.cflags = cflags;
+    co.cache_dir = pch_dir;
+    co.want_core_btf = want_core_btf;
+    if (!opts.kernel_btf_path.empty())
+        co.kernel_btf_path = opts.kernel_btf_path;
+    if (tracefs.ok())
+        co.tracefs_path = tracefs_root;
+    if (Status s = detail::compileInChildProcess(source, co, result); !s.ok())
+        return s;
+    if (!result.ok) {
+        std::string msg = frontend::formatDiagnostics(result.diagnostics);
+        if (msg.empty())
+            msg = opts.file_name + ": compilation failed (no diagnostics)";
+        while (!msg.empty() && msg.back() == '\n')
+            msg.pop_back();
+        if (!tracefs.ok())
+            msg += "\nnote: " + tracefs.msg();
+        return Status(EINVAL, msg);
+    }
+    return Status::OK();
+}
+
+Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
+                        const InitOptions &opts) {
+    if (impl_->object)
+        return Status(EBUSY, "BPF::init_object: this BPF object is already initialized");
+    if (elf.empty())
+        return Status(EINVAL, opts.file_name + ": empty BPF object");
+    impl_->options = opts;
+    impl_->info = std::move(info);
+    impl_->elf = std::move(elf);
+    detail::LibbpfLogCapture capture;
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+    open_opts.object_name = "jitprobe";
+    if (!opts.kernel_btf_path.empty())
+        open_opts.btf_custom_path = opts.kernel_btf_path.c_str();
+    std::string core_btf_path = impl_->openCoreBtf();
+    if (!core_btf_path.empty())
+        open_opts.btf_custom_path = core_btf_path.c_str(); // libbpf copies the path
+    auto open_start = std::chrono::steady_clock::now();
+    bpf_object *obj = bpf_object__open_mem(impl_->elf.data(), impl_->elf.size(), &open_opts);
+    impl_->times.open_ms = msSince(open_start);
+    if (!obj) {
+        int err = errno;
+        impl_->elf.clear();
+        return Status(err, opts.file_name + ": cannot open the BPF object: " + errnoText(err) +
+                               capture.summary());
+    }
+    impl_->object.reset(obj);
+    applyProgramTypes(obj, impl_->info);
+    if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
+        return s;
+    return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
+}
+
+Status BPF::load() { return impl_->ensureLoaded(); }
+
+Status BPF::load_func(const std::string &func, int prog_type, int &fd) {
+    fd = -1;
+    auto prog = impl_->findProgram(func);
+    if (!prog.ok())
+        return prog.status();
+    int actual = bpf_program__type(*prog);
+    if (prog_type >= 0 && prog_type != actual)
+        return Status(EINVAL, "prog '" + func + "': is a " +
+                                  libbpf_bpf_prog_type_str(bpf_prog_type(actual)) +
+                                  " program, not the requested program type " +
+                                  std::to_string(prog_type));
+    fd = bpf_program__fd(*prog);
+    return Status::OK();
+}
+
+const frontend::ProgramInfo &BPF::program_info() const { return impl_->info; }
+const std::vector<frontend::Diagnostic> &BPF::diagnostics() const { return impl_->diagnostics; }
+struct bpf_object *BPF::raw_object() const { return impl_->object.get(); }
+std::string BPF::rewritten_source() const { return impl_->rewritten; }
+bool BPF::loaded() const { return impl_->loaded; }
+
+std::vector<ProgramLoadInfo> BPF::programs() const {
+    std::vector<ProgramLoadInfo> out;
+    if (!impl_->object)
+        return out;
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, impl_->object.get()) {
+        ProgramLoadInfo p;
+        p.name = bpf_program__name(prog);
+        p.section = bpf_program__section_name(prog);
+        const char *type = libbpf_bpf_prog_type_str(bpf_program__type(prog));
+        p.prog_type = type ? type : "unspec";
+        p.fd = bpf_program__fd(prog);
+        if (p.fd >= 0) {
+            bpf_prog_info info{};
+            __u32 len = sizeof(info);
+            if (bpf_obj_get_info_by_fd(p.fd, &info, &len) == 0)
+                p.insns = info.xlated_prog_len / 8; // sizeof(struct bpf_insn)
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+} // namespace jitprobe

@@ -1,0 +1,184 @@
+// The cache directory as a security boundary: where it is, whether it may be trusted (owned by
+// us, exactly 0700, no symlink, no parent others may write), and file I/O that never follows a
+// symlink or trusts a file someone else could have written.
+#include "jitprobe/common/Errors.h"
+#include "ObjectCache.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+namespace jitprobe::detail {
+namespace {
+
+std::string octal(mode_t mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+    return buf;
+}
+
+std::string homeDirectory() {
+    if (const char *home = std::getenv("HOME"); home && home[0] == '/')
+        return home;
+    if (const passwd *pw = ::getpwuid(::geteuid()); pw && pw->pw_dir)
+        return pw->pw_dir;
+    return "";
+}
+
+// Every ancestor of PATH must be owned by root or us and, unless sticky (/tmp), not writable
+// by group or others: otherwise someone else could swap the cache directory.
+Status checkParents(const std::string &path) {
+    std::string parent = path;
+    for (;;) {
+        auto slash = parent.rfind('/');
+        if (slash == std::string::npos)
+            return Status::OK();
+        parent = slash == 0 ? "/" : parent.substr(0, slash);
+        struct stat st {};
+        if (::stat(parent.c_str(), &st) != 0)
+            return errnoStatus(errno, "cache directory parent " + parent + ": cannot stat");
+        bool owner_ok = st.st_uid == 0 || st.st_uid == ::geteuid();
+        bool shared = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0;
+        if (!owner_ok || shared)
+            return Status(EPERM, "cache directory parent " + parent + " (owner uid " +
+                                     std::to_string(st.st_uid) + ", mode " + octal(st.st_mode) +
+                                     ") may be changed by other users");
+        if (parent == "/")
+            return Status::OK();
+    }
+}
+
+// Creates the missing ancestors of PATH (mode 0700), like mkdir -p.
+void createParents(const std::string &path) {
+    for (std::size_t pos = path.find('/', 1); pos != std::string::npos;
+         pos = path.find('/', pos + 1))
+        ::mkdir(path.substr(0, pos).c_str(), 0700);
+}
+
+Status checkOpenedDirectory(int fd, const std::string &path, bool just_created) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return errnoStatus(errno, "cache directory " + path + ": cannot stat");
+    if (st.st_uid != ::geteuid())
+        return Status(EPERM, "cache directory " + path + " is owned by uid " +
+                                 std::to_string(st.st_uid) + ", not by this user (uid " +
+                                 std::to_string(::geteuid()) + ")");
+    if (just_created && (st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) == 0)
+        st.st_mode = (st.st_mode & ~07777) | 0700; // umask may have dropped bits we need
+    if ((st.st_mode & 07777) != 0700)
+        return Status(EPERM, "cache directory " + path + " has mode " + octal(st.st_mode) +
+                                 ", expected 0700" +
+                                 ((st.st_mode & 0022) ? " (writable by other users)" : "") +
+                                 " (fix: chmod 700 " + path + ")");
+    return Status::OK();
+}
+
+} // namespace
+
+std::string defaultCacheDirectory() {
+    if (const char *env = std::getenv("JITPROBE_CACHE_DIR"); env && env[0])
+        return env;
+    if (::geteuid() == 0)
+        return "/var/cache/jitprobe";
+    if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/')
+        return std::string(xdg) + "/jitprobe";
+    std::string home = homeDirectory();
+    return home.empty() ? "" : home + "/.cache/jitprobe";
+}
+
+Result<int> openTrustedDirectory(const std::string &path, bool create) {
+    if (path.empty() || path[0] != '/')
+        return Status(EINVAL, "cache directory '" + path + "' is not an absolute path");
+    std::string clean = path;
+    while (clean.size() > 1 && clean.back() == '/')
+        clean.pop_back();
+    if (create)
+        createParents(clean);
+    if (Status s = checkParents(clean); !s.ok())
+        return s;
+    bool created = create && ::mkdir(clean.c_str(), 0700) == 0;
+    int fd = ::open(clean.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        struct stat st {};
+        if (::lstat(clean.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+            return Status(ELOOP, "cache directory " + clean + " is a symlink (refused)");
+        return errnoStatus(err, "cache directory " + clean + ": cannot open");
+    }
+    if (Status s = checkOpenedDirectory(fd, clean, created); !s.ok()) {
+        ::close(fd);
+        return s;
+    }
+    return fd;
+}
+
+bool writeFileAtomically(int dir_fd, const std::string &name, const std::string &bytes,
+                         std::string &why) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::string tmp = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rng());
+    int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      0600);
+    if (fd < 0) {
+        why = "cannot create " + tmp + ": " + errnoText(errno);
+        return false;
+    }
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += static_cast<std::size_t>(n);
+    }
+    // No fsync: every reader checks what it reads (an entry's SHA-256, a digest memo's stamp),
+    // so a file a crash left torn is rebuilt, never trusted; a flush to disk would add ~10-20 ms
+    // to every cache miss here.
+    bool ok = done == bytes.size() && ::fchmod(fd, 0600) == 0;
+    int err = errno;
+    ok = ::close(fd) == 0 && ok;
+    if (ok && ::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) == 0)
+        return true;
+    why = "cannot write " + name + ": " + errnoText(err ? err : errno);
+    ::unlinkat(dir_fd, tmp.c_str(), 0);
+    return false;
+}
+
+bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why) {
+    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        why = errno == ENOENT ? "" : name + ": cannot open: " + errnoText(errno);
+        return false;
+    }
+    struct stat st {};
+    bool trusted = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+                   (st.st_mode & 0077) == 0;
+    if (!trusted) {
+        why = name + ": not a private regular file of this user (owner uid " +
+              std::to_string(st.st_uid) + ", mode " + octal(st.st_mode) + ")";
+        ::close(fd);
+        return false;
+    }
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    while (done < out.size()) {
+        ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done); // shorter than fstat said: the caller's checks see a truncated file
+    why.clear();
+    return true;
+}
+
+} // namespace jitprobe::detail

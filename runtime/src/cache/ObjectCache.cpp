@@ -1,0 +1,272 @@
+// Object cache entries: keys, the verified on-disk format, lookup/store, the kernel BTF digest,
+// stats and clear. Directory trust and file I/O live in CacheDirectory.cpp.
+#include "ObjectCache.h"
+
+#include "jitprobe/common/Errors.h"
+#include "jitprobe/common/Sha256.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+#ifndef JITPROBE_VERSION
+#define JITPROBE_VERSION "unknown"
+#endif
+#ifndef JITPROBE_LLVM_VERSION
+#define JITPROBE_LLVM_VERSION "unknown"
+#endif
+
+namespace jitprobe::detail {
+namespace {
+
+using frontend::Sha256;
+
+constexpr char kMagic[8] = {'J', 'P', 'O', 'B', 'J', 'C', 'A', '1'};
+// Version 2 added the minimized kernel BTF; a version 1 entry is rebuilt once.
+constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::size_t kHeaderSize = 48; // magic, version, reserved, 4 x u64 length
+constexpr std::size_t kDigestSize = 32;
+constexpr const char *kEntrySuffix = ".entry";
+
+void putU64(std::string &out, std::uint64_t v) {
+    for (int i = 0; i < 8; i++)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::uint64_t getU64(const std::string &in, std::size_t at) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | static_cast<unsigned char>(in[at + i]);
+    return v;
+}
+
+// Length-prefixed, so ("ab","c") and ("a","bc") never hash alike.
+void field(Sha256 &sha, std::string_view bytes) {
+    std::string len;
+    putU64(len, bytes.size());
+    sha.update(len);
+    sha.update(bytes);
+}
+
+std::string baseName(const std::string &path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool isEntryName(const char *name) {
+    std::size_t n = std::strlen(name), s = std::strlen(kEntrySuffix);
+    return n > s && std::strcmp(name + n - s, kEntrySuffix) == 0;
+}
+
+std::string digestOf(const std::string &key, const std::string &bytes, std::size_t payload_len) {
+    Sha256 sha;
+    field(sha, key);
+    sha.update(bytes.data(), kHeaderSize);
+    sha.update(bytes.data() + kHeaderSize + kDigestSize, payload_len);
+    auto d = sha.finish();
+    return std::string(d.begin(), d.end());
+}
+
+std::string readBootId() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+}
+
+Result<std::string> hashFile(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return errnoStatus(errno ? errno : ENOENT, "kernel BTF " + path + ": cannot read");
+    Sha256 sha;
+    std::vector<char> buf(1 << 16);
+    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+        sha.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+    return sha.finishHex();
+}
+
+} // namespace
+
+std::string cacheKey(const CacheKeyInputs &in) {
+    Sha256 sha;
+    field(sha, "jitprobe-object-cache-v1");
+    field(sha, JITPROBE_VERSION);
+    field(sha, JITPROBE_LLVM_VERSION);
+    field(sha, in.frontend_id);
+    field(sha, in.btf_digest);
+    field(sha, baseName(in.file_name));
+    field(sha, in.source);
+    field(sha, std::to_string(in.cflags.size()));
+    for (const std::string &flag : in.cflags)
+        field(sha, flag);
+    return sha.finishHex();
+}
+
+std::string uncacheableReason(const std::string &source, const std::vector<std::string> &cflags) {
+    for (const std::string &f : cflags)
+        for (const char *p : {"-I", "-include", "-isystem", "-iquote", "-idirafter", "--include"})
+            if (f.rfind(p, 0) == 0)
+                return "cflag '" + f + "' names user headers, whose contents the cache key cannot see";
+    // #include "file", #include </abs/path> or #include MACRO: a user header.
+    for (std::size_t pos = source.find("include"); pos != std::string::npos;
+         pos = source.find("include", pos + 7)) {
+        std::size_t hash = source.find_last_not_of(" \t", pos == 0 ? 0 : pos - 1);
+        if (pos == 0 || hash == std::string::npos || source[hash] != '#')
+            continue;
+        std::size_t arg = source.find_first_not_of(" \t", pos + 7);
+        if (arg != std::string::npos && source[arg] == '<' && source.compare(arg, 2, "</") != 0)
+            continue; // <linux/...>: an embedded stub, part of this jitprobe version
+        return "the source includes a user header, whose contents the cache key cannot see";
+    }
+    return "";
+}
+
+std::string encodeEntry(const std::string &key, const CacheEntry &e) {
+    std::string out(kMagic, sizeof kMagic);
+    for (std::uint32_t v : {kFormatVersion, 0u})
+        for (int i = 0; i < 4; i++)
+            out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    putU64(out, e.elf.size());
+    putU64(out, e.info_json.size());
+    putU64(out, e.rewritten.size());
+    putU64(out, e.core_btf.size());
+    out.append(kDigestSize, '\0');
+    out.append(reinterpret_cast<const char *>(e.elf.data()), e.elf.size());
+    out += e.info_json;
+    out += e.rewritten;
+    out.append(reinterpret_cast<const char *>(e.core_btf.data()), e.core_btf.size());
+    std::string digest = digestOf(key, out, out.size() - kHeaderSize - kDigestSize);
+    out.replace(kHeaderSize, kDigestSize, digest);
+    return out;
+}
+
+bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &out,
+                 std::string &why) {
+    if (bytes.size() < kHeaderSize + kDigestSize || bytes.compare(0, 8, kMagic, 8) != 0) {
+        why = "not a jitprobe cache entry (bad header or truncated)";
+        return false;
+    }
+    std::uint32_t version = static_cast<std::uint32_t>(getU64(bytes, 8) & 0xffffffffu);
+    if (version != kFormatVersion) {
+        why = "entry format version " + std::to_string(version) + ", expected " +
+              std::to_string(kFormatVersion);
+        return false;
+    }
+    std::uint64_t elf = getU64(bytes, 16), info = getU64(bytes, 24), rw = getU64(bytes, 32);
+    std::uint64_t btf = getU64(bytes, 40);
+    std::uint64_t payload = bytes.size() - kHeaderSize - kDigestSize;
+    if (elf > payload || info > payload || rw > payload || btf > payload ||
+        elf + info + rw + btf != payload) {
+        why = "entry lengths do not match its size (truncated or tampered)";
+        return false;
+    }
+    if (digestOf(key, bytes, payload) != bytes.substr(kHeaderSize, kDigestSize)) {
+        why = "entry SHA-256 mismatch (corrupted or tampered)";
+        return false;
+    }
+    const char *p = bytes.data() + kHeaderSize + kDigestSize;
+    out.elf.assign(p, p + elf);
+    out.info_json.assign(p + elf, info);
+    out.rewritten.assign(p + elf + info, rw);
+    out.core_btf.assign(p + elf + info + rw, p + elf + info + rw + btf);
+    return true;
+}
+
+ObjectCache::~ObjectCache() { close(); }
+
+ObjectCache::ObjectCache(ObjectCache &&o) noexcept
+    : dir_(std::move(o.dir_)), dir_fd_(std::exchange(o.dir_fd_, -1)),
+      objects_fd_(std::exchange(o.objects_fd_, -1)),
+      kernel_types_fd_(std::exchange(o.kernel_types_fd_, -1)) {}
+
+ObjectCache &ObjectCache::operator=(ObjectCache &&o) noexcept {
+    if (this != &o) {
+        close();
+        dir_ = std::move(o.dir_);
+        dir_fd_ = std::exchange(o.dir_fd_, -1);
+        objects_fd_ = std::exchange(o.objects_fd_, -1);
+        kernel_types_fd_ = std::exchange(o.kernel_types_fd_, -1);
+    }
+    return *this;
+}
+
+void ObjectCache::close() {
+    for (int *fd : {&dir_fd_, &objects_fd_, &kernel_types_fd_})
+        if (*fd >= 0)
+            ::close(std::exchange(*fd, -1));
+}
+
+Result<ObjectCache> ObjectCache::open(const std::string &dir) {
+    std::string path = dir.empty() ? defaultCacheDirectory() : dir;
+    if (path.empty())
+        return Status(ENOENT, "no cache directory: neither JITPROBE_CACHE_DIR, XDG_CACHE_HOME "
+                              "nor HOME is set");
+    while (path.size() > 1 && path.back() == '/')
+        path.pop_back();
+    ObjectCache cache;
+    cache.dir_ = path;
+    // kernel-types/ holds the frontend's PCH: it must be just as private.
+    for (auto [sub, fd] : {std::pair{"", &cache.dir_fd_}, {"/objects", &cache.objects_fd_},
+                           {"/kernel-types", &cache.kernel_types_fd_}}) {
+        Result<int> opened = openTrustedDirectory(path + sub, true);
+        if (!opened.ok())
+            return opened.status();
+        *fd = *opened;
+    }
+    return cache;
+}
+
+std::string ObjectCache::entryPath(const std::string &key) const {
+    return dir_ + "/objects/" + key + kEntrySuffix;
+}
+
+Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
+    struct stat st {};
+    if (::stat(btf_path.c_str(), &st) != 0)
+        return errnoStatus(errno, "kernel BTF " + btf_path + ": cannot stat");
+    std::string stamp = btf_path + " " + std::to_string(st.st_size) + " " +
+                        std::to_string(st.st_mtim.tv_sec) + "." +
+                        std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ino) +
+                        " " + std::to_string(st.st_dev) + " " + readBootId() + " ";
+    std::string name = "btf-" + frontend::sha256Hex(btf_path).substr(0, 16) + ".digest";
+    std::string text, why;
+    if (readOwnFile(kernel_types_fd_, name, text, why) && text.size() == stamp.size() + 65 &&
+        text.compare(0, stamp.size(), stamp) == 0 && text.back() == '\n')
+        return text.substr(stamp.size(), 64);
+    Result<std::string> digest = hashFile(btf_path);
+    if (digest.ok())
+        (void)writeFileAtomically(kernel_types_fd_, name, stamp + *digest + "\n", why);
+    return digest;
+}
+
+CacheLookup ObjectCache::lookup(const std::string &key, CacheEntry &out, std::string &note) {
+    std::string name = key + kEntrySuffix, bytes, why;
+    if (!readOwnFile(objects_fd_, name, bytes, why)) {
+        if (why.empty())
+            return CacheLookup::Miss;
+    } else if (decodeEntry(key, bytes, out, why)) {
+        ::utimensat(objects_fd_, name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); // LRU
+        return CacheLookup::Hit;
+    }
+    note = "cache entry " + entryPath(key) + ": " + why + "; deleted, recompiling";
+    ::unlinkat(objects_fd_, name.c_str(), 0);
+    out = {};
+    return CacheLookup::Corrupt;
+}
+
+Status ObjectCache::store(const std::string &key, const CacheEntry &entry) {
+    std::string why;
+    if (!writeFileAtomically(objects_fd_, key + kEntrySuffix, encodeEntry(key, entry), why))
+        return Status(EIO, "cache " + dir_ + "/objects: " + why);
+    pruneOldEntries();
+    return Status::OK();
+}
+
+} // namespace jitprobe::detail

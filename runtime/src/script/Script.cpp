@@ -1,0 +1,138 @@
+// jitprobe::Script: load (compile + verify), attach, check, accessors.
+#include "ScriptParts.h"
+#include "symbolize/Symbolizer.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace jitprobe {
+
+Script::Script() : impl_(std::make_unique<Impl>()) {}
+Script::~Script() = default; // BPF detaches; BlockedCommand ends a command still running
+
+Result<std::string> readProbeSource(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return Status(errno ? errno : ENOENT, path + ": cannot read: " + std::strerror(errno ? errno : ENOENT));
+    // Probe sources are a few KB; a cap keeps a wrong file (a log, /dev/zero) from eating memory
+    // and minutes of parsing.
+    constexpr std::size_t kMaxSource = 4u << 20;
+    std::string text;
+    char chunk[1 << 16];
+    while (text.size() <= kMaxSource && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSource)
+        return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
+                                 " MiB; probe sources are small C files (is this the right file?)");
+    if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+        return Status(EINVAL, path + ": empty source (no probes)");
+    // A NUL (or a run of other control bytes) means a binary file, not C source.
+    std::size_t control = 0;
+    for (unsigned char c : text)
+        if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v'))
+            control += c == 0 ? text.size() : 1;
+    if (control * 20 > text.size())
+        return Status(EINVAL, path + ": not a text source file");
+    return text;
+}
+
+Status Script::loadFile(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
+    Result<std::string> source = readProbeSource(path);
+    if (!source.ok())
+        return source.status();
+    if (options.file_name == "<probe>")
+        options.file_name = path;
+    return load(*source, cflags, options);
+}
+
+Status Script::load(const std::string &source, const std::vector<std::string> &cflags, const ScriptOptions &options) {
+    if (impl_->loaded)
+        return Status(EALREADY, "script already loaded: use a new jitprobe::Script");
+    impl_->options = options;
+    std::vector<std::string> flags = cflags;
+    // -DTARGET_PID only for sources that use it: the pid differs every run and would make every
+    // `run -c` a fresh compile (an object cache miss).
+    bool wants_pid = source.find("TARGET_PID") != std::string::npos;
+    if (!options.command.empty()) {
+        // Fork first, blocked: the pid must be known at compile time for TARGET_PID.
+        impl_->command = std::make_unique<BlockedCommand>();
+        if (Status s = impl_->command->start(options.command); !s.ok())
+            return s;
+        if (wants_pid)
+            flags.push_back("-DTARGET_PID=" + std::to_string(impl_->command->pid()));
+    } else if (options.target_pid > 0 && wants_pid) {
+        flags.push_back("-DTARGET_PID=" + std::to_string(options.target_pid));
+    }
+    InitOptions init;
+    init.file_name = options.file_name;
+    init.use_cache = options.use_cache;
+    init.cache_dir = options.cache_dir;
+    init.want_rewritten = options.want_rewritten;
+    init.load_programs = false; // load separately, to time the verifier on its own
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = impl_->bpf.init(source, flags, init);
+    impl_->times.compile_ms = msSince(t0);
+    if (s.ok()) {
+        auto t1 = std::chrono::steady_clock::now();
+        s = impl_->bpf.load();
+        impl_->times.load_ms = msSince(t1);
+    }
+    if (!s.ok()) {
+        impl_->command.reset(); // the blocked child exits without running anything
+        return s;
+    }
+    impl_->loaded = true;
+    return Status::OK();
+}
+
+Status Script::attach_all() {
+    if (!impl_->loaded)
+        return Status(EINVAL, "attach_all: no script loaded");
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = impl_->bpf.attach_all();
+    impl_->times.attach_ms = msSince(t0);
+    impl_->attached = s.ok();
+    return s;
+}
+
+std::vector<ProgramRecord> Script::programs() const {
+    std::vector<ProgramRecord> out;
+    for (const ProgramLoadInfo &p : impl_->bpf.programs())
+        out.push_back(ProgramRecord{p.name, p.prog_type, p.insns});
+    return out;
+}
+
+Result<std::vector<ProgramRecord>> Script::check(const std::string &source, const std::vector<std::string> &cflags,
+                                                 const ScriptOptions &options) {
+    if (Status s = load(source, cflags, options); !s.ok())
+        return s;
+    return programs();
+}
+
+std::vector<Record> Script::results(bool symbolize_stacks) { return impl_->build_results(symbolize_stacks); }
+
+Status Script::clear_maps() {
+    for (const frontend::MapSpec &spec : impl_->bpf.program_info().maps) {
+        if (isNonResultKind(spec.kind) || spec.kind == "stack_trace")
+            continue;
+        BPFTableRaw table = impl_->bpf.get_raw_table(spec.name);
+        if (table.valid())
+            if (Status s = table.clear(); !s.ok())
+                return s;
+    }
+    return Status::OK();
+}
+
+ScriptPhaseTimes Script::phase_times() const {
+    ScriptPhaseTimes t = impl_->times;
+    static_cast<PhaseTimes &>(t) = impl_->bpf.phase_times(); // load/attach timed there too
+    return t;
+}
+pid_t Script::command_pid() const { return impl_->command ? impl_->command->pid() : -1; }
+int Script::command_exit_code() const { return impl_->command ? impl_->command->exit_code() : -1; }
+std::string Script::rewritten_source() const { return impl_->bpf.rewritten_source(); }
+BPF &Script::bpf() { return impl_->bpf; }
+
+} // namespace jitprobe
