@@ -27,7 +27,8 @@ install_packages() {
 
 configure_and_build() {
   echo "==> configuring in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DJITPROBE_WERROR="${JITPROBE_WERROR:-OFF}" "$@"
   echo "==> building with $JOBS jobs"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }

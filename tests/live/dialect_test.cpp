@@ -80,8 +80,9 @@ class DialectCheck : public ::testing::TestWithParam<DialectFile> {};
 TEST_P(DialectCheck, EveryProgramVerifies) {
     JP_REQUIRE_BPF_PRIVILEGES();
     const DialectFile &f = GetParam();
-    if (std::string(f.file) == "pinned.c")
+    if (std::string(f.file) == "pinned.c") {
         ASSERT_TRUE(ensureBpffs()) << "cannot mount bpffs at /sys/fs/bpf";
+    }
     std::string pin = pinPath("check");
     CliRun run = runCli({"check", dialectPath(f.file), "--format", "json", "-D",
                          "PIN_PATH=\"" + pin + "\""});

@@ -83,8 +83,9 @@ TEST(NothingLeftBehind, TwoHundredBpfObjectsReturnToBaseline) {
     // 200 lives: a leak of one 64 KB buffer per life would show as 12.5 MB. Under ASan freed
     // memory sits in its quarantine (256 MB), so RSS says nothing there: LeakSanitizer checks
     // the same thing at exit instead.
-    if (!kAddressSanitizer)
+    if (!kAddressSanitizer) {
         EXPECT_LT(rssKb() - rss, 8 * 1024) << "RSS grew from " << rss << " KB to " << rssKb() << " KB";
+    }
 }
 
 namespace {

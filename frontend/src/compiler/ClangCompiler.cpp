@@ -118,7 +118,7 @@ class PassConsumer : public clang::ASTConsumer {
         if (ast.getDiagnostics().hasErrorOccurred())
             return;
         auto start = std::chrono::steady_clock::now();
-        PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}};
+        PassContext ctx{ast, rewriter_, info_, diags_, job_.user_file, directives_, {}, {}, {}};
         // TypeShakingPass renames type names first: later passes replace ranges around them
         // (CoreReadPass reuses the rewritten text) and print types with its renames.
         std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),

@@ -60,11 +60,6 @@ std::string baseName(const std::string &path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-bool isEntryName(const char *name) {
-    std::size_t n = std::strlen(name), s = std::strlen(kEntrySuffix);
-    return n > s && std::strcmp(name + n - s, kEntrySuffix) == 0;
-}
-
 std::string digestOf(const std::string &key, const std::string &bytes, std::size_t payload_len) {
     Sha256 sha;
     field(sha, key);

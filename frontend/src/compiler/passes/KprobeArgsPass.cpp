@@ -21,7 +21,7 @@ namespace {
 
 constexpr unsigned kMaxRegisterArgs = 5; // PT_REGS_PARM1..5 in libbpf 1.1 on x86_64
 
-bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
+bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &) {
     if (fn->getNumParams() < 2)
         return false;
     clang::QualType type = fn->getParamDecl(0)->getType();
