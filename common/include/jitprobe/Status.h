@@ -1,13 +1,16 @@
 // Result of a runtime operation, named after BCC's ebpf::StatusTuple so BCC users feel at home.
 // Errors say who/what/where/why, e.g.
 //   "prog 'on_malloc': failed to attach uprobe '/bin/ls:main': ENOENT (No such file or directory)".
+// Both are [[nodiscard]]: an error dropped on the floor is a bug (write `(void)` where it is
+// really meant to be ignored, with a comment saying why).
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 
 namespace jitprobe {
 
-class Status {
+class [[nodiscard]] Status {
   public:
     Status() = default;
     Status(int code, std::string msg) : code_(code), msg_(std::move(msg)) {}
@@ -23,20 +26,26 @@ class Status {
     std::string msg_;
 };
 
-// A value or the Status that explains why there is none.
-template <typename T> class Result {
+// A value or the Status that explains why there is none. T need not be default-constructible;
+// value() of an error Result is a programming error (std::bad_optional_access).
+template <typename T> class [[nodiscard]] Result {
   public:
     Result(T value) : value_(std::move(value)) {}
-    Result(Status error) : status_(std::move(error)) {}
+    Result(Status error) : status_(std::move(error)) {
+        if (status_.ok()) // an error Result must carry an error
+            status_ = Status(-1, "internal error: Result built from an OK status");
+    }
     bool ok() const { return status_.ok(); }
     const Status &status() const { return status_; }
-    T &value() { return value_; }
-    const T &value() const { return value_; }
-    T *operator->() { return &value_; }
-    T &operator*() { return value_; }
+    T &value() { return value_.value(); }
+    const T &value() const { return value_.value(); }
+    T *operator->() { return &value_.value(); }
+    const T *operator->() const { return &value_.value(); }
+    T &operator*() { return value_.value(); }
+    const T &operator*() const { return value_.value(); }
 
   private:
-    T value_{};
+    std::optional<T> value_;
     Status status_;
 };
 

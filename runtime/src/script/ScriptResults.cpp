@@ -94,7 +94,9 @@ std::vector<std::int64_t> referencedStackIds(const std::string &map_name, const 
 std::vector<MapEntry> readMapEntries(const BPFTableRaw &table, const std::string &kind) {
     (void)kind;
     std::vector<MapEntry> entries;
-    table.for_each([&](const void *key, const void *value) {
+    // A walk that fails part-way (entries deleted under it) still prints what it read: the
+    // results are a snapshot of a map the probes keep changing.
+    (void)table.for_each([&](const void *key, const void *value) {
         entries.push_back({decodeKey(table, key), decodeValue(table, value), {}});
         return true;
     });
