@@ -32,7 +32,7 @@ if [ "${JITPROBE_SANITIZE_TESTS:-0}" = 1 ]; then
   echo "==> sanitizer phase (ASan + UBSan)"
   start=$(date +%s)
   sanitizer_build "${ASAN_BUILD_DIR:-$ROOT/build-asan}" -DJITPROBE_SANITIZE=ON \
-    jitprobe-cli runtime_unit_tests text_unit_tests live_tests
+    jitprobe-cli common_unit_tests runtime_unit_tests text_unit_tests live_tests
   # LLVM (the symbolizer) is not instrumented; leaks there are not ours to fix.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/sanitizers/lsan.supp}"

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace jitprobe::frontend {
+namespace jitprobe::common {
 
 std::size_t editDistance(const std::string &a, const std::string &b) {
     const std::size_t n = a.size(), m = b.size();
@@ -48,4 +48,13 @@ std::vector<std::string> closeMatches(const std::string &wanted,
     return out;
 }
 
-} // namespace jitprobe::frontend
+std::string didYouMean(const std::vector<std::string> &matches) {
+    if (matches.empty())
+        return "";
+    std::string text = " (did you mean ";
+    for (std::size_t i = 0; i < matches.size(); i++)
+        text += (i == 0 ? "" : i + 1 == matches.size() ? " or " : ", ") + ("'" + matches[i] + "'");
+    return text + "?)";
+}
+
+} // namespace jitprobe::common

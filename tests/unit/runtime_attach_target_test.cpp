@@ -83,18 +83,6 @@ TEST(RuntimeAttachTarget, CpuListsAndNumbers) {
     EXPECT_FALSE(parseUnsigned("0x", v));
 }
 
-TEST(RuntimeAttachTarget, SuggestionsAreCloseTypos) {
-    EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
-    std::vector<std::string> names{"syscalls:sys_enter_openat", "syscalls:sys_enter_open",
-                                   "sched:sched_switch", "syscalls:sys_exit_openat"};
-    auto best = closestMatches("syscalls:sys_enter_opnat", names);
-    ASSERT_FALSE(best.empty());
-    EXPECT_EQ(best[0], "syscalls:sys_enter_openat");
-    EXPECT_TRUE(closestMatches("totally:different", names).empty());
-    EXPECT_EQ(didYouMean({"a", "b", "c"}), " (did you mean 'a', 'b' or 'c'?)");
-    EXPECT_EQ(didYouMean({}), "");
-}
-
 TEST(RuntimeElfSymbols, VersionedAliasesResolveToOneAddress) {
     const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
     auto vaddr = elfFunctionAddress(libc, "clock_nanosleep");

@@ -106,7 +106,7 @@ bool decodeCompileRequest(const std::string &bytes, std::string &source, Compile
 }
 
 std::string encodeCompileResult(const CompileResult &r) {
-    const PhaseTimes &t = r.times;
+    const CompileTimes &t = r.times;
     nlohmann::json head{
         {"ok", r.ok},
         {"diags", diagnosticsToJson(r.diagnostics)},

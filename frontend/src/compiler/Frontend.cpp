@@ -1,5 +1,6 @@
 // The frontend pipeline: source checks -> @attach directives -> tracepoint record types ->
 // kernel types (PCH) -> parse + rewrite passes -> code generation of the rewritten source.
+#include "jitprobe/common/Stopwatch.h"
 #include "jitprobe/frontend/Frontend.h"
 
 #include "compiler/ClangCompiler.h"
@@ -22,10 +23,8 @@
 namespace jitprobe::frontend {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using common::Clock;
+using common::msSince;
 
 Diagnostic fileError(const std::string &file, std::string message, std::string hint = {}) {
     return {Diagnostic::Severity::Error, {file, 0, 0}, std::move(message), "", std::move(hint)};

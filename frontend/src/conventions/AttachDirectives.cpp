@@ -75,7 +75,7 @@ std::string checkPerfEvent(const std::string &t) {
         return "only software perf events are supported, as 'software:EVENT'";
     if (parts.size() < 2 || std::find(events.begin(), events.end(), parts[1]) == events.end()) {
         std::string ev = parts.size() < 2 ? "" : parts[1], msg = "unknown software event '" + ev + "'";
-        auto near = closeMatches(ev, events, 1);
+        auto near = common::closeMatches(ev, events, 1);
         return msg + (near.empty() ? "" : " (did you mean '" + near[0] + "'?)") +
                "; one of cpu-clock, task-clock, page-faults, context-switches";
     }
@@ -128,7 +128,7 @@ std::string unknownKindHint(const std::string &kind) {
     std::vector<std::string> names;
     for (const auto &k : kKinds)
         names.emplace_back(k.name);
-    auto near = closeMatches(kind, names, 1);
+    auto near = common::closeMatches(kind, names, 1);
     std::string hint = near.empty() ? "" : "did you mean '" + near[0] + "'? ";
     hint += "expected: // @attach KIND:TARGET -> FUNCTION, KIND one of";
     for (const auto &n : names)

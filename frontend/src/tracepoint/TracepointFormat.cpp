@@ -138,8 +138,8 @@ std::vector<std::string> suggestTracepoints(const std::string &tracefs, const st
         if (tp.compare(0, cat.size() + 1, cat + ":") == 0)
             same_cat.push_back(tp.substr(cat.size() + 1));
     if (!same_cat.empty())
-        return closeMatches(ev, same_cat);
-    return closeMatches(cat + ":" + ev, all);
+        return common::closeMatches(ev, same_cat);
+    return common::closeMatches(cat + ":" + ev, all);
 }
 
 bool readTracepointFormat(const std::string &tracefs, const std::string &cat,

@@ -1,6 +1,6 @@
-// Result records of a run or check, and their text / JSON Lines renderings (the CLI contract:
-// /work/shared/conformance/README.md). Building records applies the contract's rules: array
-// kinds drop all-zero entries, histograms become log2 buckets grouped by their non-slot key.
+// Result records of a run or check, and their text / JSON Lines renderings (the CLI contract,
+// kept in the conformance corpus's README). Building records applies the contract's rules:
+// array kinds drop all-zero entries, histograms become log2 buckets grouped by their non-slot key.
 #pragma once
 #include "jitprobe/Value.h"
 

@@ -151,44 +151,4 @@ Result<std::vector<int>> onlineCpus() {
     return parseCpuList(text);
 }
 
-size_t editDistance(const std::string &a, const std::string &b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= a.size(); i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); j++)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
-                               prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
-std::vector<std::string> closestMatches(const std::string &wanted,
-                                        const std::vector<std::string> &candidates, size_t max) {
-    // A plausible typo: at most a third of the name differs (and at least 2 edits allowed).
-    const size_t limit = std::max<size_t>(2, wanted.size() / 3);
-    std::vector<std::pair<size_t, std::string>> scored;
-    for (const auto &c : candidates) {
-        size_t d = editDistance(wanted, c);
-        if (d <= limit && d > 0)
-            scored.emplace_back(d, c);
-    }
-    std::sort(scored.begin(), scored.end());
-    std::vector<std::string> best;
-    for (size_t i = 0; i < scored.size() && i < max; i++)
-        best.push_back(scored[i].second);
-    return best;
-}
-
-std::string didYouMean(const std::vector<std::string> &matches) {
-    if (matches.empty())
-        return "";
-    std::string text = " (did you mean ";
-    for (size_t i = 0; i < matches.size(); i++)
-        text += (i == 0 ? "" : i + 1 == matches.size() ? " or " : ", ") + ("'" + matches[i] + "'");
-    return text + "?)";
-}
-
 } // namespace jitprobe::detail

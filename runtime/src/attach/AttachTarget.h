@@ -52,13 +52,4 @@ Result<std::vector<int>> onlineCpus();
 // Parses decimal or 0x-hex; false on junk or overflow.
 bool parseUnsigned(const std::string &text, uint64_t &out);
 
-size_t editDistance(const std::string &a, const std::string &b);
-// Up to MAX candidates closest to WANTED (by edit distance, small enough to be a plausible typo),
-// best first.
-std::vector<std::string> closestMatches(const std::string &wanted,
-                                        const std::vector<std::string> &candidates,
-                                        size_t max = 3);
-// " (did you mean 'a' or 'b'?)" or "".
-std::string didYouMean(const std::vector<std::string> &matches);
-
 } // namespace jitprobe::detail

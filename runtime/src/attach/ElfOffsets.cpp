@@ -99,7 +99,7 @@ std::string closeFunctionNames(const std::string &binary, const std::string &nam
     if (elf)
         elf_end(elf);
     ::close(fd);
-    auto close = frontend::closeMatches(name, {names.begin(), names.end()});
+    auto close = common::closeMatches(name, {names.begin(), names.end()});
     std::string text;
     for (const auto &c : close)
         text += (text.empty() ? "" : ", ") + ("'" + c + "'");

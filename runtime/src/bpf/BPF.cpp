@@ -1,6 +1,7 @@
 // BPF lifecycle: compile (through jitprobe-compiler), open, load (with verifier
 // diagnostics), introspection and teardown. Attaching lives in BPFAttach.cpp, tables in
 // BPFTable.cpp, buffers in PerfBuffer.cpp.
+#include "jitprobe/common/Stopwatch.h"
 #include "BPFImpl.h"
 
 #include "compiler/CompilerProcess.h"
@@ -25,9 +26,7 @@ namespace {
 
 using detail::errnoText;
 
-double msSince(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using common::msSince;
 
 std::string programNames(bpf_object *obj) {
     std::string names;

@@ -3,6 +3,7 @@
 
 #include "attach/AttachTarget.h"
 #include "attach/ElfOffsets.h"
+#include "jitprobe/common/CloseMatches.h"
 #include "jitprobe/common/Errors.h"
 #include "libbpf/LibbpfLog.h"
 #include "attach/Tracefs.h"
@@ -41,7 +42,7 @@ bool kernelHasKprobes(const std::string &tracefs_root) {
 }
 
 std::string tracepointSuggestion(const std::string &root, const std::string &wanted) {
-    return detail::didYouMean(detail::closestMatches(wanted, detail::Tracefs::listTracepoints(root)));
+    return common::didYouMean(common::closeMatches(wanted, detail::Tracefs::listTracepoints(root)));
 }
 
 // Raw tracepoints are named by event only ("sched_switch").
@@ -49,8 +50,8 @@ std::string rawTracepointSuggestion(const std::string &root, const std::string &
     std::set<std::string> events;
     for (const auto &tp : detail::Tracefs::listTracepoints(root))
         events.insert(tp.substr(tp.find(':') + 1));
-    return detail::didYouMean(
-        detail::closestMatches(wanted, std::vector<std::string>(events.begin(), events.end())));
+    return common::didYouMean(
+        common::closeMatches(wanted, std::vector<std::string>(events.begin(), events.end())));
 }
 
 std::string hex(uint64_t v) {

@@ -1,6 +1,7 @@
 // BPF::init's compile step through the object cache: a hit opens the cached object and never
 // starts the compiler (no LLVM anywhere); a miss runs jitprobe-compiler and stores the result.
 // Phase times and the cache outcome land in BPF::Impl::times.
+#include "jitprobe/common/Stopwatch.h"
 #include "BPFImpl.h"
 
 #include "cache/ElfTrim.h"
@@ -17,10 +18,8 @@
 namespace jitprobe {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using common::Clock;
+using common::msSince;
 
 constexpr const char *kDefaultBtf = "/sys/kernel/btf/vmlinux";
 
@@ -134,11 +133,7 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
     frontend::CompileResult result;
     std::string pch_dir = session.cache ? session.cache->directory() : "";
     Status s = compileSource(source, cflags, opts, pch_dir, !session.key.empty(), result);
-    times.kernel_types_ms = result.times.kernel_types_ms;
-    times.parse_ms = result.times.parse_ms;
-    times.rewrite_ms = result.times.rewrite_ms;
-    times.codegen_ms = result.times.codegen_ms;
-    times.core_btf_ms = result.times.core_btf_ms;
+    static_cast<frontend::CompileTimes &>(times) = result.times;
     times.core_btf_note = result.core_btf_note;
     // The same bytes on a miss as on a later hit: without DWARF (see ElfTrim.h).
     std::vector<std::uint8_t> stripped;

@@ -1,6 +1,7 @@
 // Private pieces of jitprobe::Script: the blocked command, the private printk stream, and the
 // shared implementation state.
 #pragma once
+#include "jitprobe/common/Stopwatch.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
@@ -78,8 +79,6 @@ struct Script::Impl {
 std::vector<MapEntry> readMapEntries(const BPFTableRaw &table, const std::string &kind);
 Value decodeEventRecord(const struct btf *btf, const std::string &event_type, const void *data, std::size_t size);
 
-inline double msSince(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using common::msSince;
 
 } // namespace jitprobe

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace jitprobe::frontend {
+namespace jitprobe::common {
 
 // Optimal-string-alignment (Damerau) distance: edits, with adjacent swaps counting as one.
 std::size_t editDistance(const std::string &a, const std::string &b);
@@ -15,4 +15,7 @@ std::vector<std::string> closeMatches(const std::string &wanted,
                                       const std::vector<std::string> &candidates,
                                       std::size_t max = 3);
 
-} // namespace jitprobe::frontend
+// " (did you mean 'a', 'b' or 'c'?)" for MATCHES, or "" when there are none.
+std::string didYouMean(const std::vector<std::string> &matches);
+
+} // namespace jitprobe::common

@@ -3,6 +3,7 @@
 // attaches anything. This header pulls in no Clang/LLVM: the runtime shares these types with the
 // jitprobe-compiler process it starts on a cache miss (see ProcessPipe.h).
 #pragma once
+#include "jitprobe/frontend/CompileTimes.h"
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
 
@@ -32,10 +33,7 @@ struct CompileOptions {
     bool single_compile_process = false;
 };
 
-struct PhaseTimes {
-    double kernel_types_ms = 0, parse_ms = 0, rewrite_ms = 0, codegen_ms = 0;
-    double core_btf_ms = 0; // minimizing the kernel BTF (want_core_btf)
-};
+using PhaseTimes = CompileTimes; // the name before CompileTimes; kept for one release
 
 struct CompileResult {
     bool ok = false;
@@ -44,7 +42,7 @@ struct CompileResult {
     std::string rewritten;            // the plain libbpf-style C that was compiled
     std::string ir, asm_text;         // when asked for
     std::vector<Diagnostic> diagnostics;
-    PhaseTimes times;
+    CompileTimes times;
     // With want_core_btf: the minimized kernel BTF (raw bytes; empty when the object has no CO-RE
     // relocations or none could be made, and then core_btf_note says why).
     std::vector<std::uint8_t> core_btf;

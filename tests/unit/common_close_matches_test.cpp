@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-using namespace jitprobe::frontend;
+using namespace jitprobe::common;
 
-TEST(TextCloseMatches, EditDistance) {
+TEST(CommonCloseMatches, EditDistance) {
     EXPECT_EQ(editDistance("", ""), 0u);
     EXPECT_EQ(editDistance("abc", ""), 3u);
     EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
@@ -14,7 +14,7 @@ TEST(TextCloseMatches, EditDistance) {
     EXPECT_EQ(editDistance("ca", "abc"), 3u);      // optimal string alignment, not full Damerau
 }
 
-TEST(TextCloseMatches, BestFirstAndOnlyPlausible) {
+TEST(CommonCloseMatches, BestFirstAndOnlyPlausible) {
     std::vector<std::string> names = {"sys_enter_open", "sys_enter_openat", "sys_exit_openat",
                                       "sys_enter_close", "sched_switch"};
     auto m = closeMatches("sys_enter_opnat", names);
@@ -28,9 +28,19 @@ TEST(TextCloseMatches, BestFirstAndOnlyPlausible) {
     EXPECT_EQ(closeMatches("uprob", {"uprobe", "uretprobe", "kprobe"}).front(), "uprobe");
 }
 
-TEST(TextCloseMatches, TiesSortByName) {
+TEST(CommonCloseMatches, TiesSortByName) {
     auto m = closeMatches("abcd", {"abce", "abcf", "abcd"});
     ASSERT_EQ(m.size(), 2u);
     EXPECT_EQ(m[0], "abce");
     EXPECT_EQ(m[1], "abcf");
+}
+
+TEST(CommonCloseMatches, DidYouMeanListsEveryMatch) {
+    EXPECT_EQ(didYouMean({"a", "b", "c"}), " (did you mean 'a', 'b' or 'c'?)");
+    EXPECT_EQ(didYouMean({"a"}), " (did you mean 'a'?)");
+    EXPECT_EQ(didYouMean({}), "");
+    auto m = closeMatches("syscalls:sys_enter_opnat",
+                          {"syscalls:sys_enter_openat", "sched:sched_switch", "totally:different"});
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m[0], "syscalls:sys_enter_openat");
 }
