@@ -5,6 +5,7 @@
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
 #include "text/AttachDirectives.h"
+#include "text/IterContexts.h"
 #include "text/MinCoreBtf.h"
 #include "text/TracepointFormat.h"
 #include "text/TracepointUses.h"
@@ -138,8 +139,9 @@ std::string compilerVersion() {
     return std::string("jitprobe-frontend-1 llvm-") + LLVM_VERSION_STRING;
 }
 
-CompileResult compile(const std::string &source, const CompileOptions &options) {
+CompileResult compile(const std::string &original, const CompileOptions &options) {
     CompileResult result;
+    const std::string source = blankIterContextDefinitions(original);
     auto &diags = result.diagnostics;
     if (!checkSourceText(source, options.file_name, diags))
         return result;

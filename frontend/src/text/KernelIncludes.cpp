@@ -156,7 +156,7 @@ const std::vector<std::string_view> &kernelIncludeStubs() {
         "linux/kernel.h", "linux/ktime.h", "linux/limits.h", "linux/mm.h", "linux/mm_types.h",
         "linux/mmzone.h", "linux/module.h", "linux/mount.h", "linux/namei.h", "linux/net.h",
         "linux/netdevice.h", "linux/netfilter.h", "linux/nfs_fs.h", "linux/ns_common.h",
-        "linux/nsproxy.h", "linux/oom.h", "linux/pagemap.h", "linux/percpu.h",
+        "linux/nsproxy.h", "linux/oom.h", "linux/pagemap.h", "linux/path.h", "linux/percpu.h",
         "linux/pid_namespace.h", "linux/ptrace.h", "linux/sched.h", "linux/sched/mm.h",
         "linux/sched/signal.h", "linux/sched/task.h", "linux/sched/task_stack.h",
         "linux/security.h", "linux/seq_file.h", "linux/signal.h", "linux/skbuff.h", "linux/slab.h", "linux/socket.h",
