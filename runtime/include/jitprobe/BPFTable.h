@@ -340,7 +340,8 @@ class BPFStackTable : public BPFTableBase {
     Status get_stack_addr(int stack_id, std::vector<uintptr_t> &out) const;
     // BCC's get_stack_symbol: one function name per frame, "[UNKNOWN]" where none resolves.
     // PID < 0: kernel addresses; otherwise addresses in process PID. The symbolizer (LLVM's,
-    // loaded on first use) and what it learnt are shared by copies of this table.
+    // loaded on first use) and what it learnt are shared by copies of this table, so unlike
+    // the other table calls this one is for one thread at a time.
     std::vector<std::string> get_stack_symbol(int stack_id, int pid) const;
 
   private:
