@@ -20,7 +20,9 @@ fi
 libdir="$prefix/lib"; [ -d "$prefix/lib64" ] && libdir="$prefix/lib64"
 [ -f "$libdir/libjitprobe.so" ] || libdir="$(dirname "$(find "$prefix" -name libjitprobe.so | head -1)")"
 
-# The port: BCC's API headers (in-tree "BPF.h" or installed <bcc/BPF.h>) and the namespace.
+# The port, nothing else: BCC's API headers as its examples include them in BCC's tree
+# ("BPF.h", "bcc_version.h") or installed (<bcc/BPF.h>, <bcc/BPFTable.h>, <bcc/bcc_version.h>)
+# become <jitprobe/...>, and ebpf:: becomes jitprobe::.
 port() {
   sed -e 's,#include "\(BPF\|BPFTable\|bcc_version\)\.h",#include <jitprobe/\1.h>,' \
       -e 's,#include <bcc/\(BPF\|BPFTable\|bcc_version\)\.h>,#include <jitprobe/\1.h>,' \

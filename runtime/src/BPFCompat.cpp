@@ -42,8 +42,12 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
                  const std::vector<USDT> &usdt) {
     if (impl_->object)
         return Status(EBUSY, "BPF::init: this BPF object is already initialized");
+    size_t before = impl_->usdt.size();
     impl_->usdt.insert(impl_->usdt.end(), usdt.begin(), usdt.end());
-    return init(source, cflags, InitOptions{});
+    Status s = init(source, cflags, InitOptions{});
+    if (!s.ok()) // as BCC: a failed init keeps none of its probes
+        impl_->usdt.erase(impl_->usdt.begin() + long(before), impl_->usdt.end());
+    return s;
 }
 
 Status BPF::init(const std::string &source, const std::vector<std::string> &cflags,
