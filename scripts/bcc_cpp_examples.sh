@@ -7,7 +7,8 @@
 #
 # BCC_CHECKOUT: a BCC source tree (only examples/cpp is read). PREFIX: an installed jitprobe
 # (cmake --install build --prefix PREFIX); default: install ./build into a temporary prefix.
-# Running needs root (BPF). Set BCC_EXAMPLES_NO_RUN=1 to only build.
+# Running needs root (BPF). Set BCC_EXAMPLES_NO_RUN=1 to only build. Exits 1 if an example
+# does not build or fails in a way BCC's build would not.
 set -uo pipefail
 bcc="${1:?usage: $0 BCC_CHECKOUT [PREFIX]}"
 src_dir="$(cd "$(dirname "$0")/.." && pwd)"
@@ -45,8 +46,8 @@ echo "${#built[@]} of ${#examples[@]} build"
 for name in "${failed[@]}"; do
   echo "  FAIL build $name: $(grep -m1 'error' "$work/$name.build.log")"
 done
-[ "${BCC_EXAMPLES_NO_RUN:-0}" = 1 ] && exit 0
-[ "$(id -u)" -eq 0 ] || { echo "not root: not running the examples"; exit 0; }
+[ "${BCC_EXAMPLES_NO_RUN:-0}" = 1 ] && exit $(( ${#failed[@]} > 0 ))
+[ "$(id -u)" -eq 0 ] || { echo "not root: not running the examples"; exit $(( ${#failed[@]} > 0 )); }
 export JITPROBE_CACHE_DIR="$work/cache"
 
 # run NAME SECONDS OUTPUT_RE LIMIT_RE [ARGS...]: runs NAME for at most SECONDS (SIGINT, then
@@ -111,9 +112,9 @@ run SkLocalStorageIterator 10 '^2	17	(10|20)$' 'EPERM'
 ( sleep 1; head -c 64 /dev/urandom > /dev/null ) &
 run RandomRead 4 'PID: [0-9]+ \(.*\) on CPU [0-9]+ read [0-9]+ bits' 'urandom_read.*ENOENT'
 run LLCStat 3 'Hit Rate' 'perf event.*ENOENT' 1
-( "$work/mysqld" & ) 2>/dev/null
+( "$work/mysqld" > /dev/null 2>&1 & )
 run RecordMySQLQuery 10 'PID: [0-9]+ Query: SELECT 42' '' "$work/mysqld" 2
-( "$work/folly_app" & ) 2>/dev/null
+( "$work/folly_app" > /dev/null 2>&1 & )
 sleep 0.2
 run FollyRequestContextSwitch 3 'folly::RequestContext switch from [0-9]+ to [0-9]+' '' --binary "$work/folly_app"
 run CPUDistribution 5 'CPU  0 worked for' 'no kprobe support' 1
@@ -124,3 +125,5 @@ run KFuncExample 5 '^ +-?[0-9]+  ' 'EPERM'
 run KModRetExample 5 'opened file' 'EPERM'
 echo "${#printed[@]} print BCC's output (${printed[*]}); ${#limited[@]} stop at this kernel's limits" \
      "(${limited[*]}); ${#broken[@]} fail${broken[*]:+ (${broken[*]})}"
+# Exit status: 0 when every example builds and none fails in a way BCC's build would not.
+exit $(( ${#failed[@]} + ${#broken[@]} > 0 ))
