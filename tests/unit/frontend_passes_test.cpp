@@ -160,6 +160,23 @@ TEST(ProbeFunctionPass, NoProbesIsAnError) {
     EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "no probes found"));
 }
 
+TEST(ProbeFunctionPass, VoidContextIsAKprobeWhenNothingElseIsAProbe) {
+    // BCC's HelloWorld: `int on_sys_clone(void *ctx)`, attached with attach_kprobe.
+    auto r = rewrite("int on_sys_clone(void *ctx) { return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 1u);
+    EXPECT_EQ(r.info.programs[0].prog_type, "kprobe");
+    EXPECT_TRUE(r.info.programs[0].attach.empty());
+    EXPECT_EQ(r.rewritten.rfind("SEC(\"kprobe\") int on_sys_clone", 0), 0u) << r.rewritten;
+    EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "loaded as a kprobe program"));
+    // Beside a real probe it stays a helper, as before.
+    r = rewrite("int helper(void *p) { return 0; }\n"
+                "int kprobe__vfs_read(struct pt_regs *ctx) { return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 1u);
+    EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "compiled as a helper"));
+}
+
 // ---- KprobeArgsPass ----------------------------------------------------------------------
 TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
     auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx, struct file *file,\n"

@@ -4,6 +4,7 @@
 // Both are [[nodiscard]]: an error dropped on the floor is a bug (write `(void)` where it is
 // really meant to be ignored, with a comment saying why).
 #pragma once
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,17 +15,31 @@ class [[nodiscard]] Status {
   public:
     Status() = default;
     Status(int code, std::string msg) : code_(code), msg_(std::move(msg)) {}
+    // BCC's StatusTuple(code) and StatusTuple(code, fmt, args...) (printf-style; at least one
+    // argument, so a plain message never goes through a format).
+    explicit Status(int code) : code_(code) {}
+    template <typename Arg, typename... Args>
+    Status(int code, const char *fmt, Arg arg, Args... args) : code_(code) {
+        int n = std::snprintf(nullptr, 0, fmt, arg, args...);
+        msg_.resize(n > 0 ? size_t(n) : 0);
+        if (n > 0)
+            std::snprintf(msg_.data(), msg_.size() + 1, fmt, arg, args...);
+    }
     static Status OK() { return Status(); }
 
     bool ok() const { return code_ == 0; }
     int code() const { return code_; } // 0 on success; a positive errno or -1 otherwise
     const std::string &msg() const { return msg_; }
+    void append_msg(const std::string &more) { msg_ += more; } // BCC's StatusTuple::append_msg
     explicit operator bool() const { return ok(); }
 
   private:
     int code_ = 0;
     std::string msg_;
 };
+
+// BCC's name for it: code that says ebpf::StatusTuple ports as jitprobe::StatusTuple.
+using StatusTuple = Status;
 
 // A value or the Status that explains why there is none. T need not be default-constructible;
 // value() of an error Result is a programming error (std::bad_optional_access).

@@ -146,7 +146,7 @@ std::unordered_set<std::string_view> enumeratorsAmong(std::string_view header) {
 
 const std::vector<std::string_view> &kernelIncludeStubs() {
     static const std::vector<std::string_view> paths = {
-        "asm/page.h", "asm/ptrace.h", "bcc/proto.h",
+        "asm/errno.h", "asm/page.h", "asm/ptrace.h", "bcc/proto.h",
         "linux/audit.h", "linux/binfmts.h", "linux/bio.h", "linux/blk-mq.h", "linux/blk_types.h",
         "linux/blkdev.h", "linux/bpf.h", "linux/cgroup.h", "linux/cred.h", "linux/dcache.h",
         "linux/errno.h", "linux/fdtable.h", "linux/file.h", "linux/fs.h", "linux/fs_struct.h",
@@ -156,10 +156,11 @@ const std::vector<std::string_view> &kernelIncludeStubs() {
         "linux/kernel.h", "linux/ktime.h", "linux/limits.h", "linux/mm.h", "linux/mm_types.h",
         "linux/mmzone.h", "linux/module.h", "linux/mount.h", "linux/namei.h", "linux/net.h",
         "linux/netdevice.h", "linux/netfilter.h", "linux/nfs_fs.h", "linux/ns_common.h",
-        "linux/nsproxy.h", "linux/oom.h", "linux/pagemap.h", "linux/percpu.h",
+        "linux/nsproxy.h", "linux/oom.h", "linux/pagemap.h", "linux/path.h", "linux/percpu.h",
         "linux/pid_namespace.h", "linux/ptrace.h", "linux/sched.h", "linux/sched/mm.h",
         "linux/sched/signal.h", "linux/sched/task.h", "linux/sched/task_stack.h",
-        "linux/security.h", "linux/signal.h", "linux/skbuff.h", "linux/slab.h", "linux/socket.h",
+        "linux/security.h", "linux/seq_file.h", "linux/signal.h", "linux/skbuff.h",
+        "linux/slab.h", "linux/socket.h",
         "linux/stat.h", "linux/string.h", "linux/swap.h", "linux/tcp.h", "linux/time.h",
         "linux/timer.h", "linux/tty.h", "linux/types.h", "linux/udp.h", "linux/uio.h",
         "linux/utsname.h", "linux/version.h", "linux/vmalloc.h", "linux/workqueue.h",

@@ -9,6 +9,7 @@
 #include "btf/MinCoreBtf.h"
 #include "tracepoint/TracepointFormat.h"
 #include "tracepoint/TracepointUses.h"
+#include "btf/IterContexts.h"
 
 #include <llvm/Config/llvm-config.h>
 
@@ -137,8 +138,9 @@ std::string compilerVersion() {
     return std::string("jitprobe-frontend-1 llvm-") + LLVM_VERSION_STRING;
 }
 
-CompileResult compile(const std::string &source, const CompileOptions &options) {
+CompileResult compile(const std::string &original, const CompileOptions &options) {
     CompileResult result;
+    const std::string source = blankIterContextDefinitions(original);
     auto &diags = result.diagnostics;
     if (!checkSourceText(source, options.file_name, diags))
         return result;

@@ -24,17 +24,27 @@
 // Errors: every operation returns a Status whose msg() says who/what/where/why, including the
 // errno name, e.g. "prog 'f': failed to attach uprobe '/bin/ls:main': ENOENT (...)".
 // The library never prints and never exits.
+//
+// BCC compatibility: besides jitprobe's own names, this header offers what BCC's <bcc/BPF.h>
+// does for its C++ programs (the USDT class, TableStorage, StatusTuple, the BPF_PROG_TYPE_* /
+// BPF_MAP_TYPE_* constants of <linux/bpf.h> and BCC's C helpers, see BCCHelpers.h), so
+// BCC's examples/cpp build with only the include and the namespace changed
+// (scripts/bcc_cpp_examples.sh).
 #pragma once
+#include "jitprobe/BCCHelpers.h"
 #include "jitprobe/BPFTable.h"
 #include "jitprobe/PerfBuffer.h"
 #include "jitprobe/PhaseTimes.h"
 #include "jitprobe/Status.h"
+#include "jitprobe/TableStorage.h"
+#include "jitprobe/USDT.h"
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/ProgramInfo.h"
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,7 +81,15 @@ struct ProgramLoadInfo {
 
 class BPF {
   public:
+    static const int BPF_MAX_STACK_DEPTH = 127; // entries of a BPF_STACK_TRACE value (BCC)
+
     BPF();
+    // BCC's constructor. TS: maps created outside, for BPF_TABLE("extern") (see TableStorage.h;
+    // not owned, must outlive init). FLAG (BCC's debug flags), RW_ENGINE_ENABLED (BCC's LLVM
+    // key/leaf printers), MAPS_NS and ALLOW_RLIMIT have no effect: jitprobe has no such debug
+    // output or printers, and the kernel charges BPF memory to the cgroup, not RLIMIT_MEMLOCK.
+    explicit BPF(unsigned int flag, TableStorage *ts = nullptr, bool rw_engine_enabled = true,
+                 const std::string &maps_ns = "", bool allow_rlimit = true);
     ~BPF();
     BPF(const BPF &) = delete;
     BPF &operator=(const BPF &) = delete;
@@ -83,6 +101,14 @@ class BPF {
     // (FILE:LINE:COL: error: ...). CFLAGS: "-DNAME=VALUE", "-IDIR", ...
     Status init(const std::string &source, const std::vector<std::string> &cflags = {},
                 const InitOptions &opts = {});
+    // BCC's init: also records USDT probes for attach_usdt_all (their arguments are read with
+    // bpf_usdt_readarg; no code is generated per probe). init(text, cflags, {}) lands here.
+    Status init(const std::string &source, const std::vector<std::string> &cflags,
+                const std::vector<USDT> &usdt);
+    Status init(const std::string &source, const std::vector<std::string> &cflags,
+                std::initializer_list<USDT> usdt);
+    // BCC: adds a USDT probe before init.
+    Status init_usdt(const USDT &usdt);
     // Takes an already compiled BPF ELF and its ProgramInfo (cache, tests, precompiled probes).
     // Never loads the compiler.
     Status init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
@@ -98,6 +124,20 @@ class BPF {
     // The loaded program's fd (BCC: load_func). PROG_TYPE: a bpf_prog_type, or -1 for "any";
     // a mismatch with the program's type is an error.
     Status load_func(const std::string &func, int prog_type, int &fd);
+    // BCC's form. Programs are loaded at init (from their sections), so FLAGS (e.g.
+    // BPF_F_SLEEPABLE) and EXPECTED_ATTACH_TYPE are checked against the loaded program.
+    Status load_func(const std::string &func, int prog_type, int &fd, unsigned flags,
+                     int expected_attach_type = -1);
+    // BCC: the program's fd stays with this object until it is destroyed.
+    Status unload_func(const std::string &func);
+    // BCC's attach_func/detach_func: BPF_PROG_ATTACH of a program fd to a cgroup/socket/... fd.
+    Status attach_func(int prog_fd, int attachable_fd, enum bpf_attach_type attach_type,
+                       uint64_t flags);
+    Status detach_func(int prog_fd, int attachable_fd, enum bpf_attach_type attach_type);
+    // The kernel's name of syscall NAME's entry function ("clone" -> "__x64_sys_clone").
+    std::string get_syscall_fnname(const std::string &name);
+    // BCC frees its LLVM/Clang memory here; jitprobe compiles in a child process. Returns 0.
+    int free_bcc_memory() { return 0; }
 
     Status attach_tracepoint(const std::string &tracepoint, const std::string &probe_func);
     Status detach_tracepoint(const std::string &tracepoint);
@@ -106,6 +146,10 @@ class BPF {
     Status attach_kprobe(const std::string &kernel_func, const std::string &probe_func,
                          uint64_t kernel_func_offset = 0,
                          bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
+    // BCC's form with MAXACTIVE (kretprobe instances); 0 is the kernel's default.
+    Status attach_kprobe(const std::string &kernel_func, const std::string &probe_func,
+                         uint64_t kernel_func_offset, bpf_probe_attach_type attach_type,
+                         int maxactive);
     Status detach_kprobe(const std::string &kernel_func,
                          bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
     // SYMBOL is resolved in BINARY's ELF symbol table (shared libraries by name or path);
@@ -114,6 +158,11 @@ class BPF {
                          const std::string &probe_func, uint64_t symbol_addr = 0,
                          bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1,
                          uint64_t symbol_offset = 0);
+    // BCC's form with REF_CTR_OFFSET (a USDT semaphore's file offset, 0 for none).
+    Status attach_uprobe(const std::string &binary_path, const std::string &symbol,
+                         const std::string &probe_func, uint64_t symbol_addr,
+                         bpf_probe_attach_type attach_type, pid_t pid, uint64_t symbol_offset,
+                         uint32_t ref_ctr_offset);
     Status detach_uprobe(const std::string &binary_path, const std::string &symbol,
                          uint64_t symbol_addr = 0,
                          bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1,
@@ -122,6 +171,11 @@ class BPF {
                        const std::string &name, const std::string &probe_func, pid_t pid = -1);
     Status detach_usdt(const std::string &binary_path, const std::string &provider,
                        const std::string &name, pid_t pid = -1);
+    // BCC's USDT forms: PID -1 means the USDT's own pid.
+    Status attach_usdt(const USDT &usdt, pid_t pid = -1);
+    Status detach_usdt(const USDT &usdt, pid_t pid = -1);
+    Status attach_usdt_all(); // every USDT given to init/init_usdt
+    Status detach_usdt_all();
     // EV_TYPE/EV_CONFIG: perf_event_attr type/config (PERF_TYPE_SOFTWARE,
     // PERF_COUNT_SW_CPU_CLOCK...). One of SAMPLE_PERIOD/SAMPLE_FREQ non-zero. CPU -1: every
     // online CPU.
@@ -148,8 +202,18 @@ class BPF {
     template <typename V> BPFPercpuArrayTable<V> get_percpu_array_table(const std::string &name) {
         return BPFPercpuArrayTable<V>(get_raw_table(name));
     }
-    BPFStackTable get_stack_table(const std::string &name) {
+    // USE_DEBUG_FILE/CHECK_DEBUG_FILE_CRC: BCC's symbolization options; jitprobe's symbolizer
+    // always reads the debug information it finds.
+    BPFStackTable get_stack_table(const std::string &name, bool use_debug_file = true,
+                                  bool check_debug_file_crc = true) {
+        (void)use_debug_file, (void)check_debug_file_crc;
         return BPFStackTable(get_raw_table(name));
+    }
+    BPFCgroupArray get_cgroup_array(const std::string &name) {
+        return BPFCgroupArray(get_raw_table(name));
+    }
+    template <typename V> BPFSkStorageTable<V> get_sk_storage_table(const std::string &name) {
+        return BPFSkStorageTable<V>(get_raw_table(name));
     }
     BPFProgTable get_prog_table(const std::string &name) {
         return BPFProgTable(get_raw_table(name));

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -40,6 +42,9 @@ class BPFTableRaw {
     BPFTableRaw() : status_(-1, "table not initialized") {}
     explicit BPFTableRaw(Layout layout) : layout_(std::move(layout)) {}
     static BPFTableRaw invalid(Status why) { return BPFTableRaw(std::move(why)); }
+    // A table over a map that no BPF object made (bcc_create_map, bpf_map_create, a pinned
+    // map's fd): its layout is read from the kernel. FD is not owned and must outlive the table.
+    [[nodiscard]] static BPFTableRaw from_fd(int fd, std::string name = "");
 
     const Status &status() const { return status_; }
     bool valid() const { return status_.ok(); }
@@ -94,6 +99,8 @@ class BPFTableBase {
     const Status &status() const { return status_; }
     bool valid() const { return status_.ok(); }
     const BPFTableRaw &raw() const { return raw_; }
+    int get_fd() const { return raw_.fd(); }                    // BCC's name
+    size_t capacity() const { return raw_.max_entries(); }      // BCC's name
     Status clear_table_non_atomic() { return valid() ? raw_.clear() : status_; }
 
   protected:
@@ -122,6 +129,13 @@ template <typename K, typename V> class BPFHashTable : public BPFTableBase {
         return valid() ? raw_.update(&key, &value) : status_;
     }
     Status remove_value(const K &key) { return valid() ? raw_.remove(&key) : status_; }
+    // BCC's table[key]: the value, or a value-initialized V when the key is absent.
+    V operator[](const K &key) const {
+        V value{};
+        if (!get_value(key, value).ok())
+            value = V{};
+        return value;
+    }
     Status get_table_offline(std::vector<std::pair<K, V>> &out) const {
         out.clear();
         if (!valid())
@@ -158,6 +172,13 @@ template <typename V> class BPFArrayTable : public BPFTableBase {
     Status update_value(int index, const V &value) {
         uint32_t k = static_cast<uint32_t>(index);
         return valid() ? raw_.update(&k, &value) : status_;
+    }
+    // BCC's table[index]: the value, or a value-initialized V when the index is out of range.
+    V operator[](int index) const {
+        V value{};
+        if (!get_value(index, value).ok())
+            value = V{};
+        return value;
     }
     // Every slot in index order (0 .. max_entries-1).
     Status get_table_offline(std::vector<V> &out) const {
@@ -308,6 +329,8 @@ template <typename V> class BPFPercpuArrayTable : public BPFTableBase {
     size_t size() const { return raw_.max_entries(); }
 };
 
+class StackSymbolizer;
+
 // BPF_STACK_TRACE maps: stack id -> instruction addresses (innermost first).
 class BPFStackTable : public BPFTableBase {
   public:
@@ -315,6 +338,44 @@ class BPFStackTable : public BPFTableBase {
     // Empty when the id is negative (a failed bpf_get_stackid) or unknown.
     std::vector<uintptr_t> get_stack_addr(int stack_id) const;
     Status get_stack_addr(int stack_id, std::vector<uintptr_t> &out) const;
+    // BCC's get_stack_symbol: one function name per frame, "[UNKNOWN]" where none resolves.
+    // PID < 0: kernel addresses; otherwise addresses in process PID. The symbolizer (LLVM's,
+    // loaded on first use) and what it learnt are shared by copies of this table, so unlike
+    // the other table calls this one is for one thread at a time.
+    std::vector<std::string> get_stack_symbol(int stack_id, int pid) const;
+
+  private:
+    mutable std::shared_ptr<StackSymbolizer> symbolizer_;
+};
+
+// BPF_CGROUP_ARRAY maps: slots hold cgroup v2 directory fds (check_current_task and friends).
+class BPFCgroupArray : public BPFTableBase {
+  public:
+    explicit BPFCgroupArray(BPFTableRaw raw);
+    Status update_value(int index, int cgroup2_fd);
+    // Opens CGROUP2_PATH (a cgroup v2 directory) for the update; the map keeps the cgroup.
+    Status update_value(int index, const std::string &cgroup2_path);
+    Status remove_value(int index);
+};
+
+// BPF_SK_STORAGE maps: a V per socket, keyed from user space by a socket fd.
+template <typename V> class BPFSkStorageTable : public BPFTableBase {
+    static_assert(std::is_trivially_copyable_v<V>);
+
+  public:
+    static constexpr uint32_t kSkStorageMapType = 24; // BPF_MAP_TYPE_SK_STORAGE
+    explicit BPFSkStorageTable(BPFTableRaw raw) : BPFTableBase(std::move(raw)) {
+        require(raw_.check_sizes(sizeof(int), sizeof(V), "BPFSkStorageTable<V>"));
+        if (valid() && raw_.map_type() != kSkStorageMapType)
+            require(Status(EINVAL, "map '" + raw_.name() + "' is not a BPF_SK_STORAGE"));
+    }
+    Status get_value(int sock_fd, V &value) const {
+        return valid() ? raw_.lookup(&sock_fd, &value) : status_;
+    }
+    Status update_value(int sock_fd, const V &value) {
+        return valid() ? raw_.update(&sock_fd, &value) : status_;
+    }
+    Status remove_value(int sock_fd) { return valid() ? raw_.remove(&sock_fd) : status_; }
 };
 
 } // namespace jitprobe

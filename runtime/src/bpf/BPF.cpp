@@ -275,6 +275,8 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     applyProgramTypes(obj, impl_->info);
     if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
         return s;
+    if (Status s = impl_->applyExternTables(); !s.ok())
+        return s;
     return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
 }
 

@@ -64,6 +64,11 @@ struct BPF::Impl {
     std::map<std::string, std::unique_ptr<BPFPerfBuffer>> perf_buffers;
     std::unique_ptr<BPFRingBuffer> ring_buffer;
     std::map<std::string, std::vector<int>> perf_event_fds; // open_perf_event, by map name
+    // BCC compatibility (BPFCompat.cpp): maps for BPF_TABLE("extern") and init's USDT probes.
+    TableStorage *table_storage = nullptr;
+    std::vector<USDT> usdt;
+    // Before the load: every "extern" map takes its fd from table_storage.
+    Status applyExternTables();
 
     ~Impl();
     void releaseAll(); // attachments, buffers, then the object

@@ -9,7 +9,8 @@
 // `&p->f`, array-typed and bit-field members, assignment targets, sizeof/typeof operands,
 // the field named by bpf_core_field_exists/_size/_offset (__builtin_preserve_field_info),
 // BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
-// programs read directly, and everything when JITPROBE_NO_AUTO_READ is defined.
+// programs read directly, BPF_ITER programs (bpf_iter__*) whose pointers the verifier tracks,
+// and everything when JITPROBE_NO_AUTO_READ is defined.
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/ParentMapContext.h>
@@ -125,7 +126,8 @@ class CoreReadPass : public AstPass {
         KernelReadFinder finder(ctx.ast, kernel, reads);
         for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
-            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()))
+            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
+                !isIteratorProgram(fn))
                 finder.TraverseDecl(fn);
         }
         auto &sm = ctx.ast.getSourceManager();
@@ -138,6 +140,13 @@ class CoreReadPass : public AstPass {
     }
 
   private:
+    // BPF_ITER programs load through their context's BTF-typed pointers directly, as in BCC:
+    // the verifier tracks what they point to, and helpers such as bpf_seq_write take
+    // ctx->meta->seq only as such a pointer, never as a value read with BPF_CORE_READ.
+    static bool isIteratorProgram(const clang::FunctionDecl *fn) {
+        return fn->getName().startswith("bpf_iter__");
+    }
+
     // The root as written, or cast to its struct when it points to a typedef of one: the
     // relocation would name the typedef (`ts_t`), which the kernel's BTF has no struct for.
     static std::string rootText(PassContext &ctx, const clang::Expr *base, clang::CharSourceRange root) {

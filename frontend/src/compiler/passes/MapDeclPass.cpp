@@ -53,6 +53,9 @@ constexpr MapKindRule kMapKinds[] = {
     {"task_storage", "BPF_MAP_TYPE_TASK_STORAGE", Slot::Typed, Slot::Typed, false},
     {"array_of_maps", "BPF_MAP_TYPE_ARRAY_OF_MAPS", Slot::Typed, Slot::Size4, true},
     {"hash_of_maps", "BPF_MAP_TYPE_HASH_OF_MAPS", Slot::Typed, Slot::Size4, true},
+    // BPF_TABLE("extern", ...): a map created outside, handed in through a TableStorage
+    // (BPF(0, &storage)); the runtime swaps in that map's fd (and type) before the load.
+    {"extern", "BPF_MAP_TYPE_HASH", Slot::Typed, Slot::Typed, true},
 };
 
 const MapKindRule *findRule(std::string_view kind) {

@@ -39,6 +39,7 @@ class ProbeFunctionPass : public AstPass {
             }
             addProgram(ctx, fn);
         }
+        reportUntyped(ctx);
         checkDirectives(ctx);
         if (ctx.info.programs.empty() && !hasErrors(ctx.diags))
             ctx.report({}, Diagnostic::Severity::Error,
@@ -66,18 +67,46 @@ class ProbeFunctionPass : public AstPass {
                 directed = true;
             }
         if (!spec) {
+            untyped_.push_back({fn, contextType(fn, ctx.ast) == "void *"});
+            return;
+        }
+        (void)directed;
+        addSpec(ctx, fn, section, std::move(*spec));
+    }
+
+    void addSpec(PassContext &ctx, const clang::FunctionDecl *fn, bool has_section,
+                 ProgramSpec spec) {
+        auto &sm = ctx.ast.getSourceManager();
+        if (!has_section)
+            ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
+                                          "SEC(\"" + spec.section + "\") ");
+        ctx.info.programs.push_back(std::move(spec));
+    }
+
+    // Functions whose context type says nothing are helpers, except in a source with no probe
+    // at all: there BCC's `int f(void *ctx)` (attached with attach_kprobe / attach_uprobe)
+    // loads as a kprobe program, BCC's default, instead of failing with "no probes found".
+    void reportUntyped(PassContext &ctx) {
+        bool as_kprobes = ctx.info.programs.empty();
+        for (const auto &[fn, void_ctx] : untyped_) {
+            std::string name = fn->getNameAsString();
+            unsigned line = ctx.ast.getSourceManager().getExpansionLineNumber(fn->getLocation());
+            auto spec = programForFunction(name, "struct pt_regs *", line);
+            if (as_kprobes && void_ctx && spec) {
+                ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
+                           "function '" + name + "' has a 'void *' context: loaded as a kprobe "
+                           "program (BCC's default; the source has no other probe)",
+                           "give it 'struct pt_regs *ctx' to say so, or a tracepoint/raw "
+                           "tracepoint context type for other attach calls");
+                addSpec(ctx, fn, false, std::move(*spec));
+                continue;
+            }
             ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
                        "function '" + name + "' is not a probe: its first parameter is not a "
                        "known BPF context type; it is compiled as a helper",
                        "declare helpers 'static', or give the function a context parameter "
                        "such as 'struct pt_regs *ctx'");
-            return;
         }
-        (void)directed;
-        if (!section)
-            ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
-                                          "SEC(\"" + spec->section + "\") ");
-        ctx.info.programs.push_back(std::move(*spec));
     }
 
     void checkDirectives(PassContext &ctx) {
@@ -96,6 +125,7 @@ class ProbeFunctionPass : public AstPass {
     }
 
     std::set<std::string> defined_, static_;
+    std::vector<std::pair<const clang::FunctionDecl *, bool>> untyped_; // bool: 'void *' context
 };
 
 } // namespace
