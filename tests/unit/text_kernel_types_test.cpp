@@ -4,6 +4,8 @@
 #include "btf/KernelTypes.h"
 #include "tracepoint/TracepointFormat.h"
 
+#include "jitprobe/common/Tracepoints.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -184,7 +186,7 @@ TEST_F(KernelTypes, MaybeEnumMacrosAreLeftToBtfWhenEnumerators) {
 TEST_F(KernelTypes, AllTracepointStructsCompileWithExactOffsets) {
     if (!fs::exists(std::string(kTracefs) + "/events"))
         mount("nodev", kTracefs, "tracefs", 0, nullptr);
-    auto all = listTracepoints(kTracefs);
+    auto all = jitprobe::common::listTracepoints(kTracefs);
     if (all.empty())
         GTEST_SKIP() << "tracefs not available";
     std::string src = "#include \"vmlinux.h\"\n" + kernelCompatMacros(*header_);

@@ -2,6 +2,8 @@
 #include "tracepoint/TracepointCType.h"
 #include "tracepoint/TracepointFormat.h"
 
+#include "jitprobe/common/Tracepoints.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -160,7 +162,7 @@ TEST(TextTracepointFormat, DataLocAndMalformedLines) {
 }
 
 TEST_F(FakeTracefs, ListsAndReads) {
-    auto all = listTracepoints(root_);
+    auto all = jitprobe::common::listTracepoints(root_);
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(all.front(), "sched:sched_switch");
     TracepointFormat f;

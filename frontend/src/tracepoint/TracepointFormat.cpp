@@ -3,6 +3,7 @@
 #include "tracepoint/TracepointFormat.h"
 
 #include "jitprobe/common/CloseMatches.h"
+#include "jitprobe/common/Tracepoints.h"
 #include "tracepoint/TracepointCType.h"
 
 #include <algorithm>
@@ -116,24 +117,9 @@ std::string tracepointStructDefinition(const TracepointFormat &format) {
     return s + "};\n";
 }
 
-std::vector<std::string> listTracepoints(const std::string &tracefs) {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto &cat : fs::directory_iterator(fs::path(tracefs) / "events", ec)) {
-        std::error_code ec2;
-        if (!cat.is_directory(ec2))
-            continue;
-        for (const auto &ev : fs::directory_iterator(cat.path(), ec2))
-            if (fs::exists(ev.path() / "format", ec2))
-                out.push_back(cat.path().filename().string() + ":" + ev.path().filename().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 std::vector<std::string> suggestTracepoints(const std::string &tracefs, const std::string &cat,
                                             const std::string &ev) {
-    std::vector<std::string> all = listTracepoints(tracefs), same_cat;
+    std::vector<std::string> all = common::listTracepoints(tracefs), same_cat;
     for (const auto &tp : all)
         if (tp.compare(0, cat.size() + 1, cat + ":") == 0)
             same_cat.push_back(tp.substr(cat.size() + 1));

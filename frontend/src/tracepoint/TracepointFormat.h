@@ -33,9 +33,6 @@ bool parseTracepointFormat(const std::string &text, TracepointFormat &out, std::
 // the field's size. No includes; meant for a prelude after vmlinux.h.
 std::string tracepointStructDefinition(const TracepointFormat &format);
 
-// "CAT:EVENT" for every TRACEFS/events/CAT/EVENT that has a format file, sorted.
-std::vector<std::string> listTracepoints(const std::string &tracefs);
-
 // Close existing names for a tracepoint that was not found: event names of the same category when
 // the category exists ("sys_enter_openat"), else "CAT:EVENT" names.
 std::vector<std::string> suggestTracepoints(const std::string &tracefs, const std::string &cat,

@@ -59,19 +59,4 @@ Result<std::string> Tracefs::ensureMounted() {
     return result;
 }
 
-std::vector<std::string> Tracefs::listTracepoints(const std::string &root) {
-    namespace fs = std::filesystem;
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto &cat : fs::directory_iterator(root + "/events", ec)) {
-        if (!cat.is_directory(ec))
-            continue;
-        for (const auto &ev : fs::directory_iterator(cat.path(), ec))
-            if (ev.is_directory(ec))
-                names.push_back(cat.path().filename().string() + ":" +
-                                ev.path().filename().string());
-    }
-    return names;
-}
-
 } // namespace jitprobe::detail

@@ -19,8 +19,6 @@ class Tracefs {
     // True when DIR is a mounted tracefs (it has an "events" directory).
     static bool looksMounted(const std::string &dir);
 
-    // "cat:event" names of every tracepoint under ROOT/events.
-    static std::vector<std::string> listTracepoints(const std::string &root);
 };
 
 } // namespace jitprobe::detail

@@ -5,6 +5,7 @@
 #include "attach/ElfOffsets.h"
 #include "jitprobe/common/CloseMatches.h"
 #include "jitprobe/common/Errors.h"
+#include "jitprobe/common/Tracepoints.h"
 #include "libbpf/LibbpfLog.h"
 #include "attach/Tracefs.h"
 
@@ -42,13 +43,13 @@ bool kernelHasKprobes(const std::string &tracefs_root) {
 }
 
 std::string tracepointSuggestion(const std::string &root, const std::string &wanted) {
-    return common::didYouMean(common::closeMatches(wanted, detail::Tracefs::listTracepoints(root)));
+    return common::didYouMean(common::closeMatches(wanted, common::listTracepoints(root)));
 }
 
 // Raw tracepoints are named by event only ("sched_switch").
 std::string rawTracepointSuggestion(const std::string &root, const std::string &wanted) {
     std::set<std::string> events;
-    for (const auto &tp : detail::Tracefs::listTracepoints(root))
+    for (const auto &tp : common::listTracepoints(root))
         events.insert(tp.substr(tp.find(':') + 1));
     return common::didYouMean(
         common::closeMatches(wanted, std::vector<std::string>(events.begin(), events.end())));
