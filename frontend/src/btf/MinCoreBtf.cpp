@@ -3,6 +3,7 @@
 // essential name and core-compatible kind; field accesses by member name through anonymous
 // members; arrays by element. See MinCoreBtf.h for why what is kept is sufficient.
 #include "btf/MinCoreBtf.h"
+#include "jitprobe/common/ElfFile.h"
 
 #include "jitprobe/common/Errors.h"
 
@@ -44,38 +45,25 @@ Status unsupported(const std::string &why) {
     return Status(EOPNOTSUPP, "no minimized kernel BTF: " + why);
 }
 
-// Section NAME of an ELF64 little-endian object ("" data when absent).
+// Section NAME of the BPF object ("" data when absent), found by libelf. The bytes are the
+// section's own: BPF objects are read as they are (no conversion to host order).
 Status findSection(const std::vector<std::uint8_t> &elf, const char *name, Span &out) {
-    Elf64_Ehdr eh{};
-    if (elf.size() < sizeof eh || std::memcmp(elf.data(), ELFMAG, SELFMAG) != 0)
-        return unsupported("the BPF object is not an ELF file");
-    std::memcpy(&eh, elf.data(), sizeof eh);
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-        eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum ||
-        eh.e_shoff > elf.size() || (elf.size() - eh.e_shoff) / sizeof(Elf64_Shdr) < eh.e_shnum)
-        return unsupported("the BPF object is not a little-endian ELF64 with section headers");
-    auto header = [&](std::size_t i) {
-        Elf64_Shdr sh{};
-        std::memcpy(&sh, elf.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
-        return sh;
-    };
-    Elf64_Shdr names = header(eh.e_shstrndx);
-    if (names.sh_offset > elf.size() || names.sh_size > elf.size() - names.sh_offset)
-        return unsupported("the BPF object's section names lie outside the file");
-    std::string_view strtab(reinterpret_cast<const char *>(elf.data() + names.sh_offset),
-                            names.sh_size);
-    for (std::size_t i = 1; i < eh.e_shnum; i++) {
-        Elf64_Shdr sh = header(i);
-        if (sh.sh_name >= strtab.size() ||
-            strtab.substr(sh.sh_name, strtab.find('\0', sh.sh_name) - sh.sh_name) != name)
-            continue;
-        if (sh.sh_offset > elf.size() || sh.sh_size > elf.size() - sh.sh_offset)
-            return unsupported(std::string("section ") + name + " lies outside the file");
-        out = {elf.data() + sh.sh_offset, sh.sh_size};
-        return Status::OK();
-    }
+    auto file = common::ElfFile::fromMemory(
+        {reinterpret_cast<const char *>(elf.data()), elf.size()}, "the BPF object");
+    if (!file.ok())
+        return unsupported(file.status().msg());
     out = {};
-    return Status::OK();
+    Status status = Status::OK();
+    file->forEachSection([&](Elf_Scn *, const GElf_Shdr &sh, std::string_view sec_name) {
+        if (sec_name != name)
+            return true;
+        if (sh.sh_offset > elf.size() || sh.sh_size > elf.size() - sh.sh_offset)
+            status = unsupported(std::string("section ") + name + " lies outside the file");
+        else
+            out = {elf.data() + sh.sh_offset, static_cast<std::size_t>(sh.sh_size)};
+        return false;
+    });
+    return status;
 }
 
 std::uint32_t readU32(const std::uint8_t *p) {

@@ -8,7 +8,7 @@
 
 namespace jitprobe::detail {
 
-// Maps VADDR through BINARY's PT_LOAD program headers (64-bit ELF only).
+// Maps VADDR through BINARY's executable PT_LOAD program headers.
 Result<uint64_t> elfVaddrToFileOffset(const std::string &binary, uint64_t vaddr);
 
 // The address of function NAME in BINARY's symbol tables. Several entries that agree on the

@@ -3,6 +3,7 @@
 
 #include "jitprobe/common/Errors.h"
 #include "attach/Tracefs.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -60,13 +61,11 @@ bool TraceLine::parse(const std::string &line, TraceLine &out) {
 
 namespace {
 bool writeText(const std::string &path, const char *text) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
+    common::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
         return false;
     size_t len = std::strlen(text);
-    bool ok = ::write(fd, text, len) == static_cast<ssize_t>(len);
-    ::close(fd);
-    return ok;
+    return ::write(fd.get(), text, len) == static_cast<ssize_t>(len);
 }
 std::atomic<unsigned> instance_counter{0};
 } // namespace
