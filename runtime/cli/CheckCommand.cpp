@@ -27,7 +27,7 @@ int checkCommand(const std::vector<std::string> &args) {
     Script script;
     ScriptOptions opts;
     opts.use_cache = !c.no_cache;
-    Status loaded = script.loadFile(a.file, a.cflags(), opts);
+    Status loaded = script.load_file(a.file, a.cflags(), opts);
     logCacheOutcome(script.phase_times());
     if (c.time_phases)
         printPhases(script.phase_times(), a.json(), false);
@@ -39,7 +39,7 @@ int checkCommand(const std::vector<std::string> &args) {
     bool all_verified = !programs.empty();
     for (const ProgramRecord &p : programs) {
         all_verified = all_verified && p.insns > 0;
-        writeRecord(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
+        write_record(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
     }
     if (!all_verified) {
         reportError(a.file + ": " + (programs.empty() ? "no programs found" : "not every program was verified"));
@@ -70,13 +70,13 @@ int dumpCommand(const std::vector<std::string> &args) {
         reportError("dump: give FILE.c and exactly one of --rewritten, --ir, --asm");
         return kExitUsage;
     }
-    Result<std::string> source = readProbeSource(a.file);
+    Result<std::string> source = read_probe_source(a.file);
     if (!source.ok()) {
         reportError(source.status().msg());
         return kExitFailure;
     }
     DumpKind kind = rewritten ? DumpKind::Rewritten : (ir ? DumpKind::IR : DumpKind::Asm);
-    Result<std::string> text = dumpProbe(*source, a.cflags(), a.file, kind, !no_cache);
+    Result<std::string> text = dump_probe(*source, a.cflags(), a.file, kind, !no_cache);
     if (!text.ok()) {
         reportError(text.status().msg());
         return kExitFailure;

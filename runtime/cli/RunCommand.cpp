@@ -20,7 +20,7 @@ struct RunArgs {
     CacheArgs cache;
 };
 
-extern "C" void onStopSignal(int) { Script::stopAll(); }
+extern "C" void onStopSignal(int) { Script::stop_all(); }
 
 void installStopHandlers() {
     struct sigaction sa {};
@@ -47,7 +47,7 @@ po::options_description runOptions(RunArgs &a) {
 
 void printResults(const std::vector<Record> &records, OutputFormat format) {
     for (const Record &r : records)
-        writeRecord(std::cout, format, r);
+        write_record(std::cout, format, r);
 }
 
 RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
@@ -56,8 +56,8 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
     run.interval_s = a.interval;
     run.clear = a.clear;
     run.symbolize_stacks = format == OutputFormat::Text;
-    run.on_event = [format](const Record &r) { writeRecord(std::cout, format, r); };
-    run.on_printk = [format](const Record &r) { writeRecord(std::cout, format, r); };
+    run.on_event = [format](const Record &r) { write_record(std::cout, format, r); };
+    run.on_printk = [format](const Record &r) { write_record(std::cout, format, r); };
     run.on_batch = [] { std::cout.flush(); };
     run.on_interval = [format](const std::vector<Record> &records) {
         if (format == OutputFormat::Text) {
@@ -94,7 +94,7 @@ int runCommand(const std::vector<std::string> &args) {
     opts.target_pid = a.pid;
     opts.use_cache = !a.cache.no_cache;
     Script script;
-    Status loaded = script.loadFile(a.probe.file, a.probe.cflags(), opts);
+    Status loaded = script.load_file(a.probe.file, a.probe.cflags(), opts);
     logCacheOutcome(script.phase_times());
     if (Status s = loaded; !s.ok()) {
         reportFailure(s);

@@ -1,4 +1,4 @@
-// decodeBtf on hand-built BTF: ints, chars, structs, bitfields, enums, arrays, per-CPU sums.
+// decode_btf on hand-built BTF: ints, chars, structs, bitfields, enums, arrays, per-CPU sums.
 #include "jitprobe/Value.h"
 
 #include <bpf/btf.h>
@@ -29,11 +29,11 @@ struct Fixture {
 TEST(RuntimeDecode, SignedAndUnsignedInts) {
     Fixture f;
     std::int32_t neg = -5;
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), f.s32, &neg, 4), Value::integer(-5));
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), f.s32, &neg, 4), Value::integer(-5));
     std::uint64_t big = 0xfffffffffffffff0ull;
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), f.u64_t, &big, 8), Value::unsignedInteger(big));
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), f.u64_t, &big, 8), Value::unsigned_integer(big));
     int cst = btf__add_const(f.btf.get(), f.u64_t);
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), cst, &big, 8).asUInt(), big);
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), cst, &big, 8).as_uint(), big);
 }
 
 TEST(RuntimeDecode, CharArrayIsStringUpToNul) {
@@ -41,13 +41,13 @@ TEST(RuntimeDecode, CharArrayIsStringUpToNul) {
     int arr = btf__add_array(f.btf.get(), f.u32, f.chr, 16);
     char comm[16] = "cat";
     std::memcpy(comm + 5, "junk", 4);
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), arr, comm, 16), Value::string("cat"));
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), arr, comm, 16), Value::string("cat"));
     int bytes = btf__add_array(f.btf.get(), f.u32, f.u8, 4);
     std::uint8_t addr[4] = {10, 1, 0, 0};
-    Value list = jitprobe::decodeBtf(f.btf.get(), bytes, addr, 4);
+    Value list = jitprobe::decode_btf(f.btf.get(), bytes, addr, 4);
     ASSERT_EQ(list.kind(), Value::Kind::List);
-    EXPECT_EQ(list.asList().size(), 4u);
-    EXPECT_EQ(list.asList()[1].asUInt(), 1u);
+    EXPECT_EQ(list.as_list().size(), 4u);
+    EXPECT_EQ(list.as_list()[1].as_uint(), 1u);
 }
 
 TEST(RuntimeDecode, StructFieldsInOrderWithNestedAndPadding) {
@@ -66,13 +66,13 @@ TEST(RuntimeDecode, StructFieldsInOrderWithNestedAndPadding) {
         char comm[16];
         std::uint64_t first, last;
     } raw{42, 7, "ls", 1, 2};
-    Value v = jitprobe::decodeBtf(f.btf.get(), st, &raw, sizeof raw);
+    Value v = jitprobe::decode_btf(f.btf.get(), st, &raw, sizeof raw);
     ASSERT_EQ(v.kind(), Value::Kind::Struct);
-    ASSERT_EQ(v.asStruct().size(), 3u);
-    EXPECT_EQ(v.asStruct()[0].first, "pid");
-    EXPECT_EQ(v.field("pid")->asUInt(), 42u);
-    EXPECT_EQ(v.field("comm")->asString(), "ls");
-    EXPECT_EQ(v.field("span")->field("last_ns")->asUInt(), 2u);
+    ASSERT_EQ(v.as_struct().size(), 3u);
+    EXPECT_EQ(v.as_struct()[0].first, "pid");
+    EXPECT_EQ(v.field("pid")->as_uint(), 42u);
+    EXPECT_EQ(v.field("comm")->as_string(), "ls");
+    EXPECT_EQ(v.field("span")->field("last_ns")->as_uint(), 2u);
 }
 
 TEST(RuntimeDecode, AnonymousUnionIsFlattened) {
@@ -84,10 +84,10 @@ TEST(RuntimeDecode, AnonymousUnionIsFlattened) {
     btf__add_field(f.btf.get(), "tag", f.u32, 0, 0);
     btf__add_field(f.btf.get(), nullptr, un, 32, 0);
     std::int32_t raw[2] = {1, -1};
-    Value v = jitprobe::decodeBtf(f.btf.get(), st, raw, sizeof raw);
-    ASSERT_EQ(v.asStruct().size(), 3u);
-    EXPECT_EQ(v.field("as_int")->asInt(), -1);
-    EXPECT_EQ(v.field("as_uint")->asUInt(), 0xffffffffu);
+    Value v = jitprobe::decode_btf(f.btf.get(), st, raw, sizeof raw);
+    ASSERT_EQ(v.as_struct().size(), 3u);
+    EXPECT_EQ(v.field("as_int")->as_int(), -1);
+    EXPECT_EQ(v.field("as_uint")->as_uint(), 0xffffffffu);
 }
 
 TEST(RuntimeDecode, Bitfields) {
@@ -97,10 +97,10 @@ TEST(RuntimeDecode, Bitfields) {
     btf__add_field(f.btf.get(), "mid", f.s32, 3, 5);
     btf__add_field(f.btf.get(), "high", f.u32, 8, 24);
     std::uint32_t raw = 0x5u | (0x1fu << 3) | (0xabcdefu << 8); // mid = -1 (5 bits all set)
-    Value v = jitprobe::decodeBtf(f.btf.get(), st, &raw, 4);
-    EXPECT_EQ(v.field("low")->asUInt(), 5u);
-    EXPECT_EQ(v.field("mid")->asInt(), -1);
-    EXPECT_EQ(v.field("high")->asUInt(), 0xabcdefu);
+    Value v = jitprobe::decode_btf(f.btf.get(), st, &raw, 4);
+    EXPECT_EQ(v.field("low")->as_uint(), 5u);
+    EXPECT_EQ(v.field("mid")->as_int(), -1);
+    EXPECT_EQ(v.field("high")->as_uint(), 0xabcdefu);
 }
 
 TEST(RuntimeDecode, EnumByNameOrNumber) {
@@ -109,16 +109,16 @@ TEST(RuntimeDecode, EnumByNameOrNumber) {
     btf__add_enum_value(f.btf.get(), "RUNNING", 0);
     btf__add_enum_value(f.btf.get(), "SLEEPING", 1);
     std::uint32_t one = 1, nine = 9;
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), en, &one, 4), Value::string("SLEEPING"));
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), en, &nine, 4).asUInt(), 9u);
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), en, &one, 4), Value::string("SLEEPING"));
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), en, &nine, 4).as_uint(), 9u);
 }
 
 TEST(RuntimeDecode, PointerIsUnsignedAndTruncationIsNull) {
     Fixture f;
     int ptr = btf__add_ptr(f.btf.get(), f.chr);
     std::uint64_t addr = 0xffff888012345678ull;
-    EXPECT_EQ(jitprobe::decodeBtf(f.btf.get(), ptr, &addr, 8).asUInt(), addr);
-    EXPECT_TRUE(jitprobe::decodeBtf(f.btf.get(), f.u64, &addr, 4).isNull());
+    EXPECT_EQ(jitprobe::decode_btf(f.btf.get(), ptr, &addr, 8).as_uint(), addr);
+    EXPECT_TRUE(jitprobe::decode_btf(f.btf.get(), f.u64, &addr, 4).is_null());
 }
 
 TEST(RuntimeDecode, PerCpuSumFieldWise) {
@@ -134,14 +134,14 @@ TEST(RuntimeDecode, PerCpuSumFieldWise) {
         std::memcpy(raw + cpu * 16, &calls, 8);
         std::memcpy(raw + cpu * 16 + 8, &errors, 4);
     }
-    Value v = jitprobe::decodeBtfPerCpuSum(f.btf.get(), st, raw, 12, 3);
-    EXPECT_EQ(v.field("calls")->asUInt(), 60u);
-    EXPECT_EQ(v.field("errors")->asUInt(), 3u);
+    Value v = jitprobe::decode_btf_percpu_sum(f.btf.get(), st, raw, 12, 3);
+    EXPECT_EQ(v.field("calls")->as_uint(), 60u);
+    EXPECT_EQ(v.field("errors")->as_uint(), 3u);
 }
 
 TEST(RuntimeDecode, ZeroAndCompare) {
-    EXPECT_TRUE(Value::structure({{"a", Value::unsignedInteger(0)}, {"s", Value::string("")}}).isZero());
-    EXPECT_FALSE(Value::list({Value::integer(0), Value::integer(2)}).isZero());
-    EXPECT_LT(Value::compare(Value::integer(-1), Value::unsignedInteger(0)), 0);
-    EXPECT_GT(Value::compare(Value::unsignedInteger(10), Value::integer(3)), 0);
+    EXPECT_TRUE(Value::structure({{"a", Value::unsigned_integer(0)}, {"s", Value::string("")}}).is_zero());
+    EXPECT_FALSE(Value::list({Value::integer(0), Value::integer(2)}).is_zero());
+    EXPECT_LT(Value::compare(Value::integer(-1), Value::unsigned_integer(0)), 0);
+    EXPECT_GT(Value::compare(Value::unsigned_integer(10), Value::integer(3)), 0);
 }

@@ -220,10 +220,10 @@ TEST(RuntimeCompilerProcess, TheCompilerStartsWithDefaultSignals) {
 
 TEST(RuntimeCompilerProcess, DumpIrAndAssemblyComeFromTheCompilerProcess) {
     const std::string source = "int kprobe__vfs_read(struct pt_regs *ctx) { return 1; }\n";
-    Result<std::string> ir = dumpProbe(source, {}, "p.c", DumpKind::IR, false);
+    Result<std::string> ir = dump_probe(source, {}, "p.c", DumpKind::IR, false);
     ASSERT_TRUE(ir.ok()) << ir.status().msg();
     EXPECT_NE(ir->find("define dso_local i32 @kprobe__vfs_read"), std::string::npos) << *ir;
-    Result<std::string> assembly = dumpProbe(source, {}, "p.c", DumpKind::Asm, false);
+    Result<std::string> assembly = dump_probe(source, {}, "p.c", DumpKind::Asm, false);
     ASSERT_TRUE(assembly.ok()) << assembly.status().msg();
     EXPECT_NE(assembly->find("w0 = 1"), std::string::npos) << *assembly;
     EXPECT_NE(assembly->find("exit"), std::string::npos) << *assembly;

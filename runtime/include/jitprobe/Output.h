@@ -65,27 +65,36 @@ enum class OutputFormat { Text, Json };
 
 // --- building records -------------------------------------------------------------------
 // BCC's log2 slot ranges: slot 0 -> [0,0], slot 1 -> [0,1], slot i >= 2 -> [2^(i-1), 2^i - 1].
-HistBucket log2Bucket(unsigned slot, std::uint64_t count);
+HistBucket log2_bucket(unsigned slot, std::uint64_t count);
 // Entries of a BPF_HISTOGRAM map -> hist records. Integer keys are slots; struct keys use their
 // `slot` member as the slot and group by the remaining members (one record per group).
-std::vector<HistRecord> buildHistograms(const std::string &name, const std::vector<MapEntry> &entries);
+std::vector<HistRecord> build_histograms(const std::string &name, const std::vector<MapEntry> &entries);
 // Kinds whose every index exists ("array", "percpu_array", "histogram"...): zero rows are noise.
-bool isArrayKind(const std::string &kind);
+bool is_array_kind(const std::string &kind);
 // Kinds that hold no printable results (queue, stack, perf and ring buffers).
-bool isNonResultKind(const std::string &kind);
+bool is_non_result_kind(const std::string &kind);
 // A map record per the contract: array kinds drop all-zero entries.
-MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntry> entries);
+MapRecord build_map_record(std::string name, std::string kind, std::vector<MapEntry> entries);
 
 // --- rendering ----------------------------------------------------------------------------
-std::string valueToJson(const Value &v);          // compact JSON of one value
-std::string renderJsonLine(const Record &record); // one line, no trailing newline
-std::string renderText(const Record &record);     // human-readable, ends with a newline
+std::string value_to_json(const Value &v);          // compact JSON of one value
+std::string render_json_line(const Record &record); // one line, no trailing newline
+std::string render_text(const Record &record);     // human-readable, ends with a newline
 // Writes one record (JSON Lines or text); does not flush (see RunOptions::on_batch).
-void writeRecord(std::ostream &out, OutputFormat format, const Record &record);
+void write_record(std::ostream &out, OutputFormat format, const Record &record);
 
 // Compact text of a value: numbers in decimal, strings bare, structs "a=1 b=x", lists "[1, 2]".
-std::string valueToText(const Value &v);
+std::string value_to_text(const Value &v);
 // BCC's print_log2_hist body ("     value               : count     distribution" + rows).
-std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const std::string &value_label = "value");
+std::string render_log2_histogram(const std::vector<HistBucket> &buckets, const std::string &value_label = "value");
+
+// The names before the snake_case rule, kept for one release.
+[[deprecated("use render_json_line")]] inline std::string renderJsonLine(const Record &r) { return render_json_line(r); }
+[[deprecated("use render_text")]] inline std::string renderText(const Record &r) { return render_text(r); }
+[[deprecated("use value_to_json")]] inline std::string valueToJson(const Value &v) { return value_to_json(v); }
+[[deprecated("use value_to_text")]] inline std::string valueToText(const Value &v) { return value_to_text(v); }
+[[deprecated("use write_record")]] inline void writeRecord(std::ostream &out, OutputFormat f, const Record &r) {
+    write_record(out, f, r);
+}
 
 } // namespace jitprobe

@@ -3,12 +3,12 @@
 //   jitprobe::Script s;
 //   jitprobe::ScriptOptions opts;
 //   opts.command = "cat /etc/hostname";            // started blocked; its pid is TARGET_PID
-//   if (auto st = s.loadFile("probe.c", {"-DMIN_TGID=2"}, opts); !st.ok()) { ... st.msg() ... }
+//   if (auto st = s.load_file("probe.c", {"-DMIN_TGID=2"}, opts); !st.ok()) { ... st.msg() ... }
 //   if (auto st = s.attach_all(); !st.ok()) { ... }
 //   jitprobe::RunOptions run;
-//   run.on_event = [](const jitprobe::Record &r) { std::cout << jitprobe::renderJsonLine(r) << "\n"; };
+//   run.on_event = [](const jitprobe::Record &r) { std::cout << jitprobe::render_json_line(r) << "\n"; };
 //   s.run(run);                                     // releases the command, waits, drains
-//   for (const auto &r : s.results()) jitprobe::writeRecord(std::cout, jitprobe::OutputFormat::Json, r);
+//   for (const auto &r : s.results()) jitprobe::write_record(std::cout, jitprobe::OutputFormat::Json, r);
 //
 // The library never prints; callbacks and results() hand records to the caller.
 // A Script owns its jitprobe::BPF: destroying it detaches everything and ends the command.
@@ -29,7 +29,7 @@ namespace jitprobe {
 class BPF;
 
 struct ScriptOptions {
-    std::string file_name = "<probe>"; // for diagnostics (loadFile sets it to the path)
+    std::string file_name = "<probe>"; // for diagnostics (load_file sets it to the path)
     // Run COMMAND through /bin/sh -c. It is forked before compiling, blocked until run(), so
     // its pid can be compiled in as TARGET_PID.
     std::string command;
@@ -71,7 +71,7 @@ class Script {
     Status load(const std::string &source, const std::vector<std::string> &cflags = {},
                 const ScriptOptions &options = {});
     // Reads PATH first: an empty file or one that is not text is an error naming PATH.
-    Status loadFile(const std::string &path, const std::vector<std::string> &cflags = {},
+    Status load_file(const std::string &path, const std::vector<std::string> &cflags = {},
                     ScriptOptions options = {});
     // Every program with an attach point. Load-only programs are left alone.
     Status attach_all();
@@ -81,7 +81,14 @@ class Script {
     Status run(const RunOptions &options = {});
     // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers).
     void stop();
-    static void stopAll(); // stop() on every live Script (for a process-wide signal handler)
+    static void stop_all(); // stop() on every live Script (for a process-wide signal handler)
+    // The names before the snake_case rule, kept for one release.
+    [[deprecated("use load_file")]] Status loadFile(const std::string &path,
+                                                    const std::vector<std::string> &cflags = {},
+                                                    ScriptOptions options = {}) {
+        return load_file(path, cflags, std::move(options));
+    }
+    [[deprecated("use stop_all")]] static void stopAll() { stop_all(); }
 
     // One record per result map (hist records for histograms), in declaration order. Queue,
     // stack, perf and ring-buffer maps are skipped. SYMBOLIZE_STACKS: fill MapEntry::stack for
@@ -112,11 +119,15 @@ class Script {
 // libbpf-style C, the LLVM IR, or the BPF assembly. Compile errors come back as the Status.
 // The rewritten C comes from the object cache when USE_CACHE and an entry exists.
 enum class DumpKind { Rewritten, IR, Asm };
-Result<std::string> dumpProbe(const std::string &source, const std::vector<std::string> &cflags,
+Result<std::string> dump_probe(const std::string &source, const std::vector<std::string> &cflags,
                               const std::string &file_name, DumpKind kind, bool use_cache = true,
                               const std::string &cache_dir = "");
 
 // Reads a probe source file, rejecting empty and non-text files with "PATH: ..." messages.
-Result<std::string> readProbeSource(const std::string &path);
+Result<std::string> read_probe_source(const std::string &path);
+
+[[deprecated("use read_probe_source")]] inline Result<std::string> readProbeSource(const std::string &path) {
+    return read_probe_source(path);
+}
 
 } // namespace jitprobe

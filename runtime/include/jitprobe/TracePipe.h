@@ -51,7 +51,7 @@ class TracePipe {
     int fd_ = -1;
     std::string partial_;
     std::string instance_dir_; // private instance to remove on close, or ""
-    Status openPipe(const std::string &path);
+    Status open_pipe(const std::string &path);
 };
 
 } // namespace jitprobe

@@ -50,7 +50,7 @@ Value integerValue(unsigned __int128 raw, std::uint32_t bits, bool is_signed) {
         if (s >= INT64_MIN && s <= INT64_MAX)
             return Value::integer(static_cast<std::int64_t>(s));
     } else if ((raw >> 64) == 0) {
-        return Value::unsignedInteger(static_cast<std::uint64_t>(raw));
+        return Value::unsigned_integer(static_cast<std::uint64_t>(raw));
     }
     // Wider than 64 bits: keep it exact as hex rather than losing bits.
     std::string hex;
@@ -80,7 +80,7 @@ Value decodeEnum(const struct btf *btf, const btf_type *t, Cursor c, std::uint32
     if (!loadBits(c, bit_offset, bits, raw))
         return Value::null();
     Value number = integerValue(raw, bits, is_signed);
-    std::uint64_t want = number.asUInt();
+    std::uint64_t want = number.as_uint();
     for (std::uint16_t i = 0; i < btf_vlen(t); ++i) {
         std::uint64_t v;
         std::uint32_t name_off;
@@ -198,7 +198,7 @@ Value decodeType(const struct btf *btf, std::uint32_t id, Cursor c, int depth) {
     case BTF_KIND_PTR: {
         unsigned __int128 raw;
         std::uint32_t bits = static_cast<std::uint32_t>(btf__pointer_size(btf) ? btf__pointer_size(btf) : 8) * 8;
-        return loadBits(c, 0, bits, raw) ? Value::unsignedInteger(static_cast<std::uint64_t>(raw)) : Value::null();
+        return loadBits(c, 0, bits, raw) ? Value::unsigned_integer(static_cast<std::uint64_t>(raw)) : Value::null();
     }
     case BTF_KIND_ARRAY: return decodeArray(btf, t, c, depth);
     case BTF_KIND_STRUCT:
@@ -217,20 +217,20 @@ Value decodeType(const struct btf *btf, std::uint32_t id, Cursor c, int depth) {
 
 } // namespace
 
-Value decodeBtf(const struct btf *btf, std::uint32_t type_id, const void *data, std::size_t size) {
+Value decode_btf(const struct btf *btf, std::uint32_t type_id, const void *data, std::size_t size) {
     Cursor c{static_cast<const std::uint8_t *>(data), size};
     if (!btf || !data)
         return Value::bytes({c.data, c.data + (data ? size : 0)});
     return decodeType(btf, type_id, c, 0);
 }
 
-Value decodeBtfPerCpuSum(const struct btf *btf, std::uint32_t type_id, const void *data,
+Value decode_btf_percpu_sum(const struct btf *btf, std::uint32_t type_id, const void *data,
                          std::size_t value_size, unsigned ncpus) {
     std::size_t stride = (value_size + 7) / 8 * 8;
     const auto *bytes = static_cast<const std::uint8_t *>(data);
     Value total;
     for (unsigned cpu = 0; cpu < ncpus; ++cpu)
-        total = sumValues(total, decodeBtf(btf, type_id, bytes + cpu * stride, value_size));
+        total = sum_values(total, decode_btf(btf, type_id, bytes + cpu * stride, value_size));
     return total;
 }
 

@@ -89,25 +89,25 @@ void render(std::string &out, const ProgramRecord &p) {
 }
 } // namespace
 
-std::string valueToJson(const Value &v) {
+std::string value_to_json(const Value &v) {
     std::string out;
     appendJsonValue(out, v);
     return out;
 }
 
-std::string renderJsonLine(const Record &record) {
+std::string render_json_line(const Record &record) {
     std::string out;
     std::visit([&out](const auto &r) { render(out, r); }, record);
     return out;
 }
 
-void writeRecord(std::ostream &out, OutputFormat format, const Record &record) {
+void write_record(std::ostream &out, OutputFormat format, const Record &record) {
     if (format == OutputFormat::Json) {
-        std::string line = renderJsonLine(record);
+        std::string line = render_json_line(record);
         line += '\n';
         out.write(line.data(), static_cast<std::streamsize>(line.size()));
     } else {
-        out << renderText(record);
+        out << render_text(record);
     }
 }
 

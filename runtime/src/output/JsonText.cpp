@@ -82,15 +82,15 @@ void appendJsonString(std::string &out, std::string_view text) {
 void appendJsonValue(std::string &out, const Value &v) {
     switch (v.kind()) {
     case Value::Kind::Null: out += "null"; return;
-    case Value::Kind::Int: appendNumber(out, v.asInt()); return;
-    case Value::Kind::UInt: appendNumber(out, v.asUInt()); return;
-    case Value::Kind::Bool: out += v.asBool() ? "true" : "false"; return;
-    case Value::Kind::Double: out += nlohmann::json(v.asDouble()).dump(); return;
-    case Value::Kind::String: appendJsonString(out, v.asString()); return;
+    case Value::Kind::Int: appendNumber(out, v.as_int()); return;
+    case Value::Kind::UInt: appendNumber(out, v.as_uint()); return;
+    case Value::Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
+    case Value::Kind::Double: out += nlohmann::json(v.as_double()).dump(); return;
+    case Value::Kind::String: appendJsonString(out, v.as_string()); return;
     case Value::Kind::Bytes: {
         static const char digits[] = "0123456789abcdef";
         out += '"';
-        for (std::uint8_t b : v.asBytes().data) {
+        for (std::uint8_t b : v.as_bytes().data) {
             out += digits[b >> 4];
             out += digits[b & 0xf];
         }
@@ -100,7 +100,7 @@ void appendJsonValue(std::string &out, const Value &v) {
     case Value::Kind::List: {
         out += '[';
         const char *sep = "";
-        for (const Value &item : v.asList()) {
+        for (const Value &item : v.as_list()) {
             out += sep;
             appendJsonValue(out, item);
             sep = ",";
@@ -111,7 +111,7 @@ void appendJsonValue(std::string &out, const Value &v) {
     case Value::Kind::Struct: {
         out += '{';
         const char *sep = "";
-        for (const auto &[name, field] : v.asStruct()) {
+        for (const auto &[name, field] : v.as_struct()) {
             out += sep;
             appendJsonString(out, name);
             out += ':';

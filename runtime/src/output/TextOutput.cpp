@@ -41,10 +41,10 @@ std::string textOf(const MapRecord &m) {
     });
     std::size_t width = 3;
     for (const MapEntry *e : rows)
-        width = std::max(width, valueToText(e->key).size());
+        width = std::max(width, value_to_text(e->key).size());
     out << std::string(2, ' ') << "KEY" << std::string(width - 3 + 2, ' ') << "VALUE\n";
     for (const MapEntry *e : rows) {
-        std::string key = valueToText(e->key), value = valueToText(e->value);
+        std::string key = value_to_text(e->key), value = value_to_text(e->value);
         out << "  " << key << std::string(width - key.size() + 2, ' ') << value << '\n';
         for (const std::string &frame : e->stack)
             out << "        " << frame << '\n';
@@ -55,12 +55,12 @@ std::string textOf(const MapRecord &m) {
 std::string textOf(const HistRecord &h) {
     std::string out = h.name;
     if (h.key)
-        out += " [" + valueToText(*h.key) + "]";
+        out += " [" + value_to_text(*h.key) + "]";
     out += ":\n";
-    return out + renderLog2Histogram(h.buckets);
+    return out + render_log2_histogram(h.buckets);
 }
 
-std::string textOf(const EventRecord &e) { return e.map + ": " + valueToText(e.data) + "\n"; }
+std::string textOf(const EventRecord &e) { return e.map + ": " + value_to_text(e.data) + "\n"; }
 std::string textOf(const LostRecord &l) {
     return "lost " + std::to_string(l.count) + " events on " + l.map + "\n";
 }
@@ -75,29 +75,29 @@ std::string textOf(const ProgramRecord &p) {
 }
 } // namespace
 
-std::string valueToText(const Value &v) {
+std::string value_to_text(const Value &v) {
     switch (v.kind()) {
     case Value::Kind::Null: return "-";
-    case Value::Kind::Int: return std::to_string(v.asInt());
-    case Value::Kind::UInt: return std::to_string(v.asUInt());
-    case Value::Kind::Bool: return v.asBool() ? "true" : "false";
+    case Value::Kind::Int: return std::to_string(v.as_int());
+    case Value::Kind::UInt: return std::to_string(v.as_uint());
+    case Value::Kind::Bool: return v.as_bool() ? "true" : "false";
     case Value::Kind::Double: {
         std::ostringstream s;
-        s << v.asDouble();
+        s << v.as_double();
         return s.str();
     }
-    case Value::Kind::String: return v.asString();
-    case Value::Kind::Bytes: return "0x" + hexOf(v.asBytes().data);
+    case Value::Kind::String: return v.as_string();
+    case Value::Kind::Bytes: return "0x" + hexOf(v.as_bytes().data);
     case Value::Kind::List: {
         std::string s = "[";
-        for (std::size_t i = 0; i < v.asList().size(); ++i)
-            s += (i ? ", " : "") + valueToText(v.asList()[i]);
+        for (std::size_t i = 0; i < v.as_list().size(); ++i)
+            s += (i ? ", " : "") + value_to_text(v.as_list()[i]);
         return s + "]";
     }
     case Value::Kind::Struct: {
         std::string s;
-        for (const auto &[name, field] : v.asStruct()) {
-            std::string inner = valueToText(field);
+        for (const auto &[name, field] : v.as_struct()) {
+            std::string inner = value_to_text(field);
             if (field.kind() == Value::Kind::Struct)
                 inner = "{" + inner + "}";
             s += (s.empty() ? "" : " ") + name + "=" + inner;
@@ -108,7 +108,7 @@ std::string valueToText(const Value &v) {
     return {};
 }
 
-std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const std::string &value_label) {
+std::string render_log2_histogram(const std::vector<HistBucket> &buckets, const std::string &value_label) {
     if (buckets.empty())
         return "     (empty)\n";
     std::uint64_t val_max = 0;
@@ -128,7 +128,7 @@ std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const st
     unsigned first = buckets.front().slot == 0 ? 0 : 1;
     for (unsigned slot = first; slot <= slot_max; ++slot) {
         auto it = std::find_if(buckets.begin(), buckets.end(), [&](const HistBucket &b) { return b.slot == slot; });
-        HistBucket b = log2Bucket(slot, it == buckets.end() ? 0 : it->count);
+        HistBucket b = log2_bucket(slot, it == buckets.end() ? 0 : it->count);
         std::snprintf(line, sizeof line, wide ? "%20" PRIu64 " -> %-20" PRIu64 " : %-8" PRIu64 " |%-*s|\n"
                                               : "%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%-*s|\n",
                       b.low, b.high, b.count, width, stars(b.count, val_max, width).c_str());
@@ -137,7 +137,7 @@ std::string renderLog2Histogram(const std::vector<HistBucket> &buckets, const st
     return out;
 }
 
-std::string renderText(const Record &record) {
+std::string render_text(const Record &record) {
     return std::visit([](const auto &r) { return textOf(r); }, record);
 }
 

@@ -12,7 +12,7 @@ namespace jitprobe {
 Script::Script() : impl_(std::make_unique<Impl>()) {}
 Script::~Script() = default; // BPF detaches; BlockedCommand ends a command still running
 
-Result<std::string> readProbeSource(const std::string &path) {
+Result<std::string> read_probe_source(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return Status(errno ? errno : ENOENT, path + ": cannot read: " + std::strerror(errno ? errno : ENOENT));
@@ -38,8 +38,8 @@ Result<std::string> readProbeSource(const std::string &path) {
     return text;
 }
 
-Status Script::loadFile(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
-    Result<std::string> source = readProbeSource(path);
+Status Script::load_file(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
+    Result<std::string> source = read_probe_source(path);
     if (!source.ok())
         return source.status();
     if (options.file_name == "<probe>")
@@ -115,7 +115,7 @@ std::vector<Record> Script::results(bool symbolize_stacks) { return impl_->build
 
 Status Script::clear_maps() {
     for (const frontend::MapSpec &spec : impl_->bpf.program_info().maps) {
-        if (isNonResultKind(spec.kind) || spec.kind == "stack_trace")
+        if (is_non_result_kind(spec.kind) || spec.kind == "stack_trace")
             continue;
         BPFTableRaw table = impl_->bpf.get_raw_table(spec.name);
         if (table.valid())

@@ -1,4 +1,4 @@
-// dumpProbe: the frontend's intermediate products for `jitprobe dump`.
+// dump_probe: the frontend's intermediate products for `jitprobe dump`.
 #include "compiler/CompilerProcess.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
@@ -23,7 +23,7 @@ Result<std::string> cachedRewritten(const std::string &source, const std::vector
 }
 } // namespace
 
-Result<std::string> dumpProbe(const std::string &source, const std::vector<std::string> &cflags,
+Result<std::string> dump_probe(const std::string &source, const std::vector<std::string> &cflags,
                               const std::string &file_name, DumpKind kind, bool use_cache,
                               const std::string &cache_dir) {
     if (kind == DumpKind::Rewritten && use_cache)

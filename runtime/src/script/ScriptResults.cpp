@@ -18,21 +18,21 @@ namespace {
 Value decodeBySize(const void *data, std::size_t size, bool is_signed) {
     const auto *p = static_cast<const std::uint8_t *>(data);
     switch (size) {
-    case 1: return is_signed ? Value::integer(static_cast<std::int8_t>(p[0])) : Value::unsignedInteger(p[0]);
+    case 1: return is_signed ? Value::integer(static_cast<std::int8_t>(p[0])) : Value::unsigned_integer(p[0]);
     case 2: {
         std::uint16_t v;
         std::memcpy(&v, p, 2);
-        return is_signed ? Value::integer(static_cast<std::int16_t>(v)) : Value::unsignedInteger(v);
+        return is_signed ? Value::integer(static_cast<std::int16_t>(v)) : Value::unsigned_integer(v);
     }
     case 4: {
         std::uint32_t v;
         std::memcpy(&v, p, 4);
-        return is_signed ? Value::integer(static_cast<std::int32_t>(v)) : Value::unsignedInteger(v);
+        return is_signed ? Value::integer(static_cast<std::int32_t>(v)) : Value::unsigned_integer(v);
     }
     case 8: {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
-        return is_signed ? Value::integer(static_cast<std::int64_t>(v)) : Value::unsignedInteger(v);
+        return is_signed ? Value::integer(static_cast<std::int64_t>(v)) : Value::unsigned_integer(v);
     }
     default: return Value::bytes({p, p + size});
     }
@@ -46,14 +46,14 @@ Value decodeStackFrames(const void *data, std::size_t size) {
         std::memcpy(&ip, static_cast<const std::uint8_t *>(data) + off, 8);
         if (ip == 0)
             break;
-        frames.push_back(Value::unsignedInteger(ip));
+        frames.push_back(Value::unsigned_integer(ip));
     }
     return Value::list(std::move(frames));
 }
 
 Value decodeKey(const BPFTableRaw &t, const void *key) {
     if (t.btf() && t.btf_key_type_id())
-        return decodeBtf(t.btf(), t.btf_key_type_id(), key, t.key_size());
+        return decode_btf(t.btf(), t.btf_key_type_id(), key, t.key_size());
     return decodeBySize(key, t.key_size(), t.map_type() == BPF_MAP_TYPE_STACK_TRACE);
 }
 
@@ -62,14 +62,14 @@ Value decodeValue(const BPFTableRaw &t, const void *value) {
         return decodeStackFrames(value, t.value_size());
     bool typed = t.btf() && t.btf_value_type_id();
     if (!t.is_percpu())
-        return typed ? decodeBtf(t.btf(), t.btf_value_type_id(), value, t.value_size())
+        return typed ? decode_btf(t.btf(), t.btf_value_type_id(), value, t.value_size())
                      : decodeBySize(value, t.value_size(), false);
     if (typed)
-        return decodeBtfPerCpuSum(t.btf(), t.btf_value_type_id(), value, t.value_size(),
+        return decode_btf_percpu_sum(t.btf(), t.btf_value_type_id(), value, t.value_size(),
                                   static_cast<unsigned>(t.possible_cpus()));
     Value total;
     for (int cpu = 0; cpu < t.possible_cpus(); ++cpu)
-        total = sumValues(total, decodeBySize(static_cast<const std::uint8_t *>(value) + cpu * t.percpu_stride(),
+        total = sum_values(total, decodeBySize(static_cast<const std::uint8_t *>(value) + cpu * t.percpu_stride(),
                                               t.value_size(), false));
     return total;
 }
@@ -80,12 +80,12 @@ bool isKernelAddress(std::uint64_t ip) { return ip >= 0xffff800000000000ull; }
 // key member whose name mentions "stack" (BCC tools: user_stack_id, kernel_stack_id).
 std::vector<std::int64_t> referencedStackIds(const std::string &map_name, const Value &key) {
     std::vector<std::int64_t> ids;
-    if (key.isNumber() && map_name.find("stack") != std::string::npos)
-        ids.push_back(key.asInt());
+    if (key.is_number() && map_name.find("stack") != std::string::npos)
+        ids.push_back(key.as_int());
     if (key.kind() == Value::Kind::Struct)
-        for (const auto &[name, v] : key.asStruct())
-            if (v.isNumber() && name.find("stack") != std::string::npos)
-                ids.push_back(v.asInt());
+        for (const auto &[name, v] : key.as_struct())
+            if (v.is_number() && name.find("stack") != std::string::npos)
+                ids.push_back(v.as_int());
     return ids;
 }
 
@@ -114,10 +114,10 @@ Value decodeEventRecord(const struct btf *btf, const std::string &event_type, co
     if (id > 0) {
         __s64 type_size = btf__resolve_size(btf, static_cast<std::uint32_t>(id));
         std::size_t n = type_size > 0 ? std::min<std::size_t>(size, static_cast<std::size_t>(type_size)) : size;
-        return decodeBtf(btf, static_cast<std::uint32_t>(id), data, n);
+        return decode_btf(btf, static_cast<std::uint32_t>(id), data, n);
     }
     const auto *p = static_cast<const std::uint8_t *>(data);
-    return Value::structure({{"size", Value::unsignedInteger(size)}, {"bytes", Value::bytes({p, p + size})}});
+    return Value::structure({{"size", Value::unsigned_integer(size)}, {"bytes", Value::bytes({p, p + size})}});
 }
 
 pid_t Script::Impl::stack_pid() const {
@@ -175,8 +175,8 @@ struct StackContext {
         std::vector<std::string> out;
         if (frames.kind() != Value::Kind::List)
             return out;
-        for (const Value &ip : frames.asList())
-            out.push_back(isKernelAddress(ip.asUInt()) ? symbolizer->kernel(ip.asUInt()) : user(ip.asUInt()));
+        for (const Value &ip : frames.as_list())
+            out.push_back(isKernelAddress(ip.as_uint()) ? symbolizer->kernel(ip.as_uint()) : user(ip.as_uint()));
         return out;
     }
     std::vector<std::string> lookup(std::int64_t id) const {
@@ -185,7 +185,7 @@ struct StackContext {
         ValueList frames;
         for (const BPFStackTable &t : tables)
             for (std::uintptr_t ip : t.get_stack_addr(static_cast<int>(id)))
-                frames.push_back(Value::unsignedInteger(ip));
+                frames.push_back(Value::unsigned_integer(ip));
         return symbolize(Value::list(std::move(frames)));
     }
 };
@@ -224,18 +224,18 @@ std::vector<Record> Script::Impl::build_results(bool symbolize) {
     stacks.symbolizer = symbolize ? symbolizer.get() : nullptr;
 
     for (const frontend::MapSpec &spec : info.maps) {
-        if (isNonResultKind(spec.kind))
+        if (is_non_result_kind(spec.kind))
             continue;
         BPFTableRaw table = bpf.get_raw_table(spec.name);
         if (!table.valid())
             continue;
         std::vector<MapEntry> entries = readMapEntries(table, spec.kind);
         if (spec.kind == "histogram") {
-            for (HistRecord &h : buildHistograms(spec.name, entries))
+            for (HistRecord &h : build_histograms(spec.name, entries))
                 out.emplace_back(std::move(h));
             continue;
         }
-        MapRecord record = buildMapRecord(spec.name, spec.kind, std::move(entries));
+        MapRecord record = build_map_record(spec.name, spec.kind, std::move(entries));
         if (stacks.symbolizer)
             attachStacks(stacks, record, spec.kind == "stack_trace");
         out.emplace_back(std::move(record));

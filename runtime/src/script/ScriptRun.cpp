@@ -105,7 +105,7 @@ bool usesTracePrintk(const BPF &bpf) {
 } // namespace
 
 void Script::stop() { impl_->stop_requested.store(true); }
-void Script::stopAll() { g_stop_all.store(true); }
+void Script::stop_all() { g_stop_all.store(true); }
 
 namespace {
 // One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.

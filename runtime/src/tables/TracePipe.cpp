@@ -100,7 +100,7 @@ TracePipe &TracePipe::operator=(TracePipe &&other) noexcept {
     return *this;
 }
 
-Status TracePipe::openPipe(const std::string &path) {
+Status TracePipe::open_pipe(const std::string &path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0)
         return detail::errnoStatus(errno, "cannot open " + path);
@@ -113,7 +113,7 @@ Status TracePipe::open() {
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
         return root.status();
-    return openPipe(root.value() + "/trace_pipe");
+    return open_pipe(root.value() + "/trace_pipe");
 }
 
 Status TracePipe::open_private() {
@@ -133,7 +133,7 @@ Status TracePipe::open_private() {
         close();
         return s;
     }
-    Status s = openPipe(dir + "/trace_pipe");
+    Status s = open_pipe(dir + "/trace_pipe");
     if (!s.ok())
         close();
     return s;
