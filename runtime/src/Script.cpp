@@ -71,6 +71,7 @@ Status Script::load(const std::string &source, const std::vector<std::string> &c
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
+    init.compile_cancelled = [impl = impl_.get()] { return impl->stopRequested(); };
     auto t0 = std::chrono::steady_clock::now();
     Status s = impl_->bpf.init(source, flags, init);
     impl_->times.compile_ms = msSince(t0);

@@ -34,7 +34,12 @@ Result<std::string> dumpProbe(const std::string &source, const std::vector<std::
     options.want_ir = kind == DumpKind::IR;
     options.want_asm = kind == DumpKind::Asm;
     frontend::CompileResult result;
-    if (Status s = detail::compileInChildProcess(source, options, result); !s.ok())
+    detail::CompileLimits limits;
+    Result<std::chrono::milliseconds> timeout = detail::compileTimeout();
+    if (!timeout.ok())
+        return timeout.status();
+    limits.timeout = *timeout;
+    if (Status s = detail::compileInChildProcess(source, options, result, limits); !s.ok())
         return s;
     if (!result.ok || frontend::hasErrors(result.diagnostics)) {
         std::string msg = frontend::formatDiagnostics(result.diagnostics);

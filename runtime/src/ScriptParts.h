@@ -69,6 +69,7 @@ struct Script::Impl {
     bool loaded = false;
     bool attached = false;
 
+    bool stopRequested() const; // stop() or stopAll(), e.g. from a signal handler
     pid_t stack_pid() const; // whose user stacks we symbolize
     void snapshot_maps();
     std::vector<Record> build_results(bool symbolize);

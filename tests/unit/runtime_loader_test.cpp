@@ -199,6 +199,11 @@ TEST(RuntimeCompilerProcess, ACrashGarbageOrRefusalIsReportedNotTrusted) {
         << s.msg();
     s = compileWith(
         fakeCompiler("jp_garbage.sh", "cat >/dev/null; echo '{\"ok\":true}'; echo junk"), result);
+    EXPECT_NE(s.msg().find("sent more than the 12 bytes its reply header announced"),
+              std::string::npos)
+        << s.msg();
+    s = compileWith(fakeCompiler("jp_garbage2.sh", "cat >/dev/null; echo '{\"ok\":true}'"),
+                    result);
     EXPECT_EQ(s.msg(), "p.c: the probe compiler sent an unreadable result");
     s = compileWith(
         fakeCompiler("jp_refuse.sh",
