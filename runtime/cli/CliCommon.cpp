@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
 namespace jitprobe::cli {
@@ -36,6 +37,18 @@ bool parseArgs(const std::vector<std::string> &args, const po::options_descripti
         return false;
     }
     return true;
+}
+
+namespace {
+extern "C" void onStopSignal(int) { Script::stopAll(); }
+} // namespace
+
+void installStopHandlers() {
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
 }
 
 void reportError(const std::string &message) {

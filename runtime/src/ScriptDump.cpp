@@ -1,5 +1,6 @@
 // dumpProbe: the frontend's intermediate products for `jitprobe dump`.
 #include "CompilerProcess.h"
+#include "ScriptParts.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
@@ -17,6 +18,7 @@ Result<std::string> cachedRewritten(const std::string &source, const std::vector
     init.cache_dir = cache_dir;
     init.want_rewritten = true;
     init.load_programs = false;
+    init.compile_cancelled = stopAllRequested;
     if (Status s = bpf.init(source, cflags, init); !s.ok())
         return s;
     return bpf.rewritten_source();
@@ -39,6 +41,7 @@ Result<std::string> dumpProbe(const std::string &source, const std::vector<std::
     if (!timeout.ok())
         return timeout.status();
     limits.timeout = *timeout;
+    limits.cancelled = stopAllRequested;
     if (Status s = detail::compileInChildProcess(source, options, result, limits); !s.ok())
         return s;
     if (!result.ok || frontend::hasErrors(result.diagnostics)) {

@@ -58,6 +58,9 @@ class PrintkStream {
     int fd_ = -1;
 };
 
+// Script::stopAll() was called (e.g. by a signal handler): compiles in progress are cancelled.
+bool stopAllRequested();
+
 struct Script::Impl {
     BPF bpf;
     ScriptOptions options;

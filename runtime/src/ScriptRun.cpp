@@ -106,6 +106,7 @@ bool usesTracePrintk(const BPF &bpf) {
 
 void Script::stop() { impl_->stop_requested.store(true); }
 void Script::stopAll() { g_stop_all.store(true); }
+bool stopAllRequested() { return g_stop_all.load(); }
 bool Script::Impl::stopRequested() const { return stop_requested.load() || g_stop_all.load(); }
 
 namespace {

@@ -318,3 +318,40 @@ TEST(RuntimeCompilerPipe, TheCliReportsHugeSizesWithoutAnInternalError) {
     EXPECT_NE(out.find("exceeds the 256 MiB cap"), std::string::npos) << out;
     EXPECT_EQ(out.find("internal error"), std::string::npos) << out;
 }
+
+TEST(RuntimeCompilerPipe, SigtermDuringACliCompileKillsTheWholeGroup) {
+    std::string cli = JITPROBE_BINARY_DIR "/runtime/cli/jitprobe";
+    if (::access(cli.c_str(), X_OK) != 0)
+        GTEST_SKIP() << cli << " not built";
+    std::string pid_file = ::testing::TempDir() + "jp_term.pid";
+    std::remove(pid_file.c_str());
+    std::string compiler =
+        fakeCompiler("jp_term.sh", "sleep 60 & echo $! > " + pid_file + "; wait");
+    std::string source = ::testing::TempDir() + "jp_term.c";
+    std::ofstream(source) << "int x;\n";
+    std::string cache = ::testing::TempDir() + "jp_pipe_cache";
+    pid_t cli_pid = ::fork();
+    if (cli_pid == 0) {
+        ::setenv("JITPROBE_COMPILER", compiler.c_str(), 1);
+        ::setenv("JITPROBE_CACHE_DIR", cache.c_str(), 1);
+        ::freopen("/dev/null", "w", stderr);
+        ::execl(cli.c_str(), cli.c_str(), "check", "--no-cache", source.c_str(), nullptr);
+        ::_exit(127);
+    }
+    pid_t grandchild = 0;
+    for (int i = 0; i < 50 && grandchild <= 0; i++) {
+        std::this_thread::sleep_for(100ms);
+        std::ifstream(pid_file) >> grandchild;
+    }
+    ::kill(cli_pid, SIGTERM);
+    int status = 0;
+    ::waitpid(cli_pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "status " << status;
+    ASSERT_GT(grandchild, 0);
+    char state = 0;
+    pid_t pgrp = 0;
+    for (int i = 0; i < 20 && procStat(grandchild, state, pgrp) && state != 'Z'; i++)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(!procStat(grandchild, state, pgrp) || state == 'Z')
+        << "the compiler's child " << grandchild << " outlived the interrupted CLI";
+}
