@@ -52,7 +52,8 @@ void installStopHandlers() {
 }
 
 void reportError(const std::string &message) {
-    std::string text = message;
+    // Paths, compiler messages and kernel text inside it are chosen by others.
+    std::string text = escapeTerminalControls(message);
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
     bool formatted = text.find(": error: ") != std::string::npos; // compiler diagnostics

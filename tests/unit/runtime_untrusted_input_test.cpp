@@ -141,3 +141,16 @@ TEST(RuntimeUntrustedInput, TheCliRefusesAFifoOrDeviceSource) {
         EXPECT_NE(o.output.find(path + ": not a regular file"), std::string::npos) << o.output;
     }
 }
+
+TEST(RuntimeUntrustedInput, CliErrorsCarryNoRawTerminalEscapes) {
+    if (::access(JITPROBE_BINARY_DIR "/runtime/cli/jitprobe", X_OK) != 0)
+        GTEST_SKIP() << "CLI not built";
+    // A path that would set the terminal title and ring the bell if printed raw.
+    CliOutcome o = runCli("check \"$(printf '/nonexistent/jp\\033]0;pwned\\007\\r.c')\"");
+    EXPECT_EQ(o.exit_code, 1) << o.output;
+    EXPECT_EQ(o.output.find('\x1b'), std::string::npos) << o.output;
+    EXPECT_EQ(o.output.find('\x07'), std::string::npos) << o.output;
+    EXPECT_EQ(o.output.find('\r'), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("/nonexistent/jp\\x1b]0;pwned\\x07\\x0d.c"), std::string::npos)
+        << o.output;
+}

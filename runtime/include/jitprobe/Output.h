@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -79,7 +80,13 @@ MapRecord buildMapRecord(std::string name, std::string kind, std::vector<MapEntr
 // --- rendering ----------------------------------------------------------------------------
 std::string valueToJson(const Value &v);          // compact JSON of one value
 std::string renderJsonLine(const Record &record); // one line, no trailing newline
-std::string renderText(const Record &record);     // human-readable, ends with a newline
+// Human-readable, ends with a newline; terminal control characters escaped (see below).
+std::string renderText(const Record &record);
+// TEXT safe to print on a terminal: control characters (ESC, BEL, CR, ... but newline and tab),
+// DEL, UTF-8-encoded C1 controls and bytes that are not valid UTF-8 become \xNN escapes. Why:
+// comms, paths, strings read by probes and compiler messages are chosen by others, and raw
+// escape sequences could rewrite the screen, the title or the clipboard of whoever reads them.
+std::string escapeTerminalControls(std::string_view text);
 // Writes one record (JSON Lines or text); does not flush (see RunOptions::on_batch).
 void writeRecord(std::ostream &out, OutputFormat format, const Record &record);
 
