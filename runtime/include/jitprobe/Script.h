@@ -79,9 +79,12 @@ class Script {
     // ends or stop() is called; then drains what is pending. Returns an error only when the
     // buffers cannot be opened (a failing command is not an error: see command_exit_code()).
     Status run(const RunOptions &options = {});
-    // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers).
+    // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers); during load(),
+    // cancels the compile (its compiler process group is killed; load fails with EINTR).
     void stop();
-    static void stopAll(); // stop() on every live Script (for a process-wide signal handler)
+    // stop() on every Script, now and later in this process (sticky: a signal during the
+    // compile also ends the run that follows), and cancels dumpProbe's compile.
+    static void stopAll();
 
     // One record per result map (hist records for histograms), in declaration order. Queue,
     // stack, perf and ring-buffer maps are skipped. SYMBOLIZE_STACKS: fill MapEntry::stack for
