@@ -40,7 +40,9 @@ bool parseArgs(const std::vector<std::string> &args, const po::options_descripti
 }
 
 namespace {
-extern "C" void onStopSignal(int) { Script::stopAll(); }
+extern "C" void onStopSignal(int) {
+    Script::stopAll();
+}
 } // namespace
 
 void installStopHandlers() {

@@ -109,7 +109,9 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
     return stats;
 }
 
-bool isTempName(const std::string &name) { return name.find(".tmp.") != std::string::npos; }
+bool isTempName(const std::string &name) {
+    return name.find(".tmp.") != std::string::npos;
+}
 
 // Seconds since NAME in DIR_FD was last modified (-1: cannot tell).
 long ageOf(int dir_fd, const std::string &name, time_t now) {

@@ -63,7 +63,9 @@ ChildGroup &ChildGroup::operator=(ChildGroup &&other) noexcept {
     return *this;
 }
 
-ChildGroup::~ChildGroup() { release(); }
+ChildGroup::~ChildGroup() {
+    release();
+}
 
 void ChildGroup::release() {
     if (pid_ > 0)

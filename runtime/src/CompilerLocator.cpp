@@ -30,7 +30,9 @@ std::string parentDir(const std::string &path) {
 }
 
 // $JITPROBE_COMPILER; secure_getenv: never taken from the environment of a set-uid start.
-const char *compilerOverride() { return ::secure_getenv("JITPROBE_COMPILER"); }
+const char *compilerOverride() {
+    return ::secure_getenv("JITPROBE_COMPILER");
+}
 
 // Why STAT (of WHAT, the last component when FINAL) must not be trusted as root; "" if it may.
 std::string distrust(const struct stat &st, const std::string &what, bool final) {
@@ -51,7 +53,7 @@ std::string distrust(const struct stat &st, const std::string &what, bool final)
 std::string distrustWalk(const std::string &resolved) {
     int dir = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     std::string walked;
-    for (size_t start = 1;; ) {
+    for (size_t start = 1;;) {
         struct stat st {};
         size_t slash = resolved.find('/', start);
         bool final = slash == std::string::npos;
@@ -70,9 +72,8 @@ std::string distrustWalk(const std::string &resolved) {
         int next = ::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
         ::close(dir);
         if (final) {
-            std::string why = next < 0 || ::fstat(next, &st) != 0
-                                  ? walked + ": " + errnoText(errno)
-                                  : distrust(st, walked, true);
+            std::string why = next < 0 || ::fstat(next, &st) != 0 ? walked + ": " + errnoText(errno)
+                                                                  : distrust(st, walked, true);
             if (next >= 0)
                 ::close(next);
             return why;
@@ -148,7 +149,8 @@ Result<std::string> CompilerLocator::find() {
     // An explicit choice is the only one: a typo there must not silently run another build.
     const char *env = compilerOverride();
     bool explicit_choice = env && *env;
-    std::vector<std::string> paths = explicit_choice ? std::vector<std::string>{env} : searchPaths();
+    std::vector<std::string> paths =
+        explicit_choice ? std::vector<std::string>{env} : searchPaths();
     std::string tried;
     for (const auto &path : paths) {
         if (::access(path.c_str(), X_OK) != 0) {

@@ -56,7 +56,9 @@ struct Pipe {
     }
 };
 
-void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void setNonBlocking(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 // SIGPIPE blocked in this thread while it writes to the compiler, and a pending one consumed:
 // the caller must not die of a compiler that exited before reading its request.
@@ -92,8 +94,7 @@ std::string seconds(milliseconds ms) {
 // the compiler exits.
 class Exchange {
   public:
-    Exchange(const ChildGroup &child, int in, int out, const CompileLimits &limits,
-             std::string who)
+    Exchange(const ChildGroup &child, int in, int out, const CompileLimits &limits, std::string who)
         : child_(child), limits_(limits), who_(std::move(who)) {
         in_.fd = in;
         out_.fd = out;
@@ -112,7 +113,9 @@ class Exchange {
     size_t written_ = 0, scanned_ = 0, expected_ = std::string::npos;
     SigpipeBlocked sigpipe_;
 
-    Status fail(int code, const std::string &what) const { return Status(code, who_ + ": " + what); }
+    Status fail(int code, const std::string &what) const {
+        return Status(code, who_ + ": " + what);
+    }
     void writeSome();
     [[nodiscard]] Status readSome();
     [[nodiscard]] Status accept(const char *data, size_t n);
@@ -270,7 +273,8 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
                       options.file_name + ": the probe compiler: " + child.status().msg());
     in.read.reset();
     out.write.reset();
-    std::string who = options.file_name + ": " + *path + " (pid " + std::to_string(child->pid()) + ")";
+    std::string who =
+        options.file_name + ": " + *path + " (pid " + std::to_string(child->pid()) + ")";
     Exchange exchange(*child, std::exchange(in.write.fd, -1), std::exchange(out.read.fd, -1),
                       limits, who);
     if (Status s = exchange.run(frontend::encodeCompileRequest(source, options)); !s.ok())

@@ -143,8 +143,10 @@ namespace {
 std::size_t printableUtf8(std::string_view text, std::size_t i) {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
     unsigned char lead = byte(i);
-    std::size_t len = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
-                    : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    std::size_t len = lead >= 0xc2 && lead <= 0xdf   ? 2
+                      : lead >= 0xe0 && lead <= 0xef ? 3
+                      : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                     : 0;
     if (len == 0 || i + len > text.size())
         return 0;
     for (std::size_t k = 1; k < len; k++)

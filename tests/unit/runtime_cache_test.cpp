@@ -3,8 +3,8 @@
 #include "ElfTrim.h"
 #include "ObjectCache.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -332,7 +332,7 @@ TEST(RuntimeObjectCache, AHugeEntryIsDeletedUnreadAndRebuilt) {
     writeFile(path, "");
     ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
     fs::resize_file(path, std::uintmax_t(3) << 30); // sparse: 3 GiB that cost no disk
-    std::ofstream("/proc/self/clear_refs") << "5";   // peak RSS from here
+    std::ofstream("/proc/self/clear_refs") << "5";  // peak RSS from here
     CacheEntry out;
     std::string note;
     EXPECT_EQ(cache.lookup("huge", out, note), CacheLookup::Corrupt);
@@ -366,19 +366,19 @@ TEST(RuntimeObjectCache, StaleTempFilesAndUnusedPchsArePruned) {
         writeFile(path + "/vmlinux.h", "x");
         setAge(path, age);
     };
-    file(objects + ".tmp.1.2", kStaleTempSeconds + 60);   // an interrupted store
-    file(objects + ".tmp.3.4", 5);                         // a store in progress
-    file(kt + "old.pch", kStalePchSeconds + 60);           // another kernel's, unused
+    file(objects + ".tmp.1.2", kStaleTempSeconds + 60); // an interrupted store
+    file(objects + ".tmp.3.4", 5);                      // a store in progress
+    file(kt + "old.pch", kStalePchSeconds + 60);        // another kernel's, unused
     dir(kt + "old.d", kStalePchSeconds + 60);
     file(kt + "cur.pch", 60);
-    dir(kt + "cur.d", kStalePchSeconds + 60);              // its parts are old, the PCH is used
-    file(kt + "cur.pch.tmp.99", kStaleTempSeconds + 60);   // an interrupted PCH build
+    dir(kt + "cur.d", kStalePchSeconds + 60);            // its parts are old, the PCH is used
+    file(kt + "cur.pch.tmp.99", kStaleTempSeconds + 60); // an interrupted PCH build
     dir(kt + "new.d.tmp.99", kStaleTempSeconds + 60);
-    dir(kt + "orphan.d", kStaleTempSeconds + 60);          // its PCH never got built
+    dir(kt + "orphan.d", kStaleTempSeconds + 60); // its PCH never got built
     (void)cache.stats();
-    for (const char *gone : {"objects/.tmp.1.2", "kernel-types/old.pch", "kernel-types/old.d",
-                             "kernel-types/cur.pch.tmp.99", "kernel-types/new.d.tmp.99",
-                             "kernel-types/orphan.d"})
+    for (const char *gone :
+         {"objects/.tmp.1.2", "kernel-types/old.pch", "kernel-types/old.d",
+          "kernel-types/cur.pch.tmp.99", "kernel-types/new.d.tmp.99", "kernel-types/orphan.d"})
         EXPECT_FALSE(fs::exists(tmp.cache() + "/" + gone)) << gone;
     for (const char *kept : {"objects/.tmp.3.4", "kernel-types/cur.pch", "kernel-types/cur.d"})
         EXPECT_TRUE(fs::exists(tmp.cache() + "/" + kept)) << kept;

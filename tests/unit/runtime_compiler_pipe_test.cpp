@@ -109,7 +109,9 @@ CompileLimits withTimeout(std::chrono::milliseconds timeout) {
 }
 
 // Peak RSS of this process since resetPeakRss(), in MiB.
-void resetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+void resetPeakRss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
 long peakRssMiB() {
     std::ifstream in("/proc/self/status");
     for (std::string line; std::getline(in, line);)
@@ -174,8 +176,7 @@ TEST(RuntimeCompilerPipe, AnEndlessWriterHitsTheHeaderCapWithBoundedMemory) {
     resetPeakRss();
     Timed t = compileWith(fakeCompiler("jp_zero.sh", "exec cat /dev/zero"), withTimeout(30s));
     EXPECT_EQ(t.status.code(), EFBIG) << t.status.msg();
-    EXPECT_NE(t.status.msg().find("reply header exceeds the 16 MiB cap; killed"),
-              std::string::npos)
+    EXPECT_NE(t.status.msg().find("reply header exceeds the 16 MiB cap; killed"), std::string::npos)
         << t.status.msg();
     EXPECT_LT(peakRssMiB(), 200);
     EXPECT_EQ(liveGroupMembers(pidInMessage(t.status.msg())), 0);
@@ -194,9 +195,9 @@ TEST(RuntimeCompilerPipe, AWriterPastItsAnnouncedSizeIsCut) {
 }
 
 TEST(RuntimeCompilerPipe, HugeAnnouncedSizesAreACleanError) {
-    Timed t = compileWith(fakeCompiler("jp_huge.sh", std::string("cat >/dev/null; echo '") +
-                                                         kHugeHeader + "'"),
-                          withTimeout(30s));
+    Timed t = compileWith(
+        fakeCompiler("jp_huge.sh", std::string("cat >/dev/null; echo '") + kHugeHeader + "'"),
+        withTimeout(30s));
     EXPECT_EQ(t.status.code(), EFBIG);
     EXPECT_NE(t.status.msg().find(
                   "reply part 'object' of 9223372036854775807 bytes exceeds the 256 MiB cap"),
@@ -215,15 +216,14 @@ TEST(RuntimeCompilerPipe, WrappingSizesNeverReachAnAllocation) {
     size_t body = 0;
     std::string why;
     frontend::ReplyLimits unlimited{SIZE_MAX, SIZE_MAX, SIZE_MAX};
-    EXPECT_FALSE(
-        frontend::replyBodySize(bytes.substr(0, bytes.size() - 1), unlimited, body, why));
+    EXPECT_FALSE(frontend::replyBodySize(bytes.substr(0, bytes.size() - 1), unlimited, body, why));
     EXPECT_EQ(why, "reply part sizes overflow when added");
 }
 
 TEST(RuntimeCompilerPipe, BpfInitReturnsAStatusForHugeSizes) {
-    ScopedEnv env("JITPROBE_COMPILER",
-                  fakeCompiler("jp_huge_api.sh", std::string("cat >/dev/null; echo '") +
-                                                     kHugeHeader + "'"));
+    ScopedEnv env(
+        "JITPROBE_COMPILER",
+        fakeCompiler("jp_huge_api.sh", std::string("cat >/dev/null; echo '") + kHugeHeader + "'"));
     BPF bpf;
     InitOptions opts;
     opts.file_name = "p.c";
@@ -274,7 +274,8 @@ TEST(RuntimeCompilerPipe, TimeoutComesFromOptionThenEnvironment) {
 TEST(RuntimeCompilerPipe, ACallerKilledBySignalTakesTheCompilerWithIt) {
     std::string pid_file = ::testing::TempDir() + "jp_deathsig.pid";
     std::remove(pid_file.c_str());
-    std::string compiler = fakeCompiler("jp_deathsig.sh", "echo $$ > " + pid_file + "; exec sleep 60");
+    std::string compiler =
+        fakeCompiler("jp_deathsig.sh", "echo $$ > " + pid_file + "; exec sleep 60");
     pid_t caller = ::fork();
     if (caller == 0) { // a caller that dies of SIGKILL mid-compile: no destructor runs
         (void)compileWith(compiler, withTimeout(60s));
@@ -300,13 +301,13 @@ TEST(RuntimeCompilerPipe, TheCliReportsHugeSizesWithoutAnInternalError) {
     std::string cli = JITPROBE_BINARY_DIR "/runtime/cli/jitprobe";
     if (::access(cli.c_str(), X_OK) != 0)
         GTEST_SKIP() << cli << " not built";
-    std::string compiler = fakeCompiler("jp_huge_cli.sh", std::string("cat >/dev/null; echo '") +
-                                                              kHugeHeader + "'");
+    std::string compiler =
+        fakeCompiler("jp_huge_cli.sh", std::string("cat >/dev/null; echo '") + kHugeHeader + "'");
     std::string source = ::testing::TempDir() + "jp_huge_cli.c";
     std::ofstream(source) << "int x;\n";
-    std::string cmd = "JITPROBE_COMPILER=" + compiler + " JITPROBE_CACHE_DIR=" +
-                      ::testing::TempDir() + "jp_pipe_cache " + cli + " check --no-cache " +
-                      source + " 2>&1";
+    std::string cmd = "JITPROBE_COMPILER=" + compiler +
+                      " JITPROBE_CACHE_DIR=" + ::testing::TempDir() + "jp_pipe_cache " + cli +
+                      " check --no-cache " + source + " 2>&1";
     FILE *p = ::popen(cmd.c_str(), "r");
     ASSERT_TRUE(p);
     std::string out;

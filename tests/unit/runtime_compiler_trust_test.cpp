@@ -75,8 +75,8 @@ TEST_F(RuntimeCompilerTrust, AWorldWritableDirectoryIsRefused) {
     ASSERT_EQ(::chmod(dir_.c_str(), 0777), 0);
     Status s = compile();
     EXPECT_EQ(s.code(), EPERM);
-    EXPECT_NE(s.msg().find("refusing to run the probe compiler " + compiler_ + " as root: " +
-                           dir_ + " is writable by group or others (mode 0777)"),
+    EXPECT_NE(s.msg().find("refusing to run the probe compiler " + compiler_ + " as root: " + dir_ +
+                           " is writable by group or others (mode 0777)"),
               std::string::npos)
         << s.msg();
     EXPECT_FALSE(fs::exists(marker_)) << "it ran";

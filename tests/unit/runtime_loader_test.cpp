@@ -205,8 +205,7 @@ TEST(RuntimeCompilerProcess, ACrashGarbageOrRefusalIsReportedNotTrusted) {
     EXPECT_NE(s.msg().find("sent more than the 12 bytes its reply header announced"),
               std::string::npos)
         << s.msg();
-    s = compileWith(fakeCompiler("jp_garbage2.sh", "cat >/dev/null; echo '{\"ok\":true}'"),
-                    result);
+    s = compileWith(fakeCompiler("jp_garbage2.sh", "cat >/dev/null; echo '{\"ok\":true}'"), result);
     EXPECT_EQ(s.msg(), "p.c: the probe compiler sent an unreadable result");
     s = compileWith(
         fakeCompiler("jp_refuse.sh",

@@ -180,12 +180,19 @@ TEST(RuntimeOutput, JsonTextIsByteForByteNlohmannsDump) {
 // Issue 19: comms, strings read by probes, paths and messages are chosen by others; raw
 // escape sequences in them must not reach the terminal.
 TEST(RuntimeOutput, TerminalControlsAreEscaped) {
-    EXPECT_EQ(escapeTerminalControls("a\x1b]0;pwned\x07z\rb\tc\n"), "a\\x1b]0;pwned\\x07z\\x0db\tc\n");
+    EXPECT_EQ(escapeTerminalControls("a\x1b]0;pwned\x07z\rb\tc\n"),
+              "a\\x1b]0;pwned\\x07z\\x0db\tc\n");
     EXPECT_EQ(escapeTerminalControls("\x7f"), "\\x7f");
     EXPECT_EQ(escapeTerminalControls("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93")
         << "printable UTF-8 passes";
-    EXPECT_EQ(escapeTerminalControls("\xc2\x9b" "2J"), "\\xc2\\x9b2J") << "UTF-8 encoded C1 CSI";
-    EXPECT_EQ(escapeTerminalControls("\x9b" "2J"), "\\x9b2J") << "a raw 8-bit CSI";
+    EXPECT_EQ(escapeTerminalControls("\xc2\x9b"
+                                     "2J"),
+              "\\xc2\\x9b2J")
+        << "UTF-8 encoded C1 CSI";
+    EXPECT_EQ(escapeTerminalControls("\x9b"
+                                     "2J"),
+              "\\x9b2J")
+        << "a raw 8-bit CSI";
     EXPECT_EQ(escapeTerminalControls("\xe2\x9c"), "\\xe2\\x9c") << "truncated sequence";
 }
 
@@ -194,8 +201,8 @@ TEST(RuntimeOutput, TextRecordsCarryNoRawEscapes) {
     MapRecord map = buildMapRecord(
         "counts", "BPF_HASH",
         {{Value::structure({{"comm", Value::string(evil)}}), Value::unsignedInteger(1), {evil}}});
-    for (const Record &r : std::vector<Record>{map, EventRecord{"events", Value::string(evil)},
-                                               PrintkRecord{evil}}) {
+    for (const Record &r :
+         std::vector<Record>{map, EventRecord{"events", Value::string(evil)}, PrintkRecord{evil}}) {
         std::string text = renderText(r);
         EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
         EXPECT_EQ(text.find('\x07'), std::string::npos) << text;

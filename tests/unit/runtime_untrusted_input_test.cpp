@@ -70,8 +70,9 @@ CliOutcome runCli(const std::string &args) {
 TEST(RuntimeUntrustedInput, IncludingADeviceIsRefusedAtTheInclude) {
     Compiled c = compile("#include \"/dev/zero\"\nint x;\n");
     ASSERT_TRUE(c.status.ok()) << c.status.msg();
-    EXPECT_NE(c.diagnostics.find("p.c:1:10: error: cannot open file '/dev/zero': not a regular file"),
-              std::string::npos)
+    EXPECT_NE(
+        c.diagnostics.find("p.c:1:10: error: cannot open file '/dev/zero': not a regular file"),
+        std::string::npos)
         << c.diagnostics;
     EXPECT_LT(c.seconds, 10.0);
 }
@@ -81,9 +82,9 @@ TEST(RuntimeUntrustedInput, IncludingAFifoDoesNotWaitForAWriter) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     Compiled c = compile("int y;\n#include \"" + fifo + "\"\n");
     ASSERT_TRUE(c.status.ok()) << c.status.msg();
-    EXPECT_NE(c.diagnostics.find("p.c:2:10: error: cannot open file '" + fifo +
-                                 "': not a regular file"),
-              std::string::npos)
+    EXPECT_NE(
+        c.diagnostics.find("p.c:2:10: error: cannot open file '" + fifo + "': not a regular file"),
+        std::string::npos)
         << c.diagnostics;
     EXPECT_LT(c.seconds, 10.0);
 }

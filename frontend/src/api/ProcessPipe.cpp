@@ -144,7 +144,9 @@ namespace {
 
 constexpr const char *kPartNames[] = {"object", "rewritten", "ir", "asm", "core_btf"};
 
-std::string mib(size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mib(size_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+}
 
 // The five part sizes of HEAD; false if absent or malformed.
 bool partSizes(const nlohmann::json &head, std::vector<size_t> &sizes) {
@@ -184,9 +186,8 @@ bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t 
     }
     for (size_t i = 0; i < sizes.size(); i++)
         if (sizes[i] > limits.max_part) {
-            why = "reply part '" + std::string(kPartNames[i]) + "' of " +
-                  std::to_string(sizes[i]) + " bytes exceeds the " + mib(limits.max_part) +
-                  " cap";
+            why = "reply part '" + std::string(kPartNames[i]) + "' of " + std::to_string(sizes[i]) +
+                  " bytes exceeds the " + mib(limits.max_part) + " cap";
             return false;
         }
     if (!checkedSum(sizes, body)) {
@@ -194,8 +195,8 @@ bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t 
         return false;
     }
     if (body > limits.max_total) {
-        why = "reply of " + std::to_string(body) + " bytes exceeds the " +
-              mib(limits.max_total) + " cap";
+        why = "reply of " + std::to_string(body) + " bytes exceeds the " + mib(limits.max_total) +
+              " cap";
         return false;
     }
     return true;

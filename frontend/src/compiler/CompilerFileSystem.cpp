@@ -167,9 +167,9 @@ class CheckedFile : public llvm::vfs::File {
     CheckedFile(int fd, llvm::vfs::Status status) : fd_(fd), status_(std::move(status)) {}
     ~CheckedFile() override { (void)close(); }
     llvm::ErrorOr<llvm::vfs::Status> status() override { return status_; }
-    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
-    getBuffer(const llvm::Twine &name, int64_t size, bool null_terminated,
-              bool is_volatile) override {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> getBuffer(const llvm::Twine &name,
+                                                                 int64_t size, bool null_terminated,
+                                                                 bool is_volatile) override {
         // Never more than fstat saw and the cap allowed, should the file grow meanwhile.
         uint64_t bytes = size < 0 ? status_.getSize() : std::min<uint64_t>(size, status_.getSize());
         return llvm::MemoryBuffer::getOpenFile(fd_, name, bytes, null_terminated, is_volatile);
