@@ -95,9 +95,9 @@ void logCacheOutcome(const PhaseTimes &t) {
     spdlog::debug("object cache: {}; frontend {}loaded", cacheOutcome(t),
                   t.frontend_loaded ? "" : "not ");
     if (!t.cache_note.empty())
-        spdlog::info("{}", t.cache_note);
+        spdlog::info("{}", escape_terminal_controls(t.cache_note));
     if (!t.core_btf_note.empty())
-        spdlog::info("{}", t.core_btf_note);
+        spdlog::info("{}", escape_terminal_controls(t.core_btf_note));
 }
 
 void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {

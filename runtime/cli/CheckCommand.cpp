@@ -24,6 +24,7 @@ int checkCommand(const std::vector<std::string> &args) {
         reportError(a.file.empty() ? "check: missing FILE.c" : "--format must be text or json");
         return kExitUsage;
     }
+    installStopHandlers();
     Script script;
     ScriptOptions opts;
     opts.use_cache = !c.no_cache;
@@ -75,6 +76,7 @@ int dumpCommand(const std::vector<std::string> &args) {
         reportError(source.status().msg());
         return kExitFailure;
     }
+    installStopHandlers();
     DumpKind kind = rewritten ? DumpKind::Rewritten : (ir ? DumpKind::IR : DumpKind::Asm);
     Result<std::string> text = dump_probe(*source, a.cflags(), a.file, kind, !no_cache);
     if (!text.ok()) {

@@ -31,6 +31,10 @@ void addProbeOptions(po::options_description &desc, ProbeArgs &args);
 bool parseArgs(const std::vector<std::string> &args, const po::options_description &desc, po::variables_map &vm,
                const char *positional_name = "file", int positional_count = 1);
 
+// SIGINT/SIGTERM call Script::stop_all(): a compile in progress is cancelled (its compiler's
+// process group killed, not orphaned) and a run stops.
+void installStopHandlers();
+
 // The message of a failure, on stderr (multi-line diagnostics pass through untouched).
 void reportError(const std::string &message);
 // reportError(status.msg()), plus which capability is missing when it is a permission error.

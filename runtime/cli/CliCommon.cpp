@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
 namespace jitprobe::cli {
@@ -38,8 +39,23 @@ bool parseArgs(const std::vector<std::string> &args, const po::options_descripti
     return true;
 }
 
+namespace {
+extern "C" void onStopSignal(int) {
+    Script::stop_all();
+}
+} // namespace
+
+void installStopHandlers() {
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
 void reportError(const std::string &message) {
-    std::string text = message;
+    // Paths, compiler messages and kernel text inside it are chosen by others.
+    std::string text = escape_terminal_controls(message);
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
     bool formatted = text.find(": error: ") != std::string::npos; // compiler diagnostics

@@ -20,17 +20,6 @@ struct RunArgs {
     CacheArgs cache;
 };
 
-extern "C" void onStopSignal(int) { Script::stop_all(); }
-
-void installStopHandlers() {
-    struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    signal(SIGPIPE, SIG_IGN); // a closed stdout (| head) must not skip detaching and cleanup
-}
-
 po::options_description runOptions(RunArgs &a) {
     po::options_description desc("run options");
     addProbeOptions(desc, a.probe);
@@ -88,6 +77,7 @@ int runCommand(const std::vector<std::string> &args) {
         return kExitUsage;
     }
     installStopHandlers();
+    signal(SIGPIPE, SIG_IGN); // a closed stdout (| head) must not skip detaching and cleanup
     OutputFormat format = a.probe.json() ? OutputFormat::Json : OutputFormat::Text;
     ScriptOptions opts;
     opts.command = a.command;

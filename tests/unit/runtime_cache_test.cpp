@@ -3,6 +3,7 @@
 #include "cache/ElfTrim.h"
 #include "cache/ObjectCache.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -302,4 +303,87 @@ TEST(RuntimeCacheElf, StripsDebugSectionsOnly) {
     EXPECT_EQ(listing.find("Warning"), std::string::npos) << listing;
     EXPECT_EQ(listing.find("Error"), std::string::npos) << listing;
     EXPECT_FALSE(stripDebugSections({1, 2, 3}, out, why));
+}
+
+namespace {
+
+void setAge(const std::string &path, long seconds) {
+    timespec times[2];
+    ::clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= seconds;
+    times[1] = times[0];
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+long peakRssMiB() {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::atol(line.c_str() + 6) / 1024;
+    return -1;
+}
+
+} // namespace
+
+TEST(RuntimeObjectCache, AHugeEntryIsDeletedUnreadAndRebuilt) {
+    TempDir tmp;
+    ObjectCache cache = openOrDie(tmp.cache());
+    std::string path = cache.entryPath("huge");
+    writeFile(path, "");
+    ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+    fs::resize_file(path, std::uintmax_t(3) << 30); // sparse: 3 GiB that cost no disk
+    std::ofstream("/proc/self/clear_refs") << "5";  // peak RSS from here
+    CacheEntry out;
+    std::string note;
+    EXPECT_EQ(cache.lookup("huge", out, note), CacheLookup::Corrupt);
+    EXPECT_NE(note.find("3221225472 bytes, over the"), std::string::npos) << note;
+    EXPECT_FALSE(fs::exists(path)) << "deleted";
+    EXPECT_LT(peakRssMiB(), 100) << "the entry was read before its size was checked";
+    ASSERT_TRUE(cache.store("huge", sampleEntry()).ok());
+    EXPECT_EQ(cache.lookup("huge", out, note), CacheLookup::Hit) << note;
+}
+
+TEST(RuntimeObjectCache, AnEntryOverTheCapIsNotStored) {
+    TempDir tmp;
+    ObjectCache cache = openOrDie(tmp.cache());
+    CacheEntry big = sampleEntry();
+    big.elf.resize(kMaxCacheEntrySize + 1);
+    Status s = cache.store("big", big);
+    EXPECT_EQ(s.code(), EFBIG) << s.msg();
+    EXPECT_FALSE(fs::exists(cache.entryPath("big")));
+}
+
+TEST(RuntimeObjectCache, StaleTempFilesAndUnusedPchsArePruned) {
+    TempDir tmp;
+    ObjectCache cache = openOrDie(tmp.cache());
+    std::string objects = tmp.cache() + "/objects/", kt = tmp.cache() + "/kernel-types/";
+    auto file = [](const std::string &path, long age) {
+        writeFile(path, "x");
+        setAge(path, age);
+    };
+    auto dir = [](const std::string &path, long age) {
+        fs::create_directory(path);
+        writeFile(path + "/vmlinux.h", "x");
+        setAge(path, age);
+    };
+    file(objects + ".tmp.1.2", kStaleTempSeconds + 60); // an interrupted store
+    file(objects + ".tmp.3.4", 5);                      // a store in progress
+    file(kt + "old.pch", kStalePchSeconds + 60);        // another kernel's, unused
+    dir(kt + "old.d", kStalePchSeconds + 60);
+    file(kt + "cur.pch", 60);
+    dir(kt + "cur.d", kStalePchSeconds + 60);            // its parts are old, the PCH is used
+    file(kt + "cur.pch.tmp.99", kStaleTempSeconds + 60); // an interrupted PCH build
+    dir(kt + "new.d.tmp.99", kStaleTempSeconds + 60);
+    dir(kt + "orphan.d", kStaleTempSeconds + 60); // its PCH never got built
+    (void)cache.stats();
+    for (const char *gone :
+         {"objects/.tmp.1.2", "kernel-types/old.pch", "kernel-types/old.d",
+          "kernel-types/cur.pch.tmp.99", "kernel-types/new.d.tmp.99", "kernel-types/orphan.d"})
+        EXPECT_FALSE(fs::exists(tmp.cache() + "/" + gone)) << gone;
+    for (const char *kept : {"objects/.tmp.3.4", "kernel-types/cur.pch", "kernel-types/cur.d"})
+        EXPECT_TRUE(fs::exists(tmp.cache() + "/" + kept)) << kept;
+
+    file(objects + ".tmp.5.6", kStaleTempSeconds + 60);
+    ASSERT_TRUE(cache.store("k", sampleEntry()).ok());
+    EXPECT_FALSE(fs::exists(objects + ".tmp.5.6")) << "a store prunes too";
 }

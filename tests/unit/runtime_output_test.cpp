@@ -176,3 +176,38 @@ TEST(RuntimeOutput, JsonTextIsByteForByteNlohmannsDump) {
     EXPECT_EQ(render_json_line(EventRecord{"ev\n", nested}),
               R"({"type":"event","map":"ev\n","data":)" + referenceDump(nested) + "}");
 }
+
+// Issue 19: comms, strings read by probes, paths and messages are chosen by others; raw
+// escape sequences in them must not reach the terminal.
+TEST(RuntimeOutput, TerminalControlsAreEscaped) {
+    EXPECT_EQ(escape_terminal_controls("a\x1b]0;pwned\x07z\rb\tc\n"),
+              "a\\x1b]0;pwned\\x07z\\x0db\tc\n");
+    EXPECT_EQ(escape_terminal_controls("\x7f"), "\\x7f");
+    EXPECT_EQ(escape_terminal_controls("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93")
+        << "printable UTF-8 passes";
+    EXPECT_EQ(escape_terminal_controls("\xc2\x9b"
+                                     "2J"),
+              "\\xc2\\x9b2J")
+        << "UTF-8 encoded C1 CSI";
+    EXPECT_EQ(escape_terminal_controls("\x9b"
+                                     "2J"),
+              "\\x9b2J")
+        << "a raw 8-bit CSI";
+    EXPECT_EQ(escape_terminal_controls("\xe2\x9c"), "\\xe2\\x9c") << "truncated sequence";
+}
+
+TEST(RuntimeOutput, TextRecordsCarryNoRawEscapes) {
+    std::string evil = "x\x1b[2J\x1b]52;c;cHduZWQ=\x07";
+    MapRecord map = build_map_record(
+        "counts", "BPF_HASH",
+        {{Value::structure({{"comm", Value::string(evil)}}), Value::unsigned_integer(1), {evil}}});
+    for (const Record &r :
+         std::vector<Record>{map, EventRecord{"events", Value::string(evil)}, PrintkRecord{evil}}) {
+        std::string text = render_text(r);
+        EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+        EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+        EXPECT_NE(text.find("x\\x1b[2J\\x1b]52;c;cHduZWQ=\\x07"), std::string::npos) << text;
+    }
+    EXPECT_EQ(render_json_line(PrintkRecord{evil}).find('\x1b'), std::string::npos)
+        << "JSON escapes control characters itself";
+}

@@ -140,19 +140,80 @@ bool decodeHead(const nlohmann::json &head, CompileResult &r) {
 
 } // namespace
 
+namespace {
+
+constexpr const char *kPartNames[] = {"object", "rewritten", "ir", "asm", "core_btf"};
+
+std::string mib(size_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+}
+
+// The five part sizes of HEAD; false if absent or malformed.
+bool partSizes(const nlohmann::json &head, std::vector<size_t> &sizes) {
+    auto it = head.find("sizes");
+    if (it == head.end() || !it->is_array() || it->size() != 5)
+        return false;
+    sizes.clear();
+    for (const auto &s : *it) {
+        if (!s.is_number_unsigned())
+            return false;
+        sizes.push_back(s.get<size_t>());
+    }
+    return true;
+}
+
+// Checked: wrapped sums once matched a short body and then copied 2^63 bytes.
+bool checkedSum(const std::vector<size_t> &sizes, size_t &total) {
+    total = 0;
+    for (size_t n : sizes)
+        if (__builtin_add_overflow(total, n, &total))
+            return false;
+    return true;
+}
+
+} // namespace
+
+bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t &body,
+                   std::string &why) {
+    body = 0;
+    auto head = nlohmann::json::parse(header, nullptr, false);
+    if (head.is_discarded() || !head.is_object() || !head.contains("sizes"))
+        return true; // a failure record, or garbage that decoding rejects
+    std::vector<size_t> sizes;
+    if (!partSizes(head, sizes)) {
+        why = "reply header has malformed part sizes";
+        return false;
+    }
+    for (size_t i = 0; i < sizes.size(); i++)
+        if (sizes[i] > limits.max_part) {
+            why = "reply part '" + std::string(kPartNames[i]) + "' of " + std::to_string(sizes[i]) +
+                  " bytes exceeds the " + mib(limits.max_part) + " cap";
+            return false;
+        }
+    if (!checkedSum(sizes, body)) {
+        why = "reply part sizes overflow when added";
+        return false;
+    }
+    if (body > limits.max_total) {
+        why = "reply of " + std::to_string(body) + " bytes exceeds the " + mib(limits.max_total) +
+              " cap";
+        return false;
+    }
+    return true;
+}
+
 bool decodeCompileResult(const std::string &bytes, CompileResult &r) {
     size_t newline = bytes.find('\n');
     if (newline == std::string::npos)
         return false;
     auto head = nlohmann::json::parse(bytes.substr(0, newline), nullptr, false);
-    if (head.is_discarded() || !head.is_object() || !head.contains("sizes"))
+    std::vector<size_t> sizes;
+    size_t total = 0;
+    if (head.is_discarded() || !head.is_object() || !partSizes(head, sizes) ||
+        !checkedSum(sizes, total) || bytes.size() - newline - 1 != total)
         return false;
     try {
-        auto sizes = head.at("sizes").get<std::vector<size_t>>();
-        size_t total = 0;
-        for (size_t s : sizes)
-            total += s;
-        if (sizes.size() != 5 || bytes.size() - newline - 1 != total || !decodeHead(head, r))
+        if (!decodeHead(head, r))
             return false;
         const char *p = bytes.data() + newline + 1;
         r.object.assign(p, p + sizes[0]);

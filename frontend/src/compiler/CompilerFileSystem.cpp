@@ -7,6 +7,10 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -136,6 +140,94 @@ class EmbeddedFileSystem : public llvm::vfs::FileSystem {
     std::map<std::string, llvm::sys::fs::UniqueID> dirs_;
 };
 
+// Why an include was refused, as Clang prints it ("cannot open file 'PATH': MESSAGE", at the
+// #include's file:line:col).
+enum class IncludeError { NotRegular = 1, TooLarge };
+
+class IncludeErrorCategory : public std::error_category {
+  public:
+    const char *name() const noexcept override { return "jitprobe-include"; }
+    std::string message(int code) const override {
+        if (code == static_cast<int>(IncludeError::NotRegular))
+            return "not a regular file (a device or FIFO would block or never end); "
+                   "only regular files can be included";
+        return "larger than the " + std::to_string(kMaxIncludedFileSize >> 20) +
+               " MiB cap for included files";
+    }
+};
+
+std::error_code includeError(IncludeError e) {
+    static const IncludeErrorCategory category;
+    return {static_cast<int>(e), category};
+}
+
+// A file opened and checked once (no stat-then-open race): Clang's buffer comes from this fd.
+class CheckedFile : public llvm::vfs::File {
+  public:
+    CheckedFile(int fd, llvm::vfs::Status status) : fd_(fd), status_(std::move(status)) {}
+    ~CheckedFile() override { (void)close(); }
+    llvm::ErrorOr<llvm::vfs::Status> status() override { return status_; }
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> getBuffer(const llvm::Twine &name,
+                                                                 int64_t size, bool null_terminated,
+                                                                 bool is_volatile) override {
+        // Never more than fstat saw and the cap allowed, should the file grow meanwhile.
+        uint64_t bytes = size < 0 ? status_.getSize() : std::min<uint64_t>(size, status_.getSize());
+        return llvm::MemoryBuffer::getOpenFile(fd_, name, bytes, null_terminated, is_volatile);
+    }
+    std::error_code close() override {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
+        return {};
+    }
+
+  private:
+    int fd_;
+    llvm::vfs::Status status_;
+};
+
+// The disk as Clang may read it: regular files only (a #include of /dev/zero or a FIFO would
+// hang the compile or read forever), at most kMaxIncludedFileSize each (a 1 GiB include took 5 s
+// and 1.1 GB of RSS) except in jitprobe's own kernel-type cache directory (the PCH is ~15 MB).
+class RegularFileSystem : public llvm::vfs::ProxyFileSystem {
+  public:
+    RegularFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base, std::string own_dir)
+        : ProxyFileSystem(std::move(base)), own_dir_(std::move(own_dir)) {}
+
+    llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
+    openFileForRead(const llvm::Twine &path) override {
+        std::string name = path.str();
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; cleared once it is known regular.
+        int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+            return std::error_code(errno, std::generic_category());
+        struct stat st {};
+        std::error_code refused;
+        if (::fstat(fd, &st) != 0)
+            refused = std::error_code(errno, std::generic_category());
+        else if (!S_ISREG(st.st_mode))
+            refused = includeError(IncludeError::NotRegular);
+        else if (static_cast<uint64_t>(st.st_size) > kMaxIncludedFileSize && !isOwn(name))
+            refused = includeError(IncludeError::TooLarge);
+        llvm::sys::fs::file_status status;
+        if (!refused)
+            refused = llvm::sys::fs::status(fd, status);
+        if (refused) {
+            ::close(fd);
+            return refused;
+        }
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        return std::unique_ptr<llvm::vfs::File>(
+            new CheckedFile(fd, llvm::vfs::Status::copyWithNewName(status, name)));
+    }
+
+  private:
+    bool isOwn(const std::string &name) const {
+        return !own_dir_.empty() && name.compare(0, own_dir_.size() + 1, own_dir_ + "/") == 0;
+    }
+    std::string own_dir_;
+};
+
 } // namespace
 
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &job) {
@@ -149,7 +241,12 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
     for (const auto &file : job.files)
         add(file.path, file.contents);
     add(job.main_path, job.main_source);
-    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk = llvm::vfs::getRealFileSystem();
+    // The kernel-type cache directory: the parent of both the PCH and its <key>.d/.
+    std::string own_dir = job.kernel_types_dir.empty()
+                              ? std::string()
+                              : llvm::sys::path::parent_path(job.kernel_types_dir).str();
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk =
+        llvm::makeIntrusiveRefCnt<RegularFileSystem>(llvm::vfs::getRealFileSystem(), own_dir);
     if (!job.kernel_types_dir.empty())
         disk = llvm::makeIntrusiveRefCnt<DirectoryAliasFileSystem>(disk, kKernelTypesVirtualDir,
                                                                    job.kernel_types_dir);

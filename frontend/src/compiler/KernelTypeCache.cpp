@@ -7,6 +7,7 @@
 #include "jitprobe/common/Sha256.h"
 
 #include <chrono>
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <mutex>
@@ -106,6 +107,14 @@ std::string btfDigest(const std::string &btf_path, const std::string &dir) {
     std::string digest = fileDigest(btf_path);
     writeFileAtomically(memo, identity + " " + digest + "\n");
     return digest;
+}
+
+// The runtime removes a PCH unused for a day (one of another kernel or build): its mtime says
+// when it was last used, refreshed hourly at most (a metadata write per compile is not free).
+void markUsed(const std::string &pch) {
+    struct stat st {};
+    if (::stat(pch.c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime > 3600)
+        ::utimensat(AT_FDCWD, pch.c_str(), nullptr, 0);
 }
 
 bool usableFile(const std::string &path) {
@@ -208,6 +217,7 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
         out.files.push_back({kVmlinuxPath, kVmlinuxStub});
     };
     if (!stem.empty() && usableFile(stem + ".pch") && privateDirectory(stem + ".d")) {
+        markUsed(stem + ".pch");
         usePch();
     } else {
         std::string text, error;

@@ -43,8 +43,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
-#include <initializer_list>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,12 @@ struct InitOptions {
     std::string kernel_btf_path;  // empty: /sys/kernel/btf/vmlinux
     // Verifier log buffer per program, used when a program is rejected.
     size_t verifier_log_size = 1 << 20;
+    // How long jitprobe-compiler may take (cache miss only) before its process group is killed
+    // and init fails. 0: $JITPROBE_COMPILE_TIMEOUT (seconds), else 120 s.
+    std::chrono::milliseconds compile_timeout{0};
+    // Polled while the compiler runs (after a signal and every 100 ms): true kills it and init
+    // fails with EINTR. E.g. a flag set by the caller's SIGINT handler.
+    std::function<bool()> compile_cancelled;
 };
 
 struct ProgramLoadInfo {
@@ -264,6 +271,8 @@ class BPF {
 
   private:
     std::unique_ptr<Impl> impl_;
+    Status initUnguarded(const std::string &source, const std::vector<std::string> &cflags,
+                         const InitOptions &opts);
 };
 
 } // namespace jitprobe

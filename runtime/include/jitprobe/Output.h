@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -79,7 +80,13 @@ MapRecord build_map_record(std::string name, std::string kind, std::vector<MapEn
 // --- rendering ----------------------------------------------------------------------------
 std::string value_to_json(const Value &v);          // compact JSON of one value
 std::string render_json_line(const Record &record); // one line, no trailing newline
-std::string render_text(const Record &record);     // human-readable, ends with a newline
+// Human-readable, ends with a newline; terminal control characters escaped (see below).
+std::string render_text(const Record &record);
+// TEXT safe to print on a terminal: control characters (ESC, BEL, CR, ... but newline and tab),
+// DEL, UTF-8-encoded C1 controls and bytes that are not valid UTF-8 become \xNN escapes. Why:
+// comms, paths, strings read by probes and compiler messages are chosen by others, and raw
+// escape sequences could rewrite the screen, the title or the clipboard of whoever reads them.
+std::string escape_terminal_controls(std::string_view text);
 // Writes one record (JSON Lines or text); does not flush (see RunOptions::on_batch).
 void write_record(std::ostream &out, OutputFormat format, const Record &record);
 

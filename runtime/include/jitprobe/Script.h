@@ -79,9 +79,12 @@ class Script {
     // ends or stop() is called; then drains what is pending. Returns an error only when the
     // buffers cannot be opened (a failing command is not an error: see command_exit_code()).
     Status run(const RunOptions &options = {});
-    // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers).
+    // Async-signal-safe: makes run() return soon (for SIGINT/SIGTERM handlers); during load(),
+    // cancels the compile (its compiler process group is killed; load fails with EINTR).
     void stop();
-    static void stop_all(); // stop() on every live Script (for a process-wide signal handler)
+    // stop() on every Script, now and later in this process (sticky: a signal during the
+    // compile also ends the run that follows), and cancels dump_probe's compile.
+    static void stop_all();
     // The names before the snake_case rule, kept for one release.
     [[deprecated("use load_file")]] Status loadFile(const std::string &path,
                                                     const std::vector<std::string> &cflags = {},

@@ -202,8 +202,23 @@ BPF &BPF::operator=(BPF &&other) noexcept {
     return *this;
 }
 
+// The API boundary: nothing thrown below (bad_alloc, a library's length_error) may reach a
+// caller that was promised a Status.
 Status BPF::init(const std::string &source, const std::vector<std::string> &cflags,
                  const InitOptions &opts) {
+    try {
+        return initUnguarded(source, cflags, opts);
+    } catch (const std::bad_alloc &) {
+        impl_->releaseAll();
+        return Status(ENOMEM, opts.file_name + ": BPF::init: out of memory");
+    } catch (const std::exception &e) {
+        impl_->releaseAll();
+        return Status(-1, opts.file_name + ": BPF::init failed: " + e.what());
+    }
+}
+
+Status BPF::initUnguarded(const std::string &source, const std::vector<std::string> &cflags,
+                          const InitOptions &opts) {
     if (impl_->object)
         return Status(EBUSY, "BPF::init: this BPF object is already initialized");
     detail::CompiledProbe probe;
@@ -230,7 +245,13 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
         co.kernel_btf_path = opts.kernel_btf_path;
     if (tracefs.ok())
         co.tracefs_path = tracefs_root;
-    if (Status s = detail::compileInChildProcess(source, co, result); !s.ok())
+    detail::CompileLimits limits;
+    Result<std::chrono::milliseconds> timeout = detail::compileTimeout(opts.compile_timeout);
+    if (!timeout.ok())
+        return detail::withContext(timeout.status(), opts.file_name);
+    limits.timeout = *timeout;
+    limits.cancelled = opts.compile_cancelled;
+    if (Status s = detail::compileInChildProcess(source, co, result, limits); !s.ok())
         return s;
     if (!result.ok) {
         std::string msg = frontend::formatDiagnostics(result.diagnostics);

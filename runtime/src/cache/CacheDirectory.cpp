@@ -150,7 +150,8 @@ bool writeFileAtomically(int dir_fd, const std::string &name, const std::string 
     return false;
 }
 
-bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why) {
+bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why,
+                 std::uint64_t max_size) {
     int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         why = errno == ENOENT ? "" : name + ": cannot open: " + errnoText(errno);
@@ -162,6 +163,12 @@ bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::str
     if (!trusted) {
         why = name + ": not a private regular file of this user (owner uid " +
               std::to_string(st.st_uid) + ", mode " + octal(st.st_mode) + ")";
+        ::close(fd);
+        return false;
+    }
+    if (static_cast<std::uint64_t>(st.st_size) > max_size) { // before allocating any of it
+        why = name + ": " + std::to_string(st.st_size) + " bytes, over the " +
+              std::to_string(max_size) + "-byte cap";
         ::close(fd);
         return false;
     }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <vector>
 
@@ -108,9 +109,63 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
     return stats;
 }
 
+bool isTempName(const std::string &name) {
+    return name.find(".tmp.") != std::string::npos;
+}
+
+// Seconds since NAME in DIR_FD was last modified (-1: cannot tell).
+long ageOf(int dir_fd, const std::string &name, time_t now) {
+    struct stat st {};
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    return static_cast<long>(now - st.st_mtim.tv_sec);
+}
+
+void removeTree(int dir_fd, const std::string &name) {
+    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    std::uint64_t count = 0, bytes = 0;
+    sweepTree(fd, true, count, bytes);
+    ::close(fd);
+    ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+}
+
+// kernel-types/: temp leftovers, PCHs unused for kStalePchSeconds with their <key>.d/, and
+// <key>.d/ directories whose PCH is gone.
+void pruneKernelTypes(int kt_fd, time_t now) {
+    std::vector<std::string> subdirs;
+    for (const FileInfo &f : listFiles(kt_fd, &subdirs)) {
+        long age = static_cast<long>(now - f.mtime.tv_sec);
+        if (isTempName(f.name) ? age > kStaleTempSeconds
+                               : endsWith(f.name, ".pch") && age > kStalePchSeconds)
+            ::unlinkat(kt_fd, f.name.c_str(), 0);
+    }
+    for (const std::string &name : subdirs) {
+        long age = ageOf(kt_fd, name, now);
+        std::string pch = endsWith(name, ".d") ? name.substr(0, name.size() - 2) + ".pch" : "";
+        bool orphan = !pch.empty() && ageOf(kt_fd, pch, now) < 0 && age > kStaleTempSeconds;
+        if ((isTempName(name) && age > kStaleTempSeconds) || orphan)
+            removeTree(kt_fd, name);
+    }
+}
+
 } // namespace
 
-CacheStats ObjectCache::stats() const { return survey(dir_fd_, objects_fd_, dir_, false); }
+// Why: an interrupted write leaves its temp file behind, and every kernel update or jitprobe
+// build adds a ~15 MB PCH that nothing would ever remove.
+void ObjectCache::pruneStaleFiles() const {
+    time_t now = ::time(nullptr);
+    for (const FileInfo &f : listFiles(objects_fd_))
+        if (isTempName(f.name) && now - f.mtime.tv_sec > kStaleTempSeconds)
+            ::unlinkat(objects_fd_, f.name.c_str(), 0);
+    pruneKernelTypes(kernel_types_fd_, now);
+}
+
+CacheStats ObjectCache::stats() const {
+    pruneStaleFiles();
+    return survey(dir_fd_, objects_fd_, dir_, false);
+}
 
 CacheStats ObjectCache::clear() { return survey(dir_fd_, objects_fd_, dir_, true); }
 

@@ -232,7 +232,7 @@ Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
                         " " + std::to_string(st.st_dev) + " " + readBootId() + " ";
     std::string name = "btf-" + frontend::sha256Hex(btf_path).substr(0, 16) + ".digest";
     std::string text, why;
-    if (readOwnFile(kernel_types_fd_, name, text, why) && text.size() == stamp.size() + 65 &&
+    if (readOwnFile(kernel_types_fd_, name, text, why, 4096) && text.size() == stamp.size() + 65 &&
         text.compare(0, stamp.size(), stamp) == 0 && text.back() == '\n')
         return text.substr(stamp.size(), 64);
     Result<std::string> digest = hashFile(btf_path);
@@ -243,7 +243,7 @@ Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
 
 CacheLookup ObjectCache::lookup(const std::string &key, CacheEntry &out, std::string &note) {
     std::string name = key + kEntrySuffix, bytes, why;
-    if (!readOwnFile(objects_fd_, name, bytes, why)) {
+    if (!readOwnFile(objects_fd_, name, bytes, why, kMaxCacheEntrySize)) {
         if (why.empty())
             return CacheLookup::Miss;
     } else if (decodeEntry(key, bytes, out, why)) {
@@ -257,10 +257,15 @@ CacheLookup ObjectCache::lookup(const std::string &key, CacheEntry &out, std::st
 }
 
 Status ObjectCache::store(const std::string &key, const CacheEntry &entry) {
-    std::string why;
-    if (!writeFileAtomically(objects_fd_, key + kEntrySuffix, encodeEntry(key, entry), why))
+    std::string why, bytes = encodeEntry(key, entry);
+    if (bytes.size() > kMaxCacheEntrySize)
+        return Status(EFBIG, "cache " + dir_ + "/objects: an entry of " +
+                                 std::to_string(bytes.size()) + " bytes is over the " +
+                                 std::to_string(kMaxCacheEntrySize >> 20) + " MiB cap");
+    if (!writeFileAtomically(objects_fd_, key + kEntrySuffix, bytes, why))
         return Status(EIO, "cache " + dir_ + "/objects: " + why);
     pruneOldEntries();
+    pruneStaleFiles();
     return Status::OK();
 }
 

@@ -44,6 +44,14 @@ bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &o
 
 // Beyond this many entries a store prunes the least recently used (a quarter of them).
 inline constexpr std::size_t kMaxCacheEntries = 256;
+// An entry is read whole into memory: one larger is neither stored nor read (a lookup deletes
+// it and recompiles). Objects are a few MB.
+inline constexpr std::uint64_t kMaxCacheEntrySize = std::uint64_t(128) << 20;
+// Leftovers of an interrupted write (".tmp.*", "*.tmp.PID") older than this are removed.
+inline constexpr int kStaleTempSeconds = 10 * 60;
+// A kernel-type PCH (and its <key>.d/) unused this long is removed: one of another kernel,
+// compiler build or jitprobe version. The frontend touches the PCH it uses (hourly at most).
+inline constexpr int kStalePchSeconds = 24 * 60 * 60;
 
 enum class CacheLookup { Hit, Miss, Corrupt };
 
@@ -81,6 +89,7 @@ class ObjectCache {
   private:
     void close();
     void pruneOldEntries();
+    void pruneStaleFiles() const; // temp leftovers, unused PCHs (CacheMaintenance.cpp)
     std::string dir_;
     int dir_fd_ = -1;
     int objects_fd_ = -1;
@@ -97,6 +106,10 @@ Result<int> openTrustedDirectory(const std::string &path, bool create);
 // Helpers shared by the cache files (ObjectCache.cpp, CacheDirectory.cpp).
 bool writeFileAtomically(int dir_fd, const std::string &name, const std::string &bytes,
                          std::string &why);
-bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why);
+// Reads NAME whole if it is a private regular file of this user of at most MAX_SIZE bytes
+// (checked with fstat before anything is read). False: WHY empty if it does not exist, else
+// why it was refused.
+bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why,
+                 std::uint64_t max_size);
 
 } // namespace jitprobe::detail

@@ -26,8 +26,15 @@ class CompilerLocator {
     static std::vector<std::string> searchPaths();
 
     // The first candidate that is an executable file ($JITPROBE_COMPILER, when set, is the only
-    // one); an error lists every path tried.
-    static Result<std::string> find();
+    // one); an error lists every path tried. As root, only a candidate checkTrusted() accepts,
+    // returned as its resolved path (the one checked is the one run).
+    [[nodiscard]] static Result<std::string> find();
+
+    // As root, the compiler runs with every privilege: PATH (symlinks resolved) and every
+    // directory above it must be owned by root and not writable by group or others (a sticky
+    // directory excepted, like /tmp). Walked with openat + O_NOFOLLOW + fstat, component by
+    // component. Returns the resolved path, or EPERM naming the path and why.
+    [[nodiscard]] static Result<std::string> checkTrusted(const std::string &path);
 
     // The directory of the loaded libjitprobe.so (via dladdr), "" if unknown.
     static std::string selfDirectory();

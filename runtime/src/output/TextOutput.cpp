@@ -137,8 +137,52 @@ std::string render_log2_histogram(const std::vector<HistBucket> &buckets, const 
     return out;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at TEXT[I] that is printable (not a C1 control), else 0.
+std::size_t printableUtf8(std::string_view text, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    std::size_t len = lead >= 0xc2 && lead <= 0xdf   ? 2
+                      : lead >= 0xe0 && lead <= 0xef ? 3
+                      : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                     : 0;
+    if (len == 0 || i + len > text.size())
+        return 0;
+    for (std::size_t k = 1; k < len; k++)
+        if ((byte(i + k) & 0xc0) != 0x80)
+            return 0;
+    if (lead == 0xc2 && byte(i + 1) < 0xa0) // U+0080..U+009F: C1 controls (CSI, OSC, ...)
+        return 0;
+    if ((lead == 0xe0 && byte(i + 1) < 0xa0) || (lead == 0xf0 && byte(i + 1) < 0x90) ||
+        (lead == 0xf4 && byte(i + 1) > 0x8f) || (lead == 0xed && byte(i + 1) > 0x9f))
+        return 0; // overlong, beyond U+10FFFF, or a surrogate
+    return len;
+}
+
+} // namespace
+
+std::string escape_terminal_controls(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        std::size_t len = c < 0x80 ? 1 : printableUtf8(text, i);
+        if (len > 1 || (len == 1 && ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t'))) {
+            out.append(text.substr(i, len));
+            i += len;
+            continue;
+        }
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+        out += escaped;
+        i++;
+    }
+    return out;
+}
+
 std::string render_text(const Record &record) {
-    return std::visit([](const auto &r) { return textOf(r); }, record);
+    return escape_terminal_controls(std::visit([](const auto &r) { return textOf(r); }, record));
 }
 
 } // namespace jitprobe

@@ -1,6 +1,11 @@
 // jitprobe::Script: load (compile + verify), attach, check, accessors.
 #include "ScriptParts.h"
 #include "symbolize/Symbolizer.h"
+#include "jitprobe/common/Errors.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,20 +17,73 @@ namespace jitprobe {
 Script::Script() : impl_(std::make_unique<Impl>()) {}
 Script::~Script() = default; // BPF detaches; BlockedCommand ends a command still running
 
-Result<std::string> read_probe_source(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return Status(errno ? errno : ENOENT, path + ": cannot read: " + std::strerror(errno ? errno : ENOENT));
-    // Probe sources are a few KB; a cap keeps a wrong file (a log, /dev/zero) from eating memory
-    // and minutes of parsing.
-    constexpr std::size_t kMaxSource = 4u << 20;
+namespace {
+
+// Probe sources are a few KB; a cap keeps a wrong file (a log, a disk image) from eating memory
+// and minutes of parsing.
+constexpr std::size_t kMaxSource = 4u << 20;
+
+struct SourceFd {
+    int fd = -1;
+    ~SourceFd() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+// PATH opened once and checked through its fd (no stat-then-open race): a regular file within
+// the cap. O_NONBLOCK: opening a FIFO must not wait for a writer.
+Status openSource(const std::string &path, SourceFd &file) {
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (file.fd < 0)
+        return detail::errnoStatus(errno, path + ": cannot read");
+    struct stat st {};
+    if (::fstat(file.fd, &st) != 0)
+        return detail::errnoStatus(errno, path + ": cannot read");
+    if (!S_ISREG(st.st_mode))
+        return Status(EINVAL, path + ": not a regular file (" +
+                                  (S_ISFIFO(st.st_mode)  ? "a FIFO"
+                                   : S_ISCHR(st.st_mode) ? "a character device"
+                                   : S_ISDIR(st.st_mode) ? "a directory"
+                                                         : "a special file") +
+                                  "); probe sources are read from regular files only");
+    if (static_cast<std::size_t>(st.st_size) > kMaxSource)
+        return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
+                                 " MiB; probe sources are small C files (is this the right file?)");
+    ::fcntl(file.fd, F_SETFL, ::fcntl(file.fd, F_GETFL) & ~O_NONBLOCK);
+    return Status::OK();
+}
+
+// Reads FD to its end, at most kMaxSource + 1 bytes (a file growing past the cap after fstat).
+Result<std::string> readCapped(int fd, const std::string &path) {
     std::string text;
     char chunk[1 << 16];
-    while (text.size() <= kMaxSource && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
-        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    while (text.size() <= kMaxSource) {
+        ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return detail::errnoStatus(errno, path + ": cannot read");
+        if (n == 0)
+            break;
+        text.append(chunk, static_cast<std::size_t>(n));
+    }
     if (text.size() > kMaxSource)
         return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
                                  " MiB; probe sources are small C files (is this the right file?)");
+    return text;
+}
+
+} // namespace
+
+Result<std::string> read_probe_source(const std::string &path) {
+    SourceFd file;
+    if (Status s = openSource(path, file); !s.ok())
+        return s;
+    Result<std::string> read = readCapped(file.fd, path);
+    if (!read.ok())
+        return read;
+    const std::string &text = *read;
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
         return Status(EINVAL, path + ": empty source (no probes)");
     // A NUL (or a run of other control bytes) means a binary file, not C source.
@@ -35,7 +93,7 @@ Result<std::string> read_probe_source(const std::string &path) {
             control += c == 0 ? text.size() : 1;
     if (control * 20 > text.size())
         return Status(EINVAL, path + ": not a text source file");
-    return text;
+    return read;
 }
 
 Status Script::load_file(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
@@ -71,6 +129,7 @@ Status Script::load(const std::string &source, const std::vector<std::string> &c
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
+    init.compile_cancelled = [impl = impl_.get()] { return impl->stopRequested(); };
     auto t0 = std::chrono::steady_clock::now();
     Status s = impl_->bpf.init(source, flags, init);
     impl_->times.compile_ms = msSince(t0);

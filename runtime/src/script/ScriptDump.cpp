@@ -1,5 +1,6 @@
 // dump_probe: the frontend's intermediate products for `jitprobe dump`.
 #include "compiler/CompilerProcess.h"
+#include "ScriptParts.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
@@ -17,6 +18,7 @@ Result<std::string> cachedRewritten(const std::string &source, const std::vector
     init.cache_dir = cache_dir;
     init.want_rewritten = true;
     init.load_programs = false;
+    init.compile_cancelled = stopAllRequested;
     if (Status s = bpf.init(source, cflags, init); !s.ok())
         return s;
     return bpf.rewritten_source();
@@ -34,7 +36,13 @@ Result<std::string> dump_probe(const std::string &source, const std::vector<std:
     options.want_ir = kind == DumpKind::IR;
     options.want_asm = kind == DumpKind::Asm;
     frontend::CompileResult result;
-    if (Status s = detail::compileInChildProcess(source, options, result); !s.ok())
+    detail::CompileLimits limits;
+    Result<std::chrono::milliseconds> timeout = detail::compileTimeout();
+    if (!timeout.ok())
+        return timeout.status();
+    limits.timeout = *timeout;
+    limits.cancelled = stopAllRequested;
+    if (Status s = detail::compileInChildProcess(source, options, result, limits); !s.ok())
         return s;
     if (!result.ok || frontend::hasErrors(result.diagnostics)) {
         std::string msg = frontend::formatDiagnostics(result.diagnostics);

@@ -59,6 +59,9 @@ class PrintkStream {
     int fd_ = -1;
 };
 
+// Script::stop_all() was called (e.g. by a signal handler): compiles in progress are cancelled.
+bool stopAllRequested();
+
 struct Script::Impl {
     BPF bpf;
     ScriptOptions options;
@@ -70,6 +73,7 @@ struct Script::Impl {
     bool loaded = false;
     bool attached = false;
 
+    bool stopRequested() const; // stop() or stop_all(), e.g. from a signal handler
     pid_t stack_pid() const; // whose user stacks we symbolize
     void snapshot_maps();
     std::vector<Record> build_results(bool symbolize);

@@ -106,6 +106,12 @@ bool usesTracePrintk(const BPF &bpf) {
 
 void Script::stop() { impl_->stop_requested.store(true); }
 void Script::stop_all() { g_stop_all.store(true); }
+bool stopAllRequested() {
+    return g_stop_all.load();
+}
+bool Script::Impl::stopRequested() const {
+    return stop_requested.load() || g_stop_all.load();
+}
 
 namespace {
 // One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.

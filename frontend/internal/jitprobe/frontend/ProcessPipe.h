@@ -23,6 +23,22 @@ bool diagnosticsFromJson(const std::string &text, std::vector<Diagnostic> &out);
 std::string encodeCompileRequest(const std::string &source, const CompileOptions &options);
 bool decodeCompileRequest(const std::string &bytes, std::string &source, CompileOptions &options);
 
+// Caps on what the runtime accepts from the compiler process: a compiler that is broken or not
+// ours (JITPROBE_COMPILER) must not make the caller allocate without bound. Generous: objects
+// are a few MB, IR/assembly dumps tens of MB; the kernel-type PCH never crosses the pipe.
+struct ReplyLimits {
+    size_t max_header = size_t(16) << 20; // the JSON line (diagnostics, program info)
+    size_t max_part = size_t(256) << 20;  // each of object, rewritten, IR, assembly, BTF
+    size_t max_total = size_t(512) << 20; // all parts together
+};
+
+// How many bytes follow HEADER (a reply's first line, without its newline): the sum of the
+// announced part sizes (0 for a failure record or a header without sizes). False, with WHY
+// (e.g. "reply part 'object' of 9223372036854775807 bytes exceeds the 256 MiB cap"), when a
+// size breaks LIMITS or the sum overflows.
+[[nodiscard]] bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t &body,
+                                 std::string &why);
+
 // A compile result: one JSON line (verdict, diagnostics, program info, times, sizes), then the
 // object, rewritten source, IR, assembly and minimized kernel BTF back to back. False when
 // BYTES is not a whole result (e.g. truncated).
