@@ -1,6 +1,8 @@
 // jitprobe: compile, load and run BCC-style probe scripts; print their results.
 #include "Cli.h"
 
+#include <bpf/libbpf.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -67,6 +69,9 @@ bool setLogLevel(const std::string &name) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // libbpf messages the runtime does not capture into an error (and report there) are not
+    // for the CLI's user: silence libbpf's own stderr printer before the runtime chains to it.
+    libbpf_set_print(nullptr);
     auto logger = spdlog::stderr_color_mt("jitprobe");
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("jitprobe: %l: %v");

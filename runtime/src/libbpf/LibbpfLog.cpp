@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
@@ -11,9 +12,16 @@ namespace jitprobe::detail {
 namespace {
 
 thread_local LibbpfLogCapture *active_capture = nullptr;
+// The callback the application had installed before jitprobe's (libbpf's default printer when it
+// set none; nullptr when it silenced libbpf, as the CLI does).
+std::atomic<libbpf_print_fn_t> previous_print{nullptr};
 
 int routeLibbpfPrint(enum libbpf_print_level level, const char *fmt, va_list args) {
-    if (level == LIBBPF_DEBUG || active_capture == nullptr)
+    if (active_capture == nullptr) { // not ours: what the application asked for
+        libbpf_print_fn_t previous = previous_print.load();
+        return previous ? previous(level, fmt, args) : 0;
+    }
+    if (level == LIBBPF_DEBUG)
         return 0;
     char buf[2048];
     int n = std::vsnprintf(buf, sizeof buf, fmt, args);
@@ -24,7 +32,7 @@ int routeLibbpfPrint(enum libbpf_print_level level, const char *fmt, va_list arg
 
 void installCallbackOnce() {
     static std::once_flag once;
-    std::call_once(once, [] { libbpf_set_print(routeLibbpfPrint); });
+    std::call_once(once, [] { previous_print.store(libbpf_set_print(routeLibbpfPrint)); });
 }
 
 } // namespace

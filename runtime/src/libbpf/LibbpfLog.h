@@ -1,7 +1,9 @@
 // libbpf reports details (missing symbols, relocation failures) only through its print callback,
 // which prints to stderr by default. A library must not print, so jitprobe installs a callback
-// that routes libbpf's warnings into the calling thread's active LibbpfLogCapture (or drops
-// them), and error Statuses quote the captured lines.
+// that routes libbpf's warnings during jitprobe's own calls into the calling thread's active
+// LibbpfLogCapture, and error Statuses quote the captured lines. Messages outside any capture
+// (the application's own libbpf calls) go to the callback the application had installed before,
+// so embedding jitprobe does not take libbpf's log away from its host.
 #pragma once
 #include <string>
 
