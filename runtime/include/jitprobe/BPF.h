@@ -257,7 +257,8 @@ class BPF {
 
     // Introspection.
     const frontend::ProgramInfo &program_info() const;
-    const std::vector<frontend::Diagnostic> &diagnostics() const; // warnings of the last compile
+    // Warnings of the last compile; after an init that failed to compile, its errors too.
+    const std::vector<frontend::Diagnostic> &diagnostics() const;
     struct bpf_object *raw_object() const;
     std::string rewritten_source() const; // empty unless InitOptions::want_rewritten
     std::vector<ProgramLoadInfo> programs() const;

@@ -254,6 +254,7 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
     if (Status s = detail::compileInChildProcess(source, co, result, limits); !s.ok())
         return s;
     if (!result.ok) {
+        diagnostics = result.diagnostics; // kept for BPF::diagnostics() after the failed init
         std::string msg = frontend::formatDiagnostics(result.diagnostics);
         if (msg.empty())
             msg = opts.file_name + ": compilation failed (no diagnostics)";
