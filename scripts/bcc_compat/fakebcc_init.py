@@ -89,8 +89,11 @@ class BPF(metaclass=_BPFMeta):
             text = open(path, "rb").read()
         if not _text(text or "").strip():
             return  # an empty program only serves symbol look-ups (opensnoop)
+        # -DNAME=VALUE cflags (cpudist's MAX_PID) become #defines ahead of the text.
+        defines = "".join("#define %s\n" % _text(c)[2:].replace("=", " ", 1)
+                          for c in cflags if _text(c).startswith("-D"))
         with open(os.environ["BCC_COMPAT_OUT"], "w") as out:
-            out.write(_text(text or ""))
+            out.write(defines + _text(text))
         os._exit(0)
 
     def __getattr__(self, name):
