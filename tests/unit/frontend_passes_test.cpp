@@ -160,6 +160,21 @@ TEST(ProbeFunctionPass, NoProbesIsAnError) {
     EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "no probes found"));
 }
 
+// BCC's Python side loads such functions by name (load_func); BCC gives them the kprobe type.
+TEST(ProbeFunctionPass, UnnamedFunctionIsLoadOnlyKprobe) {
+    auto r = rewrite("BPF_HASH(hits, u64, u64);\n"
+                     "static u64 key(void) { return 7; }\n"
+                     "int add(int x) { return x + 1; }\n"
+                     "int trace_count(void *ctx) { u64 k = key(); hits.increment(k, add(1)); return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 1u) << r.rewritten; // `add` is called: a helper
+    EXPECT_EQ(r.info.programs[0].function, "trace_count");
+    EXPECT_EQ(r.info.programs[0].prog_type, "kprobe");
+    EXPECT_TRUE(r.info.programs[0].attach.empty());
+    EXPECT_EQ(lineOf(r.rewritten, 4).rfind("SEC(\"kprobe\") int trace_count(void *ctx)", 0), 0u) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 3), "int add(int x) { return x + 1; }");
+}
+
 // ---- KprobeArgsPass ----------------------------------------------------------------------
 TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
     auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx, struct file *file,\n"

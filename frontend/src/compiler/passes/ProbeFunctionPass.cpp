@@ -5,11 +5,19 @@
 //   after:   SEC("tracepoint/syscalls/sys_enter_openat") TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
 //
 // What each program attaches to goes into ProgramInfo for the runtime.
+//
+// A non-static function that nothing names as a probe and that no other function calls is one
+// BCC's Python side would load by name (`b.load_func("trace_count", BPF.KPROBE)`); it becomes
+// a load-only kprobe program, the type load_func gives a `struct pt_regs *` / `void *` context:
+//
+//   before:  int trace_count(void *ctx) { ... }
+//   after:   SEC("kprobe") int trace_count(void *ctx) { ... }      (no attach point)
 #include "compiler/passes/Pass.h"
 #include "text/ProbeConventions.h"
 
 #include <clang/AST/Attr.h>
 #include <clang/AST/Decl.h>
+#include <clang/AST/RecursiveASTVisitor.h>
 
 #include <set>
 
@@ -23,11 +31,25 @@ std::string contextType(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
     return fn->getParamDecl(0)->getType().getUnqualifiedType().getAsString(policy);
 }
 
+// Names of the functions some user function calls (or takes the address of): those are
+// helpers, never programs of their own.
+class CalledFunctions : public clang::RecursiveASTVisitor<CalledFunctions> {
+  public:
+    bool VisitDeclRefExpr(clang::DeclRefExpr *e) {
+        if (llvm::isa<clang::FunctionDecl>(e->getDecl()))
+            names.insert(e->getDecl()->getNameAsString());
+        return true;
+    }
+    std::set<std::string> names;
+};
+
 class ProbeFunctionPass : public AstPass {
   public:
     const char *name() const override { return "ProbeFunctionPass"; }
 
     void run(PassContext &ctx) override {
+        for (auto *decl : ctx.userDecls())
+            called_.TraverseDecl(decl);
         for (const auto *decl : ctx.userDecls()) {
             const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (!fn || !fn->doesThisDeclarationHaveABody() || !ctx.inMainFile(fn->getLocation()))
@@ -65,10 +87,12 @@ class ProbeFunctionPass : public AstPass {
                 addDirective(*spec, d);
                 directed = true;
             }
+        if (!spec && !called_.names.count(name))
+            spec = ProgramSpec{name, "kprobe", "kprobe", {}, line}; // load_func's default type
         if (!spec) {
             ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
-                       "function '" + name + "' is not a probe: its first parameter is not a "
-                       "known BPF context type; it is compiled as a helper",
+                       "function '" + name + "' is not a probe: another function calls it and its "
+                       "first parameter is not a known BPF context type; it is compiled as a helper",
                        "declare helpers 'static', or give the function a context parameter "
                        "such as 'struct pt_regs *ctx'");
             return;
@@ -96,6 +120,7 @@ class ProbeFunctionPass : public AstPass {
     }
 
     std::set<std::string> defined_, static_;
+    CalledFunctions called_;
 };
 
 } // namespace
