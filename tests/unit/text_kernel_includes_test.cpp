@@ -31,6 +31,16 @@ TEST(TextKernelIncludes, StubsCoverBccTools) {
     }
 }
 
+TEST(TextKernelIncludes, AnyHeaderUnderAKernelRootIsAKernelInclude) {
+    for (const char *p : {"linux/time64.h", "linux/compaction.h", "rdma/rdma_cm.h", "uapi/linux/fs.h",
+                          "asm/page.h", "net/sock.h", "scsi/scsi_cmnd.h", "trace/events/sched.h",
+                          "bcc/proto.h", "linux", "linux/sched", "asm-generic/errno.h"})
+        EXPECT_TRUE(isKernelIncludePath(p)) << p;
+    for (const char *p : {"stdio.h", "sys/types.h", "bcc/helpers.h", "linux/../../etc/passwd.h",
+                          "mylib/linux/x.h", "linuxfoo/x.h"})
+        EXPECT_FALSE(isKernelIncludePath(p)) << p;
+}
+
 TEST(TextKernelIncludes, EveryMacroIsGuarded) {
     std::string_view text = kernelCompatMacros();
     EXPECT_EQ(text.find("#include"), std::string_view::npos);

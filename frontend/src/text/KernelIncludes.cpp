@@ -2,6 +2,7 @@
 // Values are the x86_64 ones of Linux 6.x uapi/kernel headers.
 #include "text/KernelIncludes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_set>
 
@@ -143,6 +144,17 @@ std::unordered_set<std::string_view> enumeratorsAmong(std::string_view header) {
 }
 
 } // namespace
+
+bool isKernelIncludePath(std::string_view relative) {
+    static constexpr std::string_view kRoots[] = {"linux", "uapi", "asm", "asm-generic", "net",
+                                                  "rdma", "scsi", "trace"};
+    if (relative == "bcc" || relative == "bcc/proto.h")
+        return true;
+    if (relative.find("..") != std::string_view::npos || relative.find("//") != std::string_view::npos)
+        return false;
+    std::string_view root = relative.substr(0, relative.find('/'));
+    return std::find(std::begin(kRoots), std::end(kRoots), root) != std::end(kRoots);
+}
 
 const std::vector<std::string_view> &kernelIncludeStubs() {
     static const std::vector<std::string_view> paths = {
