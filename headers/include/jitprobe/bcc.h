@@ -216,6 +216,24 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  void (*ringbuf_discard)(void *, u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
+// BCC's readers of a tracepoint's __data_loc field (low 16 bits: offset from the record start).
+#define TP_DATA_LOC_READ_CONST(dst, field, length)                                             \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        bpf_probe_read_kernel((void *)(dst), (length), (char *)args + __jp_off);               \
+    } while (0)
+#define TP_DATA_LOC_READ_STR(dst, field, length)                                               \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        bpf_probe_read_kernel_str((void *)(dst), (length), (char *)args + __jp_off);           \
+    } while (0)
+#define TP_DATA_LOC_READ(dst, field)                                                           \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        unsigned short __jp_len = args->data_loc_##field >> 16;                                \
+        bpf_probe_read_kernel((void *)(dst), __jp_len, (char *)args + __jp_off);               \
+    } while (0)
+
 #define TRACEPOINT_PROBE(category, event)                                                      \
     int tracepoint__##category##__##event(struct tracepoint__##category##__##event *args)
 #define RAW_TRACEPOINT_PROBE(event)                                                            \
