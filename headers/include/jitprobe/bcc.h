@@ -216,6 +216,16 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  void (*ringbuf_discard)(void *, u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
+// KernelDerefPass wraps reads of kernel memory CoreReadPass cannot express (`name->name[1]`,
+// `*p->ptr`, kprobe arguments) in this: a copy through bpf_probe_read_kernel. LVALUE is only
+// spelled in typeof and behind `&`, so it is evaluated once.
+#define __jp_kread(lvalue)                                                                     \
+    ({                                                                                         \
+        typeof(lvalue) __jp_v;                                                                 \
+        bpf_probe_read_kernel((void *)&__jp_v, sizeof(__jp_v), &(lvalue));                     \
+        __jp_v;                                                                                \
+    })
+
 // BCC's readers of a tracepoint's __data_loc field (low 16 bits: offset from the record start).
 #define TP_DATA_LOC_READ_CONST(dst, field, length)                                             \
     do {                                                                                       \

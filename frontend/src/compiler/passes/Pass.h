@@ -61,6 +61,7 @@ class AstPass {
 std::unique_ptr<AstPass> createTypeShakingPass();
 std::unique_ptr<AstPass> createMapDeclPass();
 std::unique_ptr<AstPass> createCoreReadPass();
+std::unique_ptr<AstPass> createKernelDerefPass();
 std::unique_ptr<AstPass> createMapCallPass();
 std::unique_ptr<AstPass> createProbeFunctionPass();
 std::unique_ptr<AstPass> createKprobeArgsPass();

@@ -1,0 +1,249 @@
+// KernelDerefPass: the kernel reads CoreReadPass's member chains cannot express become probe
+// reads, as BCC's rewriter turns every dereference of an external pointer into bpf_probe_read.
+//
+//   before:  return name->name[1];            (const struct qstr *name: an array member)
+//   after:   return __jp_kread(name->name[1]);
+//   before:  return *p->ptr;                  (after CoreReadPass: *BPF_CORE_READ(p, ptr))
+//   after:   return __jp_kread(*BPF_CORE_READ(p, ptr));
+//   before:  int f(struct pt_regs *ctx, char **argv) { return (*argv)[1]; }
+//   after:   ... return __jp_kread((__jp_kread(*argv))[1]);
+//
+// __jp_kread(lvalue) (bcc.h) copies the lvalue out with bpf_probe_read_kernel; its address is
+// computed as written, so CO-RE offsets of kernel structs still relocate.
+//
+// Rules: an lvalue read as a value (`*P`, `P[i]`, `P->f` / `L.f` not already a CoreReadPass
+// chain) is in kernel memory when P is a kernel pointer: a kprobe argument after `ctx`, a
+// pointer read from kernel memory, the address of or an array in kernel memory, pointer
+// arithmetic or casts of those, a local initialised or assigned from one, or what a helper
+// function in this file returns when all its returns are. Left alone: bit-fields, sizeof/typeof operands,
+// macro bodies, and programs on packets (tc/XDP/socket contexts: direct packet access).
+#include "compiler/passes/Pass.h"
+
+#include <clang/AST/ParentMapContext.h>
+#include <clang/AST/RecursiveASTVisitor.h>
+
+#include <set>
+
+#include <map>
+
+namespace jitprobe::frontend {
+namespace {
+
+bool isStructPointer(clang::QualType type, llvm::StringRef name) {
+    if (!type->isPointerType())
+        return false;
+    const auto *record = type->getPointeeType()->getAsRecordDecl();
+    return record && record->getName() == name;
+}
+
+// Contexts whose programs read packets directly; their pointers are not kernel pointers.
+bool isPacketProgram(const clang::FunctionDecl *fn) {
+    if (fn->getNumParams() == 0)
+        return false;
+    clang::QualType type = fn->getParamDecl(0)->getType();
+    for (const char *name : {"__sk_buff", "xdp_md", "sk_msg_md", "bpf_sock_ops", "sk_reuseport_md",
+                             "bpf_sock_addr", "bpf_sk_lookup", "bpf_sockopt", "bpf_sysctl"})
+        if (isStructPointer(type, name))
+            return true;
+    return false;
+}
+
+class Provenance {
+  public:
+    explicit Provenance(clang::ASTContext &ast) : sm_(ast.getSourceManager()) {}
+
+    // `p = EXPR;` for each local pointer p (declared first, assigned later: `mnt_ns = ...;`).
+    std::map<const clang::VarDecl *, std::vector<const clang::Expr *>> assigned;
+
+    // Does `p->...` on this pointer reach a kernel BTF struct CoreReadPass reads?
+    bool isKernelStructPointer(const clang::Expr *e) const {
+        clang::QualType type = e->getType();
+        if (!type->isPointerType())
+            return false;
+        const auto *record = type->getPointeeType()->getAsRecordDecl();
+        if (!record || isBpfContextType(record->getName()) || record->getName().startswith("bpf_iter__"))
+            return false;
+        return isKernelTypesFile(sm_.getFilename(sm_.getSpellingLoc(record->getLocation())));
+    }
+
+    // A MemberExpr chain CoreReadPass rewrites: `.`s down to an arrow on a kernel struct pointer.
+    bool isCoreReadChain(const clang::Expr *e) const {
+        for (const auto *m = llvm::dyn_cast<clang::MemberExpr>(e->IgnoreParens()); m;
+             m = llvm::dyn_cast<clang::MemberExpr>(m->getBase()->IgnoreParenImpCasts()))
+            if (m->isArrow())
+                return isKernelStructPointer(m->getBase());
+        return false;
+    }
+
+    bool kernelLvalue(const clang::Expr *e, int depth = 0) const {
+        e = e->IgnoreParens();
+        if (depth > 8)
+            return false;
+        if (const auto *m = llvm::dyn_cast<clang::MemberExpr>(e))
+            return m->isArrow() ? isKernelStructPointer(m->getBase()) || kernelPointer(m->getBase(), depth + 1)
+                                : kernelLvalue(m->getBase(), depth + 1);
+        if (const auto *u = llvm::dyn_cast<clang::UnaryOperator>(e))
+            return u->getOpcode() == clang::UO_Deref && kernelPointer(u->getSubExpr(), depth + 1);
+        if (const auto *a = llvm::dyn_cast<clang::ArraySubscriptExpr>(e))
+            return kernelPointer(a->getBase(), depth + 1);
+        return false;
+    }
+
+    bool kernelPointer(const clang::Expr *e, int depth = 0) const {
+        e = e->IgnoreParens();
+        if (depth > 8)
+            return false;
+        if (const auto *cast = llvm::dyn_cast<clang::CastExpr>(e)) {
+            auto kind = cast->getCastKind();
+            if (kind == clang::CK_ArrayToPointerDecay || kind == clang::CK_LValueToRValue)
+                return kernelLvalue(cast->getSubExpr(), depth + 1) || kernelVariable(cast->getSubExpr(), depth);
+            return kernelPointer(cast->getSubExpr(), depth + 1);
+        }
+        if (const auto *u = llvm::dyn_cast<clang::UnaryOperator>(e))
+            return u->getOpcode() == clang::UO_AddrOf && kernelLvalue(u->getSubExpr(), depth + 1);
+        if (const auto *b = llvm::dyn_cast<clang::BinaryOperator>(e))
+            return b->isAdditiveOp() && (kernelPointer(b->getLHS(), depth + 1) || kernelPointer(b->getRHS(), depth + 1));
+        if (const auto *c = llvm::dyn_cast<clang::ConditionalOperator>(e))
+            return kernelPointer(c->getTrueExpr(), depth + 1) || kernelPointer(c->getFalseExpr(), depth + 1);
+        if (const auto *call = llvm::dyn_cast<clang::CallExpr>(e))
+            return helperReturnsKernelPointer(call->getDirectCallee(), depth + 1);
+        return false;
+    }
+
+  private:
+    // A kprobe argument after ctx (`int f(struct pt_regs *ctx, struct sock *sk)`), or a local
+    // initialised or assigned from a kernel pointer.
+    bool kernelVariable(const clang::Expr *e, int depth) const {
+        const auto *ref = llvm::dyn_cast<clang::DeclRefExpr>(e->IgnoreParens());
+        if (!ref || !ref->getType()->isPointerType())
+            return false;
+        if (const auto *parm = llvm::dyn_cast<clang::ParmVarDecl>(ref->getDecl())) {
+            const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(parm->getDeclContext());
+            return fn && parm->getFunctionScopeIndex() > 0 && fn->getNumParams() > 0 &&
+                   isStructPointer(fn->getParamDecl(0)->getType(), "pt_regs");
+        }
+        const auto *var = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
+        if (!var || !var->isLocalVarDecl())
+            return false;
+        if (var->getInit() && kernelPointer(var->getInit(), depth + 1))
+            return true;
+        auto it = assigned.find(var);
+        if (it == assigned.end())
+            return false;
+        for (const auto *value : it->second)
+            if (kernelPointer(value, depth + 1))
+                return true;
+        return false;
+    }
+
+    bool helperReturnsKernelPointer(const clang::FunctionDecl *fn, int depth) const;
+
+    const clang::SourceManager &sm_;
+};
+
+class Assignments : public clang::RecursiveASTVisitor<Assignments> {
+  public:
+    explicit Assignments(Provenance &kernel) : kernel_(kernel) {}
+    bool VisitBinaryOperator(clang::BinaryOperator *b) {
+        const auto *ref = llvm::dyn_cast<clang::DeclRefExpr>(b->getLHS()->IgnoreParens());
+        const auto *var = ref ? llvm::dyn_cast<clang::VarDecl>(ref->getDecl()) : nullptr;
+        if (b->getOpcode() == clang::BO_Assign && var && var->getType()->isPointerType())
+            kernel_.assigned[var].push_back(b->getRHS());
+        return true;
+    }
+
+  private:
+    Provenance &kernel_;
+};
+
+class Returns : public clang::RecursiveASTVisitor<Returns> {
+  public:
+    bool VisitReturnStmt(clang::ReturnStmt *r) {
+        values.push_back(r->getRetValue());
+        return true;
+    }
+    std::vector<const clang::Expr *> values;
+};
+
+bool Provenance::helperReturnsKernelPointer(const clang::FunctionDecl *fn, int depth) const {
+    if (!fn || !fn->hasBody() || !fn->getReturnType()->isPointerType())
+        return false;
+    Returns returns;
+    returns.TraverseStmt(fn->getBody());
+    for (const auto *value : returns.values)
+        if (!value || !kernelPointer(value, depth))
+            return false;
+    return !returns.values.empty();
+}
+
+class ReadFinder : public clang::RecursiveASTVisitor<ReadFinder> {
+  public:
+    ReadFinder(clang::ASTContext &ast, const Provenance &kernel, std::vector<const clang::Expr *> &out)
+        : ast_(ast), kernel_(kernel), out_(out) {}
+
+    bool shouldTraversePostOrder() const { return true; } // inner reads before outer ones
+    bool TraverseUnaryExprOrTypeTraitExpr(clang::UnaryExprOrTypeTraitExpr *) { return true; }
+    // typeof(E) names E's type; a macro such as BCC's `_(P)` spells P there and behind `&`.
+    bool TraverseTypeOfExprTypeLoc(clang::TypeOfExprTypeLoc) { return true; }
+
+    bool VisitImplicitCastExpr(clang::ImplicitCastExpr *cast) {
+        if (cast->getCastKind() != clang::CK_LValueToRValue)
+            return true;
+        const clang::Expr *e = cast->getSubExpr()->IgnoreParens();
+        if (!llvm::isa<clang::UnaryOperator>(e) && !llvm::isa<clang::ArraySubscriptExpr>(e) &&
+            !llvm::isa<clang::MemberExpr>(e))
+            return true;
+        if (const auto *m = llvm::dyn_cast<clang::MemberExpr>(e)) {
+            const auto *field = llvm::dyn_cast<clang::FieldDecl>(m->getMemberDecl());
+            if (!field || field->isBitField() || kernel_.isCoreReadChain(m))
+                return true;
+        }
+        if (kernel_.kernelLvalue(e))
+            out_.push_back(e);
+        return true;
+    }
+
+  private:
+    clang::ASTContext &ast_;
+    const Provenance &kernel_;
+    std::vector<const clang::Expr *> &out_;
+};
+
+class KernelDerefPass : public AstPass {
+  public:
+    const char *name() const override { return "KernelDerefPass"; }
+
+    void run(PassContext &ctx) override {
+        if (ctx.isMacroDefined("JITPROBE_NO_AUTO_READ"))
+            return;
+        Provenance kernel(ctx.ast);
+        std::vector<const clang::Expr *> reads;
+        ReadFinder finder(ctx.ast, kernel, reads);
+        Assignments assignments(kernel);
+        for (auto *decl : ctx.userDecls())
+            assignments.TraverseDecl(decl);
+        for (auto *decl : ctx.userDecls()) {
+            auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
+            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
+                !isPacketProgram(fn))
+                finder.TraverseDecl(fn);
+        }
+        std::set<std::pair<unsigned, unsigned>> done; // once per spelling (macro arguments)
+        for (const auto *read : reads) {
+            auto range = ctx.fileRange(read->getSourceRange());
+            if (range.isInvalid() ||
+                !done.insert({range.getBegin().getRawEncoding(), range.getEnd().getRawEncoding()}).second)
+                continue;
+            // Before whatever an earlier pass put at the start (BPF_CORE_READ(...)); an outer
+            // read's prefix comes after (before) its inner ones: reads are innermost first.
+            ctx.rewriter.InsertTextBefore(range.getBegin(), "__jp_kread(");
+            ctx.rewriter.InsertTextAfter(range.getEnd(), ")");
+        }
+    }
+};
+
+} // namespace
+
+std::unique_ptr<AstPass> createKernelDerefPass() { return std::make_unique<KernelDerefPass>(); }
+
+} // namespace jitprobe::frontend
