@@ -215,6 +215,83 @@ TEST(CoreReadPass, ContextAndLocalStructsStayDirect) {
     EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "if (p) p->n += 1;")) << r.rewritten;
 }
 
+TEST(CoreReadPass, PointerBeforeAnArrayOrAddressIsStillRead) {
+    auto r = rewrite("RAW_TRACEPOINT_PROBE(sched_switch) {\n"
+                     "struct task_struct *t = (struct task_struct *)ctx->args[1];\n"
+                     "char c[16]; bpf_probe_read_kernel_str(c, sizeof(c), t->real_parent->comm);\n"
+                     "return &t->real_parent->pid != 0; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "BPF_CORE_READ(t, real_parent)->comm")) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 4), "return &BPF_CORE_READ(t, real_parent)->pid != 0; }");
+}
+
+// ---- KernelDerefPass ---------------------------------------------------------------------
+TEST(KernelDerefPass, ArrayElementsDerefsAndKprobeArgumentsAreProbeReads) {
+    auto r = rewrite("int kprobe__d_lookup(struct pt_regs *ctx, const struct dentry *parent,\n"
+                     "                     const struct qstr *name, char **argv) {\n"
+                     "int a = name->name[1] + (name->name)[2];\n"
+                     "int b = *parent->d_name.name;\n"
+                     "int c = (*argv)[1];\n"
+                     "return a + b + c; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    // qstr.name is a pointer: read it (CoreReadPass), then the byte it points to.
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "int a = __jp_kread(BPF_CORE_READ(name, name)[1]) + "
+                                                 "__jp_kread((BPF_CORE_READ(name, name))[2]);")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "int b = __jp_kread(*BPF_CORE_READ(parent, d_name.name));"))
+        << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 5), "int c = __jp_kread((__jp_kread(*argv))[1]);")) << r.rewritten;
+}
+
+TEST(KernelDerefPass, ArrayMembersAndMacroArgumentsAreReadOnce) {
+    auto r = rewrite("int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk) {\n"
+                     "u32 a = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3];\n"
+                     "bpf_trace_printk(\"%d\\n\", sk->__sk_common.skc_family);\n"
+                     "return a + bpf_ntohs(sk->__sk_common.skc_dport); }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 2),
+                         "u32 a = __jp_kread(sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), ", BPF_CORE_READ(sk, __sk_common.skc_family));")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)); }"))
+        << r.rewritten;
+}
+
+// A probe that defines a kernel-internal struct itself (BCC tools copy private kernel headers):
+// its own layout wins over vmlinux.h's, and reads through it are probe reads of that layout.
+TEST(KernelDerefPass, ProbesOwnDefinitionOfAKernelStructWins) {
+    auto r = rewrite("struct mnt_namespace { u64 pad; struct ns_common ns; };\n"
+                     "int kprobe__x(struct pt_regs *ctx, struct nsproxy *nsp) {\n"
+                     "struct mnt_namespace *m; m = (struct mnt_namespace *)nsp->mnt_ns;\n"
+                     "return m->ns.inum; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 1), "struct mnt_namespace { u64 pad; struct ns_common ns; };");
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "return __jp_kread(m->ns.inum); }")) << r.rewritten;
+    EXPECT_EQ(r.info.programs.size(), 1u);
+}
+
+TEST(KernelDerefPass, LocalsFromKernelPointersAndHelperResults) {
+    auto r = rewrite("static u32 *field(struct sock *sk) { return &sk->__sk_common.skc_daddr; }\n"
+                     "int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk) {\n"
+                     "u32 *d = field(sk); u32 local = 1; u32 *mine = &local;\n"
+                     "return *d + *mine; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "return __jp_kread(*d) + *mine; }")) << r.rewritten;
+}
+
+TEST(KernelDerefPass, PacketProgramsAndMapValuesStayDirect) {
+    auto r = rewrite("BPF_ARRAY(vals, u64, 4);\n"
+                     "int on_packet(struct __sk_buff *skb) {\n"
+                     "unsigned char *p = (void *)(long)skb->data; if ((void *)(p + 2) > (void *)(long)skb->data_end) return 0;\n"
+                     "int k = 0; u64 *v = vals.lookup(&k); if (v) *v += p[1];\n"
+                     "return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_FALSE(contains(r.rewritten, "__jp_kread(")) << r.rewritten;
+}
+
 TEST(CoreReadPass, OptOutMacro) {
     auto r = rewrite("#define JITPROBE_NO_AUTO_READ\nRAW_TRACEPOINT_PROBE(sched_switch) {\n"
                      "struct task_struct *t = (struct task_struct *)ctx->args[1];\n"

@@ -132,6 +132,28 @@ bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directive
     return ok;
 }
 
+// A probe may define a kernel-internal struct itself (`struct mnt_namespace {...}` from a
+// private kernel header): BCC compiles it, since its headers lack that definition, but here
+// vmlinux.h has it. For every such "redefinition of 'X'", `#define X X___jpuser` makes the
+// probe's definition a type of its own; every `struct X` the probe writes means it.
+std::string kernelRedefinitionRenames(const std::vector<Diagnostic> &diags, size_t from) {
+    std::string renames;
+    const std::string prefix = "redefinition of '";
+    for (size_t i = from; i < diags.size(); ++i) {
+        const std::string &m = diags[i].message;
+        if (diags[i].severity != Diagnostic::Severity::Error || m.rfind(prefix, 0) != 0)
+            continue;
+        std::string name = m.substr(prefix.size(), m.find('\'', prefix.size()) - prefix.size());
+        bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_';
+        });
+        std::string line = "#define " + name + " " + name + "___jpuser\n";
+        if (identifier && renames.find(line) == std::string::npos)
+            renames += line;
+    }
+    return renames;
+}
+
 } // namespace
 
 std::string compilerVersion() {
@@ -170,8 +192,17 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
 
     auto start = Clock::now();
     bool types_shaken = false;
-    if (!parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                         &result.times.rewrite_ms, &types_shaken))
+    size_t diags_before = diags.size();
+    bool parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                                  &result.times.rewrite_ms, &types_shaken);
+    if (std::string renames = kernelRedefinitionRenames(diags, diags_before); !parsed && !renames.empty()) {
+        diags.resize(diags_before); // the probe's own definitions win: parse again with them renamed
+        job.files.back().contents += renames;
+        result.info = {};
+        parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                                 &result.times.rewrite_ms, &types_shaken);
+    }
+    if (!parsed)
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {
