@@ -30,3 +30,18 @@ int trace_tcp(struct pt_regs *ctx, struct sock *sk, struct sk_buff *skb,
     sums.increment(key, v);
     return 0;
 }
+
+// A helper BCC would inline (here a BPF-to-BPF call would lose the literal's bounds), called
+// from a probe reading the sixth register argument.
+static int by_name(struct pt_regs *ctx, const char *op) {
+    struct name_t v = {};
+    __builtin_memcpy(&v.irq, op, 8);
+    u32 key = 1;
+    seen.update(&key, &v);
+    return 0;
+}
+
+int trace_six(struct pt_regs *ctx, long a, long b, long c, long d, long e, long f) {
+    sums.increment((u32)f, a + b + c + d + e);
+    return by_name(ctx, "sixargs!");
+}

@@ -140,7 +140,7 @@ TEST(ProbeFunctionPass, NamingConventionsGetSections) {
     EXPECT_EQ(lineOf(r.rewritten, 1).rfind("SEC(\"kprobe/vfs_read\") int kprobe__vfs_read", 0), 0u);
     EXPECT_EQ(lineOf(r.rewritten, 2).rfind("SEC(\"kretprobe/vfs_read\") int", 0), 0u);
     EXPECT_EQ(lineOf(r.rewritten, 3).rfind("SEC(\"raw_tracepoint/sched_switch\") int", 0), 0u);
-    EXPECT_EQ(lineOf(r.rewritten, 4), "static int helper(void) { return 1; }");
+    EXPECT_EQ(lineOf(r.rewritten, 4), "__attribute__((always_inline)) static int helper(void) { return 1; }");
     EXPECT_EQ(r.info.programs.size(), 3u);
 }
 
@@ -176,6 +176,13 @@ TEST(ProbeFunctionPass, UnnamedFunctionIsLoadOnlyKprobe) {
 }
 
 // ---- KprobeArgsPass ----------------------------------------------------------------------
+TEST(KprobeArgsPass, SixthArgumentIsR9) {
+    auto r = rewrite("int six(struct pt_regs *ctx, long a, long b, long c, long d, long e, long f)\n"
+                     "{ return f; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(r.rewritten, "long f = (long)PT_REGS_PARM6(ctx);")) << r.rewritten;
+}
+
 TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
     auto r = rewrite("int kprobe__vfs_read(struct pt_regs *ctx, struct file *file,\n"
                      "                     size_t count)\n{\n    return count > 0;\n}\n");

@@ -216,6 +216,14 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  void (*ringbuf_discard)(void *, u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
+// The sixth argument register (x86_64: r9 in both calling conventions); libbpf 1.1 stops at 5.
+#ifndef PT_REGS_PARM6
+#define PT_REGS_PARM6(x) (((const struct pt_regs *)(x))->r9)
+#endif
+#ifndef PT_REGS_PARM6_CORE_SYSCALL
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), r9)
+#endif
+
 // KernelDerefPass wraps reads of kernel memory CoreReadPass cannot express (`name->name[1]`,
 // `*p->ptr`, kprobe arguments) in this: a copy through bpf_probe_read_kernel. LVALUE is only
 // spelled in typeof and behind `&`, so it is evaluated once.

@@ -1,5 +1,6 @@
 // ProbeFunctionPass: every probe function gets its SEC() from BCC's naming conventions,
-// the probe macros, or an `// @attach` directive; static functions stay helpers.
+// the probe macros, or an `// @attach` directive; static functions stay helpers, always inlined
+// as BCC does.
 //
 //   before:  TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
 //   after:   SEC("tracepoint/syscalls/sys_enter_openat") TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
@@ -57,6 +58,7 @@ class ProbeFunctionPass : public AstPass {
             defined_.insert(fn->getNameAsString());
             if (fn->getStorageClass() == clang::SC_Static) {
                 static_.insert(fn->getNameAsString());
+                inlineHelper(ctx, fn);
                 continue;
             }
             addProgram(ctx, fn);
@@ -71,6 +73,19 @@ class ProbeFunctionPass : public AstPass {
     }
 
   private:
+    // BCC inlines every helper: a BPF-to-BPF call would lose what the verifier knows of its
+    // arguments (a string literal's bounds, a struct passed by value), so helpers that work
+    // under BCC are rejected.
+    //   before:  static int trace_return(struct pt_regs *ctx, const char *op) { ... }
+    //   after:   __attribute__((always_inline)) static int trace_return(...) { ... }
+    static void inlineHelper(PassContext &ctx, const clang::FunctionDecl *fn) {
+        if (fn->hasAttr<clang::AlwaysInlineAttr>() || fn->hasAttr<clang::NoInlineAttr>())
+            return;
+        auto &sm = ctx.ast.getSourceManager();
+        ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
+                                      "__attribute__((always_inline)) ");
+    }
+
     void addProgram(PassContext &ctx, const clang::FunctionDecl *fn) {
         auto &sm = ctx.ast.getSourceManager();
         std::string name = fn->getNameAsString();
