@@ -18,6 +18,8 @@ TRACEPOINT_PROBE(irq, irq_handler_entry) {
     TP_DATA_LOC_READ_STR(&v.irq, name, sizeof(v.irq));
     u32 irq = args->irq;
     seen.update(&irq, &v);
+    u64 zero = 0, *n = sums.lookup_or_init(&irq, &zero); // BCC: returns 0 itself on failure
+    ++(*n);
     return 0;
 }
 

@@ -195,6 +195,15 @@ TEST(KprobeArgsPass, TypedArgumentsBecomeRegisterReads) {
     EXPECT_EQ(lineOf(r.rewritten, 4), "    return count > 0;"); // user lines stay put
 }
 
+TEST(MapCallPass, LookupOrInitReturnsFromTheProbeOnFailure) {
+    auto r = rewrite(std::string("BPF_HASH(h, u32, u64);\n") + kTracepoint +
+                     "u32 k = 1; u64 zero = 0; u64 *a = h.lookup_or_init(&k, &zero); ++(*a);\n"
+                     "u64 *b = h.lookup_or_try_init(&k, &zero); return b ? *b : 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "u64 *a = __jp_lookup_or_init(&h, &k, &zero);")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "u64 *b = __jp_lookup_or_try_init(&h, &k, &zero);")) << r.rewritten;
+}
+
 // ---- CoreReadPass ------------------------------------------------------------------------
 TEST(CoreReadPass, KernelPointerChainsBecomeCoreReads) {
     auto r = rewrite("RAW_TRACEPOINT_PROBE(sched_switch) {\n"

@@ -357,5 +357,12 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
         }                                                                                      \
         __jp_v;                                                                                \
     })
+#define __jp_lookup_or_init(map, keyp, initp)                                                  \
+    ({                                                                                         \
+        __typeof__((map)->value) __jp_l = __jp_lookup_or_try_init(map, keyp, initp);           \
+        if (!__jp_l)                                                                           \
+            return 0;                                                                          \
+        __jp_l;                                                                                \
+    })
 
 #endif /* __JITPROBE_BCC_H */

@@ -29,7 +29,9 @@ struct MethodRule {
 
 constexpr MethodRule kMethods[] = {
     {"lookup", 1, 1, "(({vtype})bpf_map_lookup_elem(&{map}, {0}))"},
-    {"lookup_or_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
+    // BCC's deprecated lookup_or_init returns 0 from the probe when the insert fails, so
+    // callers may use the result unchecked (`++(*val)`); lookup_or_try_init gives NULL.
+    {"lookup_or_init", 2, 2, "__jp_lookup_or_init(&{map}, {0}, {1})"},
     {"lookup_or_try_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
     {"update", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_ANY)"},
     {"insert", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_NOEXIST)"},
