@@ -288,6 +288,17 @@ TEST(KernelDerefPass, ProbesOwnDefinitionOfAKernelStructWins) {
     EXPECT_EQ(r.info.programs.size(), 1u);
 }
 
+TEST(CoreReadPass, PacketPointersStayDirectAccess) {
+    auto r = rewrite("static int proto(struct ethhdr *eth) { return eth->h_proto; }\n"
+                     "int on_xdp(struct xdp_md *ctx) {\n"
+                     "void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;\n"
+                     "struct iphdr *ip = data + sizeof(struct ethhdr); if ((void *)(ip + 1) > end) return XDP_PASS;\n"
+                     "return ip->protocol == 6 && proto(data) ? XDP_DROP : XDP_PASS; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_FALSE(contains(r.rewritten, "BPF_CORE_READ")) << r.rewritten;
+    EXPECT_FALSE(contains(r.rewritten, "__jp_kread")) << r.rewritten;
+}
+
 TEST(KernelDerefPass, LocalsFromKernelPointersAndHelperResults) {
     auto r = rewrite("static u32 *field(struct sock *sk) { return &sk->__sk_common.skc_daddr; }\n"
                      "int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk) {\n"

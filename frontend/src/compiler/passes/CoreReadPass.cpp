@@ -9,7 +9,8 @@
 // `&p->f`, array-typed and bit-field members, assignment targets, sizeof/typeof operands,
 // the field named by bpf_core_field_exists/_size/_offset (__builtin_preserve_field_info),
 // BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
-// programs read directly, and everything when JITPROBE_NO_AUTO_READ is defined.
+// programs read directly, programs on packets (isPacketCode: their pointers are packet
+// data), and everything when JITPROBE_NO_AUTO_READ is defined.
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/ParentMapContext.h>
@@ -163,7 +164,8 @@ class CoreReadPass : public AstPass {
         KernelReadFinder finder(ctx.ast, kernel, reads);
         for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
-            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()))
+            if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
+                !isPacketCode(ctx, fn))
                 finder.TraverseDecl(fn);
         }
         auto &sm = ctx.ast.getSourceManager();

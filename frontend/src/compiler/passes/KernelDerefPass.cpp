@@ -36,18 +36,6 @@ bool isStructPointer(clang::QualType type, llvm::StringRef name) {
     return record && record->getName() == name;
 }
 
-// Contexts whose programs read packets directly; their pointers are not kernel pointers.
-bool isPacketProgram(const clang::FunctionDecl *fn) {
-    if (fn->getNumParams() == 0)
-        return false;
-    clang::QualType type = fn->getParamDecl(0)->getType();
-    for (const char *name : {"__sk_buff", "xdp_md", "sk_msg_md", "bpf_sock_ops", "sk_reuseport_md",
-                             "bpf_sock_addr", "bpf_sk_lookup", "bpf_sockopt", "bpf_sysctl"})
-        if (isStructPointer(type, name))
-            return true;
-    return false;
-}
-
 class Provenance {
   public:
     explicit Provenance(clang::ASTContext &ast) : sm_(ast.getSourceManager()) {}
@@ -225,7 +213,7 @@ class KernelDerefPass : public AstPass {
         for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
-                !isPacketProgram(fn))
+                !isPacketCode(ctx, fn))
                 finder.TraverseDecl(fn);
         }
         std::set<std::pair<unsigned, unsigned>> done; // once per spelling (macro arguments)
