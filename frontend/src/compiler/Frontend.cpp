@@ -132,6 +132,36 @@ bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directive
     return ok;
 }
 
+// BCC: `#define BPF_LICENSE Dual BSD/GPL` in the probe is its license; GPL by default (the
+// GPL-only helpers need it). Read from the text: the license section is in the prelude, before
+// the probe's code, so that rewrites add no lines.
+std::string licenseOf(const std::string &source) {
+    std::string license = "GPL";
+    for (size_t pos = 0; pos < source.size();) {
+        size_t end = source.find('\n', pos);
+        std::string line = source.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        pos = end == std::string::npos ? source.size() : end + 1;
+        size_t at = line.find_first_not_of(" \t");
+        if (at == std::string::npos || line[at] != '#')
+            continue;
+        size_t word = line.find_first_not_of(" \t", at + 1);
+        if (word == std::string::npos || line.compare(word, 7, "define ") != 0)
+            continue;
+        size_t name = line.find_first_not_of(" \t", word + 7);
+        if (name == std::string::npos || line.compare(name, 12, "BPF_LICENSE ") != 0)
+            continue;
+        size_t value = line.find_first_not_of(" \t", name + 12);
+        size_t last = line.find_last_not_of(" \t\r");
+        if (value != std::string::npos && last >= value)
+            license = line.substr(value, last - value + 1);
+    }
+    std::string escaped; // a C string literal's contents
+    for (char c : license)
+        if (c != '"' && c != '\\')
+            escaped += c;
+    return escaped;
+}
+
 // A probe may define a kernel-internal struct itself (`struct mnt_namespace {...}` from a
 // private kernel header): BCC compiles it, since its headers lack that definition, but here
 // vmlinux.h has it. For every such "redefinition of 'X'", `#define X X___jpuser` makes the
@@ -166,8 +196,7 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
     if (!checkSourceText(source, options.file_name, diags))
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
-    // BCC programs are GPL by default (BPF_LICENSE is a no-op); GPL-only helpers need it.
-    std::string prelude = "char __jp_license[] SEC(\"license\") = \"GPL\";\n";
+    std::string prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
     // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
     if (source.find("bpf_usdt_readarg") != std::string::npos)
         prelude += "#include <bpf/usdt.bpf.h>\n";

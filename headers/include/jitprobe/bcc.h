@@ -36,7 +36,8 @@
 #define htonl(x) bpf_htonl(x)
 #endif
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
-#define BPF_LICENSE(name) /* jitprobe always emits a GPL license section */
+/* BPF_LICENSE: `#define BPF_LICENSE Dual BSD/GPL` in the probe, as in BCC (default GPL);
+ * the frontend reads it from the text (Frontend.cpp licenseOf). */
 #define bpf_probe_read_str bpf_probe_read_str
 /* perf_read / perf_counter_value / perf_submit index: the current CPU's slot. */
 #define CUR_CPU_IDENTIFIER BPF_F_CURRENT_CPU
@@ -216,6 +217,20 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  void (*ringbuf_discard)(void *, u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
+// No libc here: the string.h functions BCC programs call are Clang's builtins (inlined).
+#ifndef memset
+#define memset(dest, ch, n) __builtin_memset((dest), (ch), (n))
+#endif
+#ifndef memcpy
+#define memcpy(dest, src, n) __builtin_memcpy((dest), (src), (n))
+#endif
+#ifndef memmove
+#define memmove(dest, src, n) __builtin_memmove((dest), (src), (n))
+#endif
+#ifndef memcmp
+#define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#endif
+
 // The sixth argument register (x86_64: r9 in both calling conventions); libbpf 1.1 stops at 5.
 #ifndef PT_REGS_PARM6
 #define PT_REGS_PARM6(x) (((const struct pt_regs *)(x))->r9)

@@ -235,7 +235,12 @@ class MapCallPass : public AstPass {
             auto arg_range = ctx.fileRange(arg->getSourceRange());
             if (arg_range.isInvalid())
                 range = {};
-            args.push_back(arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "");
+            std::string text = arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "";
+            // A compound literal's commas (`(struct key_t){.a = 1, .b = 2}`) would split the
+            // argument of the helper macros the patterns use: parentheses keep it whole.
+            if (text.find('{') != std::string::npos)
+                text = "(" + text + ")";
+            args.push_back(std::move(text));
         }
         if (range.isInvalid()) {
             ctx.report(call.call->getBeginLoc(), Diagnostic::Severity::Error,
@@ -255,6 +260,11 @@ class MapCallPass : public AstPass {
     void recordEventType(PassContext &ctx, const std::string &map, const clang::Expr *arg) {
         clang::QualType type = eventType(arg);
         if (type.isNull() || !type->isRecordType() || event_types_.count(map))
+            return;
+        // An anonymous struct (`struct { u32 pid; } ev;`) cannot be named at file scope for
+        // the anchor: its events go out undecoded rather than the program not compiling.
+        const auto *named = type->getAsRecordDecl();
+        if (named && named->getName().empty() && !type->getAs<clang::TypedefType>())
             return;
         std::string spelled = ctx.printType(type.getUnqualifiedType());
         event_types_[map] = spelled;
