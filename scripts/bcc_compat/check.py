@@ -19,6 +19,7 @@ CLASSES = [
     ("kernel: function missing here", r"no (kernel )?function named|unknown kfunc"),
     ("2 struct redefinition", r"redefinition of"),
     ("3 kernel include not found", r"file not found"),
+    ("kernel: type not in this kernel's BTF (module)", r"incomplete definition of type 'struct (rdma_|nfs_)"),
     ("5 no probes found", r"no probes"),
     ("10 internal names in diagnostics", r"__jp_"),
     ("4 macro/constant/inline missing", r"undeclared (identifier|function)|unknown type name|no member named 's6_addr"),
@@ -27,13 +28,15 @@ CLASSES = [
 ]
 
 
-def classify(output, rc):
+def classify(output, rc, source=""):
     """The class of the first error line (later errors are often consequences of it)."""
     if rc == 0:
         return "pass"
     if rc == 124:
         return "timeout"
     first = first_error(output)
+    if re.search(r"no probes found", first) and not re.search(r"\w+\s*\([^;{]*\)\s*\{", source):
+        return "map-only source (jitprobe wants a function)"
     for name, pattern in CLASSES:
         if re.search(pattern, first, re.I):
             return name
@@ -54,7 +57,9 @@ def check(jitprobe, logs, name, path):
         output, rc = str(err), 1
     with open(os.path.join(logs, name + ".txt"), "w") as f:
         f.write(output)
-    return name, classify(output, rc), first_error(output)[:160]
+    with open(path, errors="replace") as f:
+        source = f.read()
+    return name, classify(output, rc, source), first_error(output)[:160]
 
 
 def main():
