@@ -309,6 +309,17 @@ TEST(KernelDerefPass, LocalsFromKernelPointersAndHelperResults) {
     EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "return __jp_kread(*d) + *mine; }")) << r.rewritten;
 }
 
+TEST(KernelDerefPass, StaticHelperParametersPassedKernelPointers) {
+    auto r = rewrite("static u64 inner(char **p, int n) { return p[1][0] + n; }\n"
+                     "static u64 outer(char **p, int n) { return inner(p + 1, n); }\n"
+                     "static u64 local(char *p) { return p[0]; }\n"
+                     "int kprobe__x(struct pt_regs *ctx, void *vq, char **sgs, int n) {\n"
+                     "char buf[4] = {}; return outer(sgs, n) + local(buf); }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1), "return __jp_kread(__jp_kread(p[1])[0]) + n; }")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "{ return p[0]; }")) << r.rewritten; // only a stack buffer
+}
+
 TEST(KernelDerefPass, PacketProgramsAndMapValuesStayDirect) {
     auto r = rewrite("BPF_ARRAY(vals, u64, 4);\n"
                      "int on_packet(struct __sk_buff *skb) {\n"

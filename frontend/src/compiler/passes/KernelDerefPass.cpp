@@ -14,8 +14,9 @@
 // Rules: an lvalue read as a value (`*P`, `P[i]`, `P->f` / `L.f` not already a CoreReadPass
 // chain) is in kernel memory when P is a kernel pointer: a kprobe argument after `ctx`, a
 // pointer read from kernel memory, the address of or an array in kernel memory, pointer
-// arithmetic or casts of those, a local initialised or assigned from one, or what a helper
-// function in this file returns when all its returns are. Left alone: bit-fields, sizeof/typeof operands,
+// arithmetic or casts of those, a local initialised or assigned from one, a static helper's
+// parameter some call passes one, or what a helper in this file returns when all its
+// returns are. Left alone: bit-fields, sizeof/typeof operands,
 // macro bodies, and programs on packets (tc/XDP/socket contexts: direct packet access).
 #include "compiler/passes/Pass.h"
 
@@ -42,6 +43,8 @@ class Provenance {
 
     // `p = EXPR;` for each local pointer p (declared first, assigned later: `mnt_ns = ...;`).
     std::map<const clang::VarDecl *, std::vector<const clang::Expr *>> assigned;
+    // The calls of each function of the file.
+    std::map<const clang::FunctionDecl *, std::vector<const clang::CallExpr *>> calls;
 
     // Does `p->...` on this pointer reach a kernel BTF struct CoreReadPass reads?
     bool isKernelStructPointer(const clang::Expr *e) const {
@@ -107,8 +110,13 @@ class Provenance {
             return false;
         if (const auto *parm = llvm::dyn_cast<clang::ParmVarDecl>(ref->getDecl())) {
             const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(parm->getDeclContext());
-            return fn && parm->getFunctionScopeIndex() > 0 && fn->getNumParams() > 0 &&
-                   isStructPointer(fn->getParamDecl(0)->getType(), "pt_regs");
+            if (!fn)
+                return false;
+            unsigned index = parm->getFunctionScopeIndex();
+            if (index > 0 && fn->getNumParams() > 0 && fn->getStorageClass() != clang::SC_Static &&
+                isStructPointer(fn->getParamDecl(0)->getType(), "pt_regs"))
+                return true;
+            return passedKernelPointer(fn, index, depth);
         }
         const auto *var = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
         if (!var || !var->isLocalVarDecl())
@@ -126,6 +134,19 @@ class Provenance {
 
     bool helperReturnsKernelPointer(const clang::FunctionDecl *fn, int depth) const;
 
+    // A static helper's parameter some call in the file passes a kernel pointer (`count_len(
+    // sgs + out, n)` from a kprobe whose argument is `sgs`). Other calls may pass stack
+    // addresses: a probe read of those reads the stack, as a direct load would.
+    bool passedKernelPointer(const clang::FunctionDecl *fn, unsigned index, int depth) const {
+        auto it = calls.find(fn->getCanonicalDecl());
+        if (fn->getStorageClass() != clang::SC_Static || it == calls.end())
+            return false;
+        for (const auto *call : it->second)
+            if (index < call->getNumArgs() && kernelPointer(call->getArg(index), depth + 1))
+                return true;
+        return false;
+    }
+
     const clang::SourceManager &sm_;
 };
 
@@ -137,6 +158,11 @@ class Assignments : public clang::RecursiveASTVisitor<Assignments> {
         const auto *var = ref ? llvm::dyn_cast<clang::VarDecl>(ref->getDecl()) : nullptr;
         if (b->getOpcode() == clang::BO_Assign && var && var->getType()->isPointerType())
             kernel_.assigned[var].push_back(b->getRHS());
+        return true;
+    }
+    bool VisitCallExpr(clang::CallExpr *call) {
+        if (const auto *fn = call->getDirectCallee())
+            kernel_.calls[fn->getCanonicalDecl()].push_back(call);
         return true;
     }
 
