@@ -299,6 +299,14 @@ TEST(CoreReadPass, PacketPointersStayDirectAccess) {
     EXPECT_FALSE(contains(r.rewritten, "__jp_kread")) << r.rewritten;
 }
 
+// `sk_daddr` is a member shortcut macro of the kernel's struct sock; not in the probe's own.
+TEST(KernelDerefPass, OwnStructSockKeepsItsMemberNames) {
+    auto r = rewrite("struct sock {\n    u32 *sk_daddr;\n};\n"
+                     "int kprobe__x(struct pt_regs *ctx, struct sock *skp) { return *(skp->sk_daddr); }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_TRUE(contains(r.rewritten, "__jp_kread(*(__jp_kread(skp->sk_daddr)))")) << r.rewritten;
+}
+
 TEST(KernelDerefPass, LocalsFromKernelPointersAndHelperResults) {
     auto r = rewrite("static u32 *field(struct sock *sk) { return &sk->__sk_common.skc_daddr; }\n"
                      "int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk) {\n"

@@ -41,6 +41,15 @@ TEST(TextKernelIncludes, AnyHeaderUnderAKernelRootIsAKernelInclude) {
         EXPECT_FALSE(isKernelIncludePath(p)) << p;
 }
 
+TEST(TextKernelIncludes, MemberShortcutsOfARecordCanBeUndefined) {
+    std::string sock = memberShortcutUndefs("sock");
+    EXPECT_NE(sock.find("#undef sk_daddr\n"), std::string::npos) << sock;
+    EXPECT_NE(sock.find("#undef sk_family\n"), std::string::npos) << sock;
+    EXPECT_EQ(sock.find("inet_daddr"), std::string::npos) << sock;
+    EXPECT_NE(memberShortcutUndefs("inet_sock").find("#undef inet_daddr\n"), std::string::npos);
+    EXPECT_TRUE(memberShortcutUndefs("task_struct").empty());
+}
+
 TEST(TextKernelIncludes, EveryMacroIsGuarded) {
     std::string_view text = kernelCompatMacros();
     EXPECT_EQ(text.find("#include"), std::string_view::npos);

@@ -5,6 +5,7 @@
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
 #include "text/AttachDirectives.h"
+#include "text/KernelIncludes.h"
 #include "text/MinCoreBtf.h"
 #include "text/TracepointFormat.h"
 #include "text/TracepointUses.h"
@@ -162,6 +163,21 @@ std::string licenseOf(const std::string &source) {
     return escaped;
 }
 
+// Does SOURCE define `struct NAME {` (spacing and newlines as they come)?
+bool definesStruct(const std::string &source, const std::string &name) {
+    for (size_t pos = source.find("struct"); pos != std::string::npos; pos = source.find("struct", pos + 6)) {
+        if (pos > 0 && (std::isalnum(static_cast<unsigned char>(source[pos - 1])) || source[pos - 1] == '_'))
+            continue;
+        size_t at = source.find_first_not_of(" \t\r\n", pos + 6);
+        if (at == std::string::npos || source.compare(at, name.size(), name) != 0)
+            continue;
+        size_t after = source.find_first_not_of(" \t\r\n", at + name.size());
+        if (after != std::string::npos && source[after] == '{')
+            return true;
+    }
+    return false;
+}
+
 // A probe may define a kernel-internal struct itself (`struct mnt_namespace {...}` from a
 // private kernel header): BCC compiles it, since its headers lack that definition, but here
 // vmlinux.h has it. For every such "redefinition of 'X'", `#define X X___jpuser` makes the
@@ -197,6 +213,9 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
     std::string prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
+    for (const char *record : {"sock", "inet_sock"})
+        if (definesStruct(source, record))
+            prelude += memberShortcutUndefs(record);
     // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
     if (source.find("bpf_usdt_readarg") != std::string::npos)
         prelude += "#include <bpf/usdt.bpf.h>\n";

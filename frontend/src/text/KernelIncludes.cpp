@@ -179,6 +179,17 @@ bool isKernelIncludePath(std::string_view relative) {
     return std::find(std::begin(kRoots), std::end(kRoots), root) != std::end(kRoots);
 }
 
+std::string memberShortcutUndefs(std::string_view record) {
+    std::string_view prefix = record == "sock" ? "__sk_common." : record == "inet_sock" ? "sk.__sk_common." : "";
+    std::string out;
+    if (prefix.empty())
+        return out;
+    for (const auto &m : kMacros)
+        if (m.params.empty() && m.body.starts_with(prefix))
+            out.append("#undef ").append(m.name).append("\n");
+    return out;
+}
+
 const std::vector<std::string_view> &kernelIncludeStubs() {
     static const std::vector<std::string_view> paths = {
         "asm/page.h", "asm/ptrace.h", "bcc/proto.h",

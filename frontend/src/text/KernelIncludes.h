@@ -17,6 +17,11 @@ const std::vector<std::string_view> &kernelIncludeStubs();
 // reported "file not found". Also true for the directories on the way ("linux", "linux/sched").
 [[nodiscard]] bool isKernelIncludePath(std::string_view relative);
 
+// `#undef` lines for the member shortcuts of the kernel struct RECORD ("sock": sk_daddr,
+// sk_family, ...; "inet_sock": inet_daddr, ...), for a probe that defines that struct itself:
+// its own members must keep their names. Empty for other records.
+[[nodiscard]] std::string memberShortcutUndefs(std::string_view record);
+
 // `#ifndef NAME / #define NAME ... / #endif` blocks for kernel-header macros (TASK_RUNNING,
 // PAGE_SIZE, AF_INET, O_*, MKDEV, sk_family, ...). Only names that are never enumerators in
 // BTF, so the text is valid before or after vmlinux.h. No includes.
