@@ -61,3 +61,25 @@ TEST(DialectCompat, CompoundLiteralKeyAndAnonymousEventCount) {
     ASSERT_TRUE(count.is_number()) << run.out;
     EXPECT_GE(count.get<long>(), 1) << run.out;
 }
+
+// A function only BCC's Python side names: check verifies it as a kprobe and says so; run
+// attaches the rest and says it left this one unattached.
+TEST(DialectCompat, FunctionWithoutAttachPointIsVerifiedAndLeftUnattached) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    ProbeFile probe("loadonly.c", "BPF_HASH(h, u32, u64);\n"
+                                  "int trace_count(void *ctx) { u32 k = 0; h.increment(k); return 0; }\n"
+                                  "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) { return 0; }\n");
+    CliRun check = runCli({"check", probe.path, "--format", "json", "--no-cache"});
+    ASSERT_EQ(check.status, 0) << check.err;
+    bool kprobe = false;
+    for (const auto &r : check.records)
+        kprobe = kprobe || (r.value("name", "") == "trace_count" && r.value("prog_type", "") == "kprobe" &&
+                            r.value("insns", 0L) > 0);
+    EXPECT_TRUE(kprobe) << check.out;
+    EXPECT_NE(check.err.find("'trace_count' has no attach point in the source: verified as a kprobe"),
+              std::string::npos) << check.err;
+    CliRun run = runCli({"run", probe.path, "--format", "json", "--duration", "0.2"});
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.err.find("'trace_count' has no attach point in the source: loaded but left unattached"),
+              std::string::npos) << run.err;
+}
