@@ -34,6 +34,8 @@ def classify(output, rc, source=""):
         return "pass"
     if rc == 124:
         return "timeout"
+    if re.search(r"cannot use helper bpf_override_return", output):
+        return "kernel: bpf_override_return unavailable here"  # no CONFIG_BPF_KPROBE_OVERRIDE
     first = first_error(output)
     if re.search(r"no probes found", first) and not re.search(r"\w+\s*\([^;{]*\)\s*\{", source):
         return "map-only source (jitprobe wants a function)"

@@ -18,11 +18,11 @@ TOOL_ARGS = {
     "funccount": ["vfs_read"], "funclatency": ["vfs_read"], "funcinterval": ["vfs_read"],
     "stackcount": ["vfs_read"], "dbslower": ["mysql", "-x", "/bin/true"],
     "dbstat": ["mysql", "-p", "1"], "ttysnoop": ["0"], "argdist": ["-C", "p::do_sys_open()"],
-    "trace": ["do_sys_open"], "inject": ["kmalloc", "-P", "0.01"], "tcpsubnet": [],
+    "trace": ["do_sys_open"], "tcpsubnet": [],
     "ucalls": ["-l", "java", "1"], "uflow": ["-l", "java", "1"], "ugc": ["-l", "java", "1"],
     "uobjnew": ["-l", "c", "1"], "ustat": [], "uthreads": ["1"], "sslsniff": [],
     "dirtop": ["-d", "/tmp"], "funcslower": ["vfs_read"], "netqtop": ["-n", "lo"],
-    "biolatpcts": ["sda"], "inject": ["kmalloc", "should_failslab()"], "reset-trace": [], "deadlock": ["1"],
+    "biolatpcts": ["sda"], "inject": ["kmalloc", "__x64_sys_mount()"], "reset-trace": [], "deadlock": ["1"],
 }
 PY_HELPERS = ["containers.py", "tcp.py", "syscall.py", "exec.py", "utils.py"]
 LIBBCC_STUB = "class _Lib:\n    def __getattr__(self, name):\n        return lambda *a, **k: 0\n\n\nlib = _Lib()\n"
