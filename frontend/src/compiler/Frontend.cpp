@@ -200,6 +200,24 @@ std::string kernelRedefinitionRenames(const std::vector<Diagnostic> &diags, size
     return renames;
 }
 
+// parseAndRewrite; should the probe define kernel structs itself, again with those renamed
+// (kernelRedefinitionRenames). The prelude is JOB's last file.
+bool parseOwnDefinitionsWin(ClangJob &job, const std::vector<AttachDirective> &directives,
+                            CompileResult &result, bool &types_shaken) {
+    auto &diags = result.diagnostics;
+    size_t diags_before = diags.size();
+    bool parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                                  &result.times.rewrite_ms, &types_shaken);
+    std::string renames = kernelRedefinitionRenames(diags, diags_before);
+    if (parsed || renames.empty())
+        return parsed;
+    diags.resize(diags_before);
+    job.files.back().contents += renames;
+    result.info = {};
+    return parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                           &result.times.rewrite_ms, &types_shaken);
+}
+
 } // namespace
 
 std::string compilerVersion() {
@@ -240,17 +258,7 @@ CompileResult compile(const std::string &source, const CompileOptions &options) 
 
     auto start = Clock::now();
     bool types_shaken = false;
-    size_t diags_before = diags.size();
-    bool parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                                  &result.times.rewrite_ms, &types_shaken);
-    if (std::string renames = kernelRedefinitionRenames(diags, diags_before); !parsed && !renames.empty()) {
-        diags.resize(diags_before); // the probe's own definitions win: parse again with them renamed
-        job.files.back().contents += renames;
-        result.info = {};
-        parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                                 &result.times.rewrite_ms, &types_shaken);
-    }
-    if (!parsed)
+    if (!parseOwnDefinitionsWin(job, directives, result, types_shaken))
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {
