@@ -328,6 +328,21 @@ TEST(KernelDerefPass, StaticHelperParametersPassedKernelPointers) {
     EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "{ return p[0]; }")) << r.rewritten; // only a stack buffer
 }
 
+TEST(KernelDerefPass, UserPointersAreReadAsUserMemory) {
+    auto r = rewrite("int syscall__execve(struct pt_regs *ctx, const char __user *filename,\n"
+                     "                    const char __user *const __user *argv) {\n"
+                     "const char *a1 = argv[1]; return filename[0] + (a1 ? a1[0] : 0); }\n"
+                     "int kprobe__vfs_write(struct pt_regs *ctx, struct file *f, const char __user *buf) {\n"
+                     "char k = *(char *)f; return buf[0] + k; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "const char *a1 = __jp_uread(argv[1]); "
+                                                 "return __jp_uread(filename[0]) + (a1 ? __jp_uread(a1[0]) : 0); }"))
+        << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 5), "char k = __jp_kread(*(char *)f); return __jp_uread(buf[0]) + k; }"))
+        << r.rewritten;
+}
+
 TEST(KernelDerefPass, PacketProgramsAndMapValuesStayDirect) {
     auto r = rewrite("BPF_ARRAY(vals, u64, 4);\n"
                      "int on_packet(struct __sk_buff *skb) {\n"

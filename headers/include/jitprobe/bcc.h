@@ -249,6 +249,14 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
         __jp_v;                                                                                \
     })
 
+// The same from user memory (`char __user *buf`, a syscall__ probe's pointer arguments).
+#define __jp_uread(lvalue)                                                                     \
+    ({                                                                                         \
+        typeof(lvalue) __jp_v;                                                                 \
+        bpf_probe_read_user((void *)&__jp_v, sizeof(__jp_v), &(lvalue));                       \
+        __jp_v;                                                                                \
+    })
+
 // BCC's readers of a tracepoint's __data_loc field (low 16 bits: offset from the record start).
 #define TP_DATA_LOC_READ_CONST(dst, field, length)                                             \
     do {                                                                                       \

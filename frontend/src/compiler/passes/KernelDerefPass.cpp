@@ -9,7 +9,9 @@
 //   after:   ... return __jp_kread((__jp_kread(*argv))[1]);
 //
 // __jp_kread(lvalue) (bcc.h) copies the lvalue out with bpf_probe_read_kernel; its address is
-// computed as written, so CO-RE offsets of kernel structs still relocate.
+// computed as written, so CO-RE offsets of kernel structs still relocate. Reads through user
+// pointers (`char __user *buf`, a syscall__ probe's arguments) are __jp_uread, with
+// bpf_probe_read_user.
 //
 // Rules: an lvalue read as a value (`*P`, `P[i]`, `P->f` / `L.f` not already a CoreReadPass
 // chain) is in kernel memory when P is a kernel pointer: a kprobe argument after `ctx`, a
@@ -22,6 +24,7 @@
 
 #include <clang/AST/ParentMapContext.h>
 #include <clang/AST/RecursiveASTVisitor.h>
+#include <clang/Lex/Lexer.h>
 
 #include <set>
 
@@ -39,7 +42,7 @@ bool isStructPointer(clang::QualType type, llvm::StringRef name) {
 
 class Provenance {
   public:
-    explicit Provenance(clang::ASTContext &ast) : sm_(ast.getSourceManager()) {}
+    explicit Provenance(clang::ASTContext &ast) : ast_(ast), sm_(ast.getSourceManager()) {}
 
     // `p = EXPR;` for each local pointer p (declared first, assigned later: `mnt_ns = ...;`).
     std::map<const clang::VarDecl *, std::vector<const clang::Expr *>> assigned;
@@ -101,7 +104,58 @@ class Provenance {
         return false;
     }
 
+    // Is lvalue E in user memory: reached through a user-space pointer (a `__user` argument, a
+    // syscall__ probe's argument, a local from one, a pointer read from user memory)?
+    bool userLvalue(const clang::Expr *e, int depth = 0) const {
+        e = e->IgnoreParens();
+        if (depth > 8)
+            return false;
+        if (const auto *m = llvm::dyn_cast<clang::MemberExpr>(e))
+            return m->isArrow() ? userPointer(m->getBase(), depth + 1) : userLvalue(m->getBase(), depth + 1);
+        if (const auto *u = llvm::dyn_cast<clang::UnaryOperator>(e))
+            return u->getOpcode() == clang::UO_Deref && userPointer(u->getSubExpr(), depth + 1);
+        if (const auto *a = llvm::dyn_cast<clang::ArraySubscriptExpr>(e))
+            return userPointer(a->getBase(), depth + 1);
+        return false;
+    }
+
   private:
+    bool userPointer(const clang::Expr *e, int depth) const {
+        e = e->IgnoreParens();
+        if (depth > 8)
+            return false;
+        if (const auto *cast = llvm::dyn_cast<clang::CastExpr>(e)) {
+            auto kind = cast->getCastKind();
+            if (kind == clang::CK_ArrayToPointerDecay || kind == clang::CK_LValueToRValue)
+                return userLvalue(cast->getSubExpr(), depth + 1) || userVariable(cast->getSubExpr(), depth);
+            return userPointer(cast->getSubExpr(), depth + 1);
+        }
+        if (const auto *b = llvm::dyn_cast<clang::BinaryOperator>(e))
+            return b->isAdditiveOp() && (userPointer(b->getLHS(), depth + 1) || userPointer(b->getRHS(), depth + 1));
+        return false;
+    }
+
+    bool userVariable(const clang::Expr *e, int depth) const {
+        const auto *ref = llvm::dyn_cast<clang::DeclRefExpr>(e->IgnoreParens());
+        if (!ref || !ref->getType()->isPointerType())
+            return false;
+        if (const auto *parm = llvm::dyn_cast<clang::ParmVarDecl>(ref->getDecl()))
+            return isUserParam(parm);
+        const auto *var = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
+        return var && var->isLocalVarDecl() && var->getInit() && userPointer(var->getInit(), depth + 1);
+    }
+
+    // `const char __user *filename` (spelled: __user expands to nothing), or any pointer
+    // argument of a syscall__ probe: the syscall's own arguments point into user space.
+    bool isUserParam(const clang::ParmVarDecl *parm) const {
+        const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(parm->getDeclContext());
+        if (fn && parm->getFunctionScopeIndex() > 0 && fn->getName().startswith("syscall__"))
+            return true;
+        auto range = clang::CharSourceRange::getTokenRange(parm->getSourceRange());
+        llvm::StringRef text = clang::Lexer::getSourceText(range, sm_, ast_.getLangOpts());
+        return text.contains("__user");
+    }
+
     // A kprobe argument after ctx (`int f(struct pt_regs *ctx, struct sock *sk)`), or a local
     // initialised or assigned from a kernel pointer.
     bool kernelVariable(const clang::Expr *e, int depth) const {
@@ -113,6 +167,8 @@ class Provenance {
             if (!fn)
                 return false;
             unsigned index = parm->getFunctionScopeIndex();
+            if (isUserParam(parm))
+                return false;
             if (index > 0 && fn->getNumParams() > 0 && fn->getStorageClass() != clang::SC_Static &&
                 isStructPointer(fn->getParamDecl(0)->getType(), "pt_regs"))
                 return true;
@@ -147,6 +203,7 @@ class Provenance {
         return false;
     }
 
+    clang::ASTContext &ast_;
     const clang::SourceManager &sm_;
 };
 
@@ -190,9 +247,14 @@ bool Provenance::helperReturnsKernelPointer(const clang::FunctionDecl *fn, int d
     return !returns.values.empty();
 }
 
+struct Read {
+    const clang::Expr *lvalue;
+    bool user; // in user memory: bpf_probe_read_user
+};
+
 class ReadFinder : public clang::RecursiveASTVisitor<ReadFinder> {
   public:
-    ReadFinder(clang::ASTContext &ast, const Provenance &kernel, std::vector<const clang::Expr *> &out)
+    ReadFinder(clang::ASTContext &ast, const Provenance &kernel, std::vector<Read> &out)
         : ast_(ast), kernel_(kernel), out_(out) {}
 
     bool shouldTraversePostOrder() const { return true; } // inner reads before outer ones
@@ -212,15 +274,16 @@ class ReadFinder : public clang::RecursiveASTVisitor<ReadFinder> {
             if (!field || field->isBitField() || kernel_.isCoreReadChain(m))
                 return true;
         }
-        if (kernel_.kernelLvalue(e))
-            out_.push_back(e);
+        bool user = kernel_.userLvalue(e);
+        if (user || kernel_.kernelLvalue(e))
+            out_.push_back({e, user});
         return true;
     }
 
   private:
     clang::ASTContext &ast_;
     const Provenance &kernel_;
-    std::vector<const clang::Expr *> &out_;
+    std::vector<Read> &out_;
 };
 
 class KernelDerefPass : public AstPass {
@@ -231,7 +294,7 @@ class KernelDerefPass : public AstPass {
         if (ctx.isMacroDefined("JITPROBE_NO_AUTO_READ"))
             return;
         Provenance kernel(ctx.ast);
-        std::vector<const clang::Expr *> reads;
+        std::vector<Read> reads;
         ReadFinder finder(ctx.ast, kernel, reads);
         Assignments assignments(kernel);
         for (auto *decl : ctx.userDecls())
@@ -243,14 +306,14 @@ class KernelDerefPass : public AstPass {
                 finder.TraverseDecl(fn);
         }
         std::set<std::pair<unsigned, unsigned>> done; // once per spelling (macro arguments)
-        for (const auto *read : reads) {
+        for (const auto &[read, user] : reads) {
             auto range = ctx.fileRange(read->getSourceRange());
             if (range.isInvalid() ||
                 !done.insert({range.getBegin().getRawEncoding(), range.getEnd().getRawEncoding()}).second)
                 continue;
             // Before whatever an earlier pass put at the start (BPF_CORE_READ(...)); an outer
             // read's prefix comes after (before) its inner ones: reads are innermost first.
-            ctx.rewriter.InsertTextBefore(range.getBegin(), "__jp_kread(");
+            ctx.rewriter.InsertTextBefore(range.getBegin(), user ? "__jp_uread(" : "__jp_kread(");
             ctx.rewriter.InsertTextAfter(range.getEnd(), ")");
         }
     }
