@@ -83,3 +83,25 @@ TEST(DialectCompat, FunctionWithoutAttachPointIsVerifiedAndLeftUnattached) {
     EXPECT_NE(run.err.find("'trace_count' has no attach point in the source: loaded but left unattached"),
               std::string::npos) << run.err;
 }
+
+// Automatic reads past the first member, for real: array elements through a kernel pointer
+// (__jp_kread) and the pointer in front of an array member, counted by the trigger's comm.
+TEST(DialectCompat, ArrayElementsThroughKernelPointersAreRead) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    ProbeFile probe("reads.c",
+                    "BPF_HASH(firsts, u32, u64, 64);\n"
+                    "TRACEPOINT_PROBE(syscalls, sys_enter_openat) {\n"
+                    "    struct task_struct *t = (struct task_struct *)bpf_get_current_task();\n"
+                    "    char c0 = t->comm[0], c1 = t->comm[1];\n"
+                    "    char parent[16] = {};\n"
+                    "    bpf_probe_read_kernel_str(parent, sizeof(parent), t->real_parent->comm);\n"
+                    "    if (c0 != 'j' || c1 != 'p') return 0;\n"
+                    "    u32 key = c0 + (parent[0] != 0 ? 1000 : 0);\n"
+                    "    firsts.increment(key);\n"
+                    "    return 0;\n}\n");
+    CliRun run = runCli({"run", probe.path, "--format", "json", "-c", openTrigger()});
+    ASSERT_EQ(run.status, 0) << run.err;
+    nlohmann::json count = run.value("firsts", 'j' + 1000);
+    ASSERT_TRUE(count.is_number()) << run.out;
+    EXPECT_GE(count.get<long>(), 1) << run.out;
+}
