@@ -83,6 +83,16 @@ TEST(FrontendCompile, MisspelledMethodNamesMapNotItsStruct) {
     EXPECT_EQ(text.find("perf_submit"), std::string::npos) << text; // not a hash map's method
 }
 
+TEST(FrontendCompile, MisusedMapIsNamedAsDeclared) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    counts = 3;\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:3:"), std::string::npos) << text;
+    EXPECT_NE(text.find("'map counts'"), std::string::npos) << text;
+    EXPECT_EQ(text.find("__jp_"), std::string::npos) << text;
+}
+
 // The kernel-type PCH refers to vmlinux.h's parts by virtual path (kernel-types/<key>.d/ is
 // served as /jitprobe/kernel): a cache directory that moved keeps its PCH.
 TEST(FrontendCompile, KernelTypePchSurvivesAMovedCacheDirectory) {

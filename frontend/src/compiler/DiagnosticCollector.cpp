@@ -56,6 +56,7 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     info.FormatDiagnostic(text);
     diag.message = std::string(text.str());
     locate(info, diag);
+    nameMapsAsDeclared(diag.message);
     if (diag.severity != Diagnostic::Severity::Note)
         drop_notes_ = reword(info, diag);
     else if (drop_notes_)
@@ -71,6 +72,14 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
         if (seen.message == diag.message)
             return;
     out_.push_back(std::move(diag));
+}
+
+// "assigning to 'struct __jp_map__counts' from ..." -> "assigning to 'map counts' from ...":
+// the struct is the dialect's plumbing, the user wrote BPF_HASH(counts, ...).
+void DiagnosticCollector::nameMapsAsDeclared(std::string &message) {
+    const std::string from = "struct " + std::string(kMapStructPrefix);
+    for (size_t pos = message.find(from); pos != std::string::npos; pos = message.find(from, pos))
+        message.replace(pos, from.size(), "map ");
 }
 
 void DiagnosticCollector::locate(const clang::Diagnostic &info, Diagnostic &diag) const {

@@ -23,6 +23,7 @@ class DiagnosticCollector : public clang::DiagnosticConsumer {
     void locate(const clang::Diagnostic &info, Diagnostic &diag) const;
     // true when DIAG was a dialect-internal name reworded into the user's map and method.
     bool reword(const clang::Diagnostic &info, Diagnostic &diag) const;
+    static void nameMapsAsDeclared(std::string &message);
 
     std::string main_path_;
     std::string user_file_;
