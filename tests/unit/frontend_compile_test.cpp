@@ -93,6 +93,15 @@ TEST(FrontendCompile, MisusedMapIsNamedAsDeclared) {
     EXPECT_EQ(text.find("__jp_"), std::string::npos) << text;
 }
 
+TEST(FrontendCompile, TooManyMethodArgumentsNameTheMap) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u32 k = 1;\n    counts.lookup(&k, 1);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
+    EXPECT_NE(text.find("map 'counts': method 'lookup' takes 1 argument"), std::string::npos) << text;
+}
+
 // The kernel-type PCH refers to vmlinux.h's parts by virtual path (kernel-types/<key>.d/ is
 // served as /jitprobe/kernel): a cache directory that moved keeps its PCH.
 TEST(FrontendCompile, KernelTypePchSurvivesAMovedCacheDirectory) {

@@ -68,15 +68,16 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 /* ---- map declarations (parsed form) ----------------------------------------------------- */
 #define __JP_MAP_ATTR(kind) __attribute__((section("maps/" kind), unused))
 
+/* `...`: a call with too many arguments is MapCallPass's error, which names the map. */
 #define __JP_KV_METHODS(_key_type, _leaf_type)                                                 \
     _key_type key;                                                                             \
     _leaf_type leaf;                                                                           \
-    _leaf_type *(*lookup)(_key_type *);                                                        \
-    _leaf_type *(*lookup_or_init)(_key_type *, _leaf_type *);                                  \
-    _leaf_type *(*lookup_or_try_init)(_key_type *, _leaf_type *);                              \
-    int (*update)(_key_type *, _leaf_type *);                                                  \
-    int (*insert)(_key_type *, _leaf_type *);                                                  \
-    int (*delete)(_key_type *);                                                                \
+    _leaf_type *(*lookup)(_key_type *, ...);                                                   \
+    _leaf_type *(*lookup_or_init)(_key_type *, _leaf_type *, ...);                             \
+    _leaf_type *(*lookup_or_try_init)(_key_type *, _leaf_type *, ...);                         \
+    int (*update)(_key_type *, _leaf_type *, ...);                                             \
+    int (*insert)(_key_type *, _leaf_type *, ...);                                             \
+    int (*delete)(_key_type *, ...);                                                           \
     void (*increment)(_key_type, ...);                                                         \
     void (*atomic_increment)(_key_type, ...);
 
