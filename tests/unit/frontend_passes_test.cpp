@@ -27,6 +27,13 @@ TEST(MapDeclPass, HashWithDefaultsBecomesLibbpfMap) {
               "__type(key, u64); __type(value, u64); } counts SEC(\".maps\");");
 }
 
+TEST(MapDeclPass, AnonymousStructLeafIsSpelledAsWritten) {
+    auto r = rewrite(std::string("BPF_HASH(stats, int, struct { u64 a; u64 b; }, 10);\n") + kTracepoint +
+                     "int k = 0; if (stats.lookup(&k)) return 1; return 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 1), "__type(value, struct { u64 a; u64 b; });")) << r.rewritten;
+}
+
 TEST(MapDeclPass, HistogramWithIntKeyIsArray) {
     auto r = rewrite(std::string("BPF_HISTOGRAM(h);\n") + kTracepoint + "h.increment(bpf_log2l(3)); return 0; }\n");
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);

@@ -69,17 +69,20 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 #define __JP_MAP_ATTR(kind) __attribute__((section("maps/" kind), unused))
 
 /* `...`: a call with too many arguments is MapCallPass's error, which names the map. */
-#define __JP_KV_METHODS(_key_type, _leaf_type)                                                 \
+/* Methods name the key/leaf types through typedefs (_key_t, _leaf_t): an anonymous struct
+ * spelled as the leaf (`BPF_HASH(m, int, struct { u64 a; })`) is then one type, not one per use.
+ * `...`: a call with too many arguments is MapCallPass's error, which names the map. */
+#define __JP_KV_METHODS(_key_type, _leaf_type, _key_t, _leaf_t)                                \
     _key_type key;                                                                             \
     _leaf_type leaf;                                                                           \
-    _leaf_type *(*lookup)(_key_type *, ...);                                                   \
-    _leaf_type *(*lookup_or_init)(_key_type *, _leaf_type *, ...);                             \
-    _leaf_type *(*lookup_or_try_init)(_key_type *, _leaf_type *, ...);                         \
-    int (*update)(_key_type *, _leaf_type *, ...);                                             \
-    int (*insert)(_key_type *, _leaf_type *, ...);                                             \
-    int (*delete)(_key_type *, ...);                                                           \
-    void (*increment)(_key_type, ...);                                                         \
-    void (*atomic_increment)(_key_type, ...);
+    _leaf_t *(*lookup)(_key_t *, ...);                                                         \
+    _leaf_t *(*lookup_or_init)(_key_t *, _leaf_t *, ...);                                      \
+    _leaf_t *(*lookup_or_try_init)(_key_t *, _leaf_t *, ...);                                  \
+    int (*update)(_key_t *, _leaf_t *, ...);                                                   \
+    int (*insert)(_key_t *, _leaf_t *, ...);                                                   \
+    int (*delete)(_key_t *, ...);                                                              \
+    void (*increment)(_key_t, ...);                                                            \
+    void (*atomic_increment)(_key_t, ...);
 
 #define __JP_DECLARE(_name, _kind, _max_entries, _flags, _members)                              \
     struct __jp_map__##_name {                                                                 \
@@ -90,8 +93,11 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                                                            .__flags = (_flags)}
 
 #define BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, _flags)           \
+    typedef _key_type __jp_key_t__##_name;                                                     \
+    typedef _leaf_type __jp_leaf_t__##_name;                                                   \
     __JP_DECLARE(_name, _table_type, _max_entries, _flags,                                     \
-                 __JP_KV_METHODS(_key_type, _leaf_type)                                        \
+                 __JP_KV_METHODS(_key_type, _leaf_type, __jp_key_t__##_name,                   \
+                                 __jp_leaf_t__##_name)                                         \
                  int (*get_stackid)(void *, unsigned long long);                               \
                  void (*call)(void *, int);                                                    \
                  int (*redirect_map)(int, int);                                                \
