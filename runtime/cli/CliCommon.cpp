@@ -48,7 +48,7 @@ void reportUnattached(Script &script, const std::string &file, bool running) {
                   << (running ? "loaded but left unattached" : "verified") << " as a " << p.prog_type
                   << " program" << (running ? " (attach it from C++, or name a target with "
                                               "'// @attach KIND:TARGET -> " + p.function + "')"
-                                            : " (the type BCC's load_func gives it)")
+                                            : " (the type BCC's Python side would load it by name with)")
                   << std::endl;
     }
 }

@@ -182,6 +182,17 @@ TEST(ProbeFunctionPass, UnnamedFunctionIsLoadOnlyKprobe) {
     EXPECT_EQ(lineOf(r.rewritten, 3), "int add(int x) { return x + 1; }");
 }
 
+TEST(ProbeFunctionPass, SkbProgramReadingPacketDataIsATcClassifier) {
+    auto r = rewrite("int filter(struct __sk_buff *skb) { return skb->len > 100; }\n"
+                     "int classify(struct __sk_buff *skb) {\n"
+                     "void *end = (void *)(long)skb->data_end; return (void *)(long)skb->data + 14 > end; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 2u);
+    EXPECT_EQ(r.info.programs[0].prog_type, "socket_filter");
+    EXPECT_EQ(r.info.programs[1].prog_type, "sched_cls");
+    EXPECT_EQ(lineOf(r.rewritten, 2).rfind("SEC(\"tc\") int classify", 0), 0u) << r.rewritten;
+}
+
 // ---- KprobeArgsPass ----------------------------------------------------------------------
 TEST(KprobeArgsPass, SixthArgumentIsR9) {
     auto r = rewrite("int six(struct pt_regs *ctx, long a, long b, long c, long d, long e, long f)\n"

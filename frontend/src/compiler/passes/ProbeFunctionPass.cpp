@@ -9,7 +9,8 @@
 //
 // A non-static function that nothing names as a probe and that no other function calls is one
 // BCC's Python side would load by name (`b.load_func("trace_count", BPF.KPROBE)`); it becomes
-// a load-only kprobe program, the type load_func gives a `struct pt_regs *` / `void *` context:
+// a load-only kprobe program, the type load_func gives a `struct pt_regs *` / `void *` context
+// (a `struct __sk_buff *` one that reads skb->data is a tc classifier, as socket filters cannot):
 //
 //   before:  int trace_count(void *ctx) { ... }
 //   after:   SEC("kprobe") int trace_count(void *ctx) { ... }      (no attach point)
@@ -42,6 +43,20 @@ class CalledFunctions : public clang::RecursiveASTVisitor<CalledFunctions> {
         return true;
     }
     std::set<std::string> names;
+};
+
+// Does the body read `skb->data` / `skb->data_end` of a `struct __sk_buff *`? Socket filters
+// may not (no direct packet access): such a program is one BCC loads as BPF.SCHED_CLS.
+class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
+  public:
+    bool VisitMemberExpr(clang::MemberExpr *e) {
+        llvm::StringRef member = e->getMemberDecl()->getName();
+        clang::QualType base = e->getBase()->getType();
+        const auto *record = base->isPointerType() ? base->getPointeeType()->getAsRecordDecl() : nullptr;
+        found = found || (record && record->getName() == "__sk_buff" && (member == "data" || member == "data_end"));
+        return !found;
+    }
+    bool found = false;
 };
 
 class ProbeFunctionPass : public AstPass {
@@ -104,6 +119,12 @@ class ProbeFunctionPass : public AstPass {
             }
         if (!spec && !called_.names.count(name))
             spec = ProgramSpec{name, "kprobe", "kprobe", {}, line}; // load_func's default type
+        if (spec && !section && spec->prog_type == "socket_filter" && spec->attach.empty()) {
+            PacketDataReads packet;
+            packet.TraverseStmt(fn->getBody());
+            if (packet.found)
+                *spec = ProgramSpec{name, "tc", "sched_cls", {}, line};
+        }
         if (!spec) {
             ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
                        "function '" + name + "' is not a probe: another function calls it and its "
