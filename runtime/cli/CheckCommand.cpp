@@ -42,6 +42,8 @@ int checkCommand(const std::vector<std::string> &args) {
         all_verified = all_verified && p.insns > 0;
         write_record(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
     }
+    if (all_verified)
+        reportUnattached(script, a.file, false);
     if (!all_verified) {
         reportError(a.file + ": " + (programs.empty() ? "no programs found" : "not every program was verified"));
         return kExitFailure;

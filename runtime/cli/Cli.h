@@ -37,6 +37,9 @@ void installStopHandlers();
 
 // The message of a failure, on stderr (multi-line diagnostics pass through untouched).
 void reportError(const std::string &message);
+// One note per program the source gives no attach point (BCC's Python side would load or
+// attach it by name): `check` verified it as its program type, `run` leaves it unattached.
+void reportUnattached(Script &script, const std::string &file, bool running);
 // reportError(status.msg()), plus which capability is missing when it is a permission error.
 void reportFailure(const Status &status);
 // "CAP_BPF, CAP_PERFMON": what this process lacks to load tracing probes ("" if nothing).

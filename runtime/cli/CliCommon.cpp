@@ -1,5 +1,6 @@
 // Option groups and error reporting shared by the subcommands.
 #include "Cli.h"
+#include "jitprobe/BPF.h"
 
 #include <spdlog/spdlog.h>
 
@@ -51,6 +52,20 @@ void installStopHandlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+}
+
+void reportUnattached(Script &script, const std::string &file, bool running) {
+    for (const frontend::ProgramSpec &p : script.bpf().program_info().programs) {
+        if (!p.attach.empty())
+            continue;
+        std::cerr << "jitprobe: note: " << file << ":" << p.line << ": '" << p.function
+                  << "' has no attach point in the source: "
+                  << (running ? "loaded but left unattached" : "verified") << " as a " << p.prog_type
+                  << " program" << (running ? " (attach it from C++, or name a target with "
+                                              "'// @attach KIND:TARGET -> " + p.function + "')"
+                                            : " (the type BCC's Python side would load it by name with)")
+                  << std::endl;
+    }
 }
 
 void reportError(const std::string &message) {

@@ -94,6 +94,7 @@ int runCommand(const std::vector<std::string> &args) {
         reportFailure(s);
         return kExitFailure;
     }
+    reportUnattached(script, a.probe.file, true);
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
     if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
         reportFailure(s);

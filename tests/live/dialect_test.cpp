@@ -50,6 +50,7 @@ const std::vector<DialectFile> kVerifiable = {
     {"kprobes.c", {"kprobe__vfs_read", "kretprobe__vfs_read"}},
     {"iter.c", {"bpf_iter__task"}},
     {"usdt.c", {"on_throw"}},
+    {"kernel_compat.c", {"tracepoint__irq__irq_handler_entry", "trace_tcp", "trace_six"}},
 };
 
 // A pin path of this test process's own (check and run tests may run concurrently).

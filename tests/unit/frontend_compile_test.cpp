@@ -69,6 +69,39 @@ TEST(FrontendCompile, UnknownMethodNamesMapAndMethods) {
     EXPECT_NE(text.find("lookup, "), std::string::npos) << text;
 }
 
+// A near miss ("did you mean") is worded the same way, with no internal struct name or note.
+TEST(FrontendCompile, MisspelledMethodNamesMapNotItsStruct) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u32 k = 1;\n    counts.incremnt(k);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
+    EXPECT_NE(text.find("map 'counts' has no method 'incremnt'; did you mean 'increment'?"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("methods of 'counts': "), std::string::npos) << text;
+    EXPECT_EQ(text.find("__jp_"), std::string::npos) << text;
+    EXPECT_EQ(text.find("perf_submit"), std::string::npos) << text; // not a hash map's method
+}
+
+TEST(FrontendCompile, MisusedMapIsNamedAsDeclared) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    counts = 3;\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:3:"), std::string::npos) << text;
+    EXPECT_NE(text.find("'map counts'"), std::string::npos) << text;
+    EXPECT_EQ(text.find("__jp_"), std::string::npos) << text;
+}
+
+TEST(FrontendCompile, TooManyMethodArgumentsNameTheMap) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u32 k = 1;\n    counts.lookup(&k, 1);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
+    EXPECT_NE(text.find("map 'counts': method 'lookup' takes 1 argument"), std::string::npos) << text;
+}
+
 // The kernel-type PCH refers to vmlinux.h's parts by virtual path (kernel-types/<key>.d/ is
 // served as /jitprobe/kernel): a cache directory that moved keeps its PCH.
 TEST(FrontendCompile, KernelTypePchSurvivesAMovedCacheDirectory) {

@@ -35,3 +35,11 @@ TEST(VerifierExplain, UnknownReasonHasNoHintButKeepsText) {
     EXPECT_TRUE(e.hint.empty());
     EXPECT_TRUE(e.location.empty());
 }
+
+TEST(VerifierExplain, OverrideReturnUnavailableSaysTheKernelCannot) {
+    auto e = explainVerifierLog("; bpf_override_return(ctx, -ENOMEM); @ inject.c:114\n"
+                                "31: (85) call bpf_override_return#58\n"
+                                "program of this type cannot use helper bpf_override_return#58\n");
+    EXPECT_EQ(e.location, "inject.c:114");
+    EXPECT_NE(e.hint.find("this kernel cannot load it"), std::string::npos) << e.hint;
+}

@@ -31,6 +31,25 @@ TEST(TextKernelIncludes, StubsCoverBccTools) {
     }
 }
 
+TEST(TextKernelIncludes, AnyHeaderUnderAKernelRootIsAKernelInclude) {
+    for (const char *p : {"linux/time64.h", "linux/compaction.h", "rdma/rdma_cm.h", "uapi/linux/fs.h",
+                          "asm/page.h", "net/sock.h", "scsi/scsi_cmnd.h", "trace/events/sched.h",
+                          "bcc/proto.h", "linux", "linux/sched", "asm-generic/errno.h"})
+        EXPECT_TRUE(isKernelIncludePath(p)) << p;
+    for (const char *p : {"stdio.h", "sys/types.h", "bcc/helpers.h", "linux/../../etc/passwd.h",
+                          "mylib/linux/x.h", "linuxfoo/x.h"})
+        EXPECT_FALSE(isKernelIncludePath(p)) << p;
+}
+
+TEST(TextKernelIncludes, MemberShortcutsOfARecordCanBeUndefined) {
+    std::string sock = memberShortcutUndefs("sock");
+    EXPECT_NE(sock.find("#undef sk_daddr\n"), std::string::npos) << sock;
+    EXPECT_NE(sock.find("#undef sk_family\n"), std::string::npos) << sock;
+    EXPECT_EQ(sock.find("inet_daddr"), std::string::npos) << sock;
+    EXPECT_NE(memberShortcutUndefs("inet_sock").find("#undef inet_daddr\n"), std::string::npos);
+    EXPECT_TRUE(memberShortcutUndefs("task_struct").empty());
+}
+
 TEST(TextKernelIncludes, EveryMacroIsGuarded) {
     std::string_view text = kernelCompatMacros();
     EXPECT_EQ(text.find("#include"), std::string_view::npos);

@@ -134,8 +134,10 @@ TEST(TextTracepointFormat, MemberMapping) {
     EXPECT_EQ(tracepointMember(make("xfs_foo_t[4]", "arr", 0, 16)).decl, "char arr[16]");
     EXPECT_EQ(tracepointMember(make("__u8[16]", "saddr", 0, 16)).decl, "__u8 saddr[16]");
     EXPECT_EQ(tracepointMember(make("u64[2][2]", "m", 0, 32)).decl, "u64 m[2][2]");
-    EXPECT_EQ(tracepointMember(make("__data_loc char[]", "name", 8, 4)).decl, "int name");
-    EXPECT_EQ(tracepointMember(make("__data_loc cpumask_t", "mask", 8, 4)).decl, "int mask");
+    EXPECT_EQ(tracepointMember(make("__data_loc char[]", "name", 8, 4)).decl,
+              "union { int name; int data_loc_name; }");
+    EXPECT_EQ(tracepointMember(make("__data_loc cpumask_t", "mask", 8, 4)).decl,
+              "union { int mask; int data_loc_mask; }");
 }
 
 TEST(TextTracepointFormat, MisalignedMemberIsPacked) {

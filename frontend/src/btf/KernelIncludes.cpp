@@ -2,6 +2,7 @@
 // Values are the x86_64 ones of Linux 6.x uapi/kernel headers.
 #include "btf/KernelIncludes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_set>
 
@@ -60,7 +61,7 @@ constexpr Macro kMacros[] = {
     {"O_NOFOLLOW", "", "00400000"}, {"O_NOATIME", "", "01000000"}, {"O_CLOEXEC", "", "02000000"},
     {"O_SYNC", "", "(04000000 | O_DSYNC)"}, {"O_PATH", "", "010000000"},
     {"O_TMPFILE", "", "(020000000 | O_DIRECTORY)"},
-    {"FMODE_READ", "", "0x1"}, {"FMODE_WRITE", "", "0x2"},
+    {"FMODE_READ", "", "0x1"}, {"FMODE_WRITE", "", "0x2"}, {"FMODE_CREATED", "", "0x100000"},
     // file types (uapi/linux/stat.h)
     {"S_IFMT", "", "00170000"}, {"S_IFSOCK", "", "0140000"}, {"S_IFLNK", "", "0120000"},
     {"S_IFREG", "", "0100000"}, {"S_IFBLK", "", "0060000"}, {"S_IFDIR", "", "0040000"},
@@ -100,6 +101,29 @@ constexpr Macro kMacros[] = {
     {"inet_daddr", "", "sk.__sk_common.skc_daddr"},
     {"inet_rcv_saddr", "", "sk.__sk_common.skc_rcv_saddr"},
     {"inet_dport", "", "sk.__sk_common.skc_dport"}, {"inet_num", "", "sk.__sk_common.skc_num"},
+    // linux/dcache.h (6.14+: 5 words), linux/socket.h, in6_addr member shortcuts (linux/in6.h)
+    {"DNAME_INLINE_LEN", "", "40"}, {"SCM_RIGHTS", "", "0x01"}, {"SCM_CREDENTIALS", "", "0x02"},
+    {"s6_addr", "", "in6_u.u6_addr8"}, {"s6_addr16", "", "in6_u.u6_addr16"},
+    {"s6_addr32", "", "in6_u.u6_addr32"},
+    // x86_64 direct map base without KASLR (asm/page_64_types.h), jiffies to clock_t
+    {"__PAGE_OFFSET_BASE_L4", "", "0xffff888000000000UL"},
+    {"PAGE_OFFSET", "", "((unsigned long)__PAGE_OFFSET_BASE_L4)"}, {"USER_HZ", "", "100"},
+    {"EPROTONOSUPPORT", "", "93"}, {"EINPROGRESS", "", "115"}, {"ETH_P_8021AD", "", "0x88A8"},
+    // static inlines and macros that compute addresses or values only (no kernel memory read
+    // of their own, so the automatic reads of the caller's expression still apply)
+    {"TCP_SKB_CB", "(__skb)", "((struct tcp_skb_cb *)&((__skb)->cb[0]))"},
+    {"folio_page", "(folio, n)", "(&(folio)->page + (n))"},
+    {"div_u64", "(dividend, divisor)", "((u64)(dividend) / (u32)(divisor))"},
+    {"div64_u64", "(dividend, divisor)", "((u64)(dividend) / (u64)(divisor))"},
+    {"min_t", "(type, x, y)", "((type)(x) < (type)(y) ? (type)(x) : (type)(y))"},
+    {"max_t", "(type, x, y)", "((type)(x) > (type)(y) ? (type)(x) : (type)(y))"},
+    // static inlines that read kernel memory: the read is written out (CoreReadPass does not
+    // see into macro bodies)
+    {"skb_rx_queue_recorded", "(skb)", "(BPF_CORE_READ((skb), queue_mapping) != 0)"},
+    {"skb_get_rx_queue", "(skb)", "((u16)(BPF_CORE_READ((skb), queue_mapping) - 1))"},
+    {"sg_is_last", "(sg)", "((BPF_CORE_READ((sg), page_link) & 0x02UL) != 0)"},
+    {"sg_is_chain", "(sg)", "((BPF_CORE_READ((sg), page_link) & 0x01UL) != 0)"},
+    {"sg_chain_ptr", "(sg)", "((struct scatterlist *)(BPF_CORE_READ((sg), page_link) & ~0x03UL))"},
     // kernel annotations and compiler hints BCC programs use in casts and conditions
     {"__user", "", ""}, {"__kernel", "", ""}, {"__force", "", ""}, {"__iomem", "", ""},
     {"__rcu", "", ""}, {"__percpu", "", ""},
@@ -143,6 +167,28 @@ std::unordered_set<std::string_view> enumeratorsAmong(std::string_view header) {
 }
 
 } // namespace
+
+bool isKernelIncludePath(std::string_view relative) {
+    static constexpr std::string_view kRoots[] = {"linux", "uapi", "asm", "asm-generic", "net",
+                                                  "rdma", "scsi", "trace"};
+    if (relative == "bcc" || relative == "bcc/proto.h")
+        return true;
+    if (relative.find("..") != std::string_view::npos || relative.find("//") != std::string_view::npos)
+        return false;
+    std::string_view root = relative.substr(0, relative.find('/'));
+    return std::find(std::begin(kRoots), std::end(kRoots), root) != std::end(kRoots);
+}
+
+std::string memberShortcutUndefs(std::string_view record) {
+    std::string_view prefix = record == "sock" ? "__sk_common." : record == "inet_sock" ? "sk.__sk_common." : "";
+    std::string out;
+    if (prefix.empty())
+        return out;
+    for (const auto &m : kMacros)
+        if (m.params.empty() && m.body.starts_with(prefix))
+            out.append("#undef ").append(m.name).append("\n");
+    return out;
+}
 
 const std::vector<std::string_view> &kernelIncludeStubs() {
     static const std::vector<std::string_view> paths = {

@@ -122,7 +122,8 @@ class PassConsumer : public clang::ASTConsumer {
         // TypeShakingPass renames type names first: later passes replace ranges around them
         // (CoreReadPass reuses the rewritten text) and print types with its renames.
         std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),
-                                             createCoreReadPass(), createMapCallPass(),
+                                             createCoreReadPass(), createKernelDerefPass(),
+                                             createMapCallPass(),
                                              createProbeFunctionPass(), createKprobeArgsPass()};
         for (auto &pass : passes)
             pass->run(ctx);

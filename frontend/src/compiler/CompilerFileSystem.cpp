@@ -3,6 +3,7 @@
 #include "compiler/CompilerFileSystem.h"
 
 #include "jitprobe/frontend/EmbeddedHeaders.h"
+#include "btf/KernelIncludes.h"
 
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -228,6 +230,65 @@ class RegularFileSystem : public llvm::vfs::ProxyFileSystem {
     std::string own_dir_;
 };
 
+// Any kernel include the layers below lack (`<linux/time64.h>`, `<rdma/rdma_cm.h>`) is an empty
+// file under the virtual include directory, and the directories on its way exist: the types
+// are in vmlinux.h already (isKernelIncludePath). Clang asks for a file's directory first.
+class KernelIncludeFallback : public llvm::vfs::ProxyFileSystem {
+  public:
+    explicit KernelIncludeFallback(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base)
+        : ProxyFileSystem(std::move(base)) {}
+
+    llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &path) override {
+        std::string name = path.str();
+        auto st = ProxyFileSystem::status(name);
+        if (st || !isFallback(name))
+            return st;
+        bool header = llvm::StringRef(name).endswith(".h");
+        return llvm::vfs::Status(name, idOf(name), {}, 0, 0, 0,
+                                 header ? llvm::sys::fs::file_type::regular_file
+                                        : llvm::sys::fs::file_type::directory_file,
+                                 llvm::sys::fs::perms::all_read | llvm::sys::fs::perms::all_exe);
+    }
+
+    llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
+    openFileForRead(const llvm::Twine &path) override {
+        std::string name = path.str();
+        auto file = ProxyFileSystem::openFileForRead(name);
+        if (file || !isFallback(name) || !llvm::StringRef(name).endswith(".h"))
+            return file;
+        return std::unique_ptr<llvm::vfs::File>(new EmptyFile(*status(name)));
+    }
+
+  private:
+    class EmptyFile : public llvm::vfs::File {
+      public:
+        explicit EmptyFile(llvm::vfs::Status status) : status_(std::move(status)) {}
+        llvm::ErrorOr<llvm::vfs::Status> status() override { return status_; }
+        llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> getBuffer(const llvm::Twine &name,
+                                                                     int64_t, bool, bool) override {
+            return llvm::MemoryBuffer::getMemBuffer("", name.str(), true);
+        }
+        std::error_code close() override { return {}; }
+
+      private:
+        llvm::vfs::Status status_;
+    };
+
+    static bool isFallback(const std::string &name) {
+        std::string dir = std::string(kVirtualIncludeDir) + "/";
+        return name.compare(0, dir.size(), dir) == 0 && isKernelIncludePath(name.substr(dir.size()));
+    }
+    llvm::sys::fs::UniqueID idOf(const std::string &name) {
+        std::lock_guard lock(mutex_);
+        auto [it, added] = ids_.try_emplace(name, llvm::sys::fs::UniqueID());
+        if (added)
+            it->second = llvm::vfs::getNextVirtualUniqueID();
+        return it->second;
+    }
+    std::mutex mutex_;
+    std::map<std::string, llvm::sys::fs::UniqueID> ids_;
+};
+
 } // namespace
 
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &job) {
@@ -253,7 +314,7 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
     auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(disk);
     overlay->pushOverlay(embedded);
     overlay->pushOverlay(memory);
-    return overlay;
+    return llvm::makeIntrusiveRefCnt<KernelIncludeFallback>(overlay);
 }
 
 } // namespace jitprobe::frontend

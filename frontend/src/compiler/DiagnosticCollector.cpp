@@ -56,7 +56,11 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     info.FormatDiagnostic(text);
     diag.message = std::string(text.str());
     locate(info, diag);
-    reword(info, diag);
+    nameMapsAsDeclared(diag.message);
+    if (diag.severity != Diagnostic::Severity::Note)
+        drop_notes_ = reword(info, diag);
+    else if (drop_notes_)
+        return; // "'increment' declared here": a member of the map's internal struct
     // Notes pointing into the dialect header only repeat the macro plumbing.
     if (diag.severity == Diagnostic::Severity::Note && diag.loc.file != user_file_)
         return;
@@ -68,6 +72,14 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
         if (seen.message == diag.message)
             return;
     out_.push_back(std::move(diag));
+}
+
+// "assigning to 'struct __jp_map__counts' from ..." -> "assigning to 'map counts' from ...":
+// the struct is the dialect's plumbing, the user wrote BPF_HASH(counts, ...).
+void DiagnosticCollector::nameMapsAsDeclared(std::string &message) {
+    const std::string from = "struct " + std::string(kMapStructPrefix);
+    for (size_t pos = message.find(from); pos != std::string::npos; pos = message.find(from, pos))
+        message.replace(pos, from.size(), "map ");
 }
 
 void DiagnosticCollector::locate(const clang::Diagnostic &info, Diagnostic &diag) const {
@@ -91,24 +103,28 @@ void DiagnosticCollector::locate(const clang::Diagnostic &info, Diagnostic &diag
     diag.source_line = lineAt(sm, loc);
 }
 
-void DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag) const {
-    if (info.getID() != clang::diag::err_no_member || info.getNumArgs() < 2 ||
-        info.getArgKind(1) != clang::DiagnosticsEngine::ak_declcontext)
-        return;
+bool DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag) const {
+    bool no_member = info.getID() == clang::diag::err_no_member ||
+                     info.getID() == clang::diag::err_no_member_suggest; // "; did you mean 'x'?"
+    if (!no_member || info.getNumArgs() < 2 || info.getArgKind(1) != clang::DiagnosticsEngine::ak_declcontext)
+        return false;
     const auto *context = reinterpret_cast<const clang::DeclContext *>(info.getRawArg(1));
     const auto *record = llvm::dyn_cast_or_null<clang::RecordDecl>(context);
     if (!record)
-        return;
+        return false;
     std::string type = record->getNameAsString();
     if (type.rfind(kMapStructPrefix, 0) != 0)
-        return;
+        return false;
+    auto suggestion = diag.message.find("; did you mean ");
+    std::string tail = suggestion == std::string::npos ? "" : diag.message.substr(suggestion);
     std::string map = type.substr(kMapStructPrefix.size());
     // "no member named 'frobnicate' in ..." -> frobnicate
     auto open = diag.message.find('\'');
     auto close = open == std::string::npos ? open : diag.message.find('\'', open + 1);
     std::string method = close == std::string::npos ? "?" : diag.message.substr(open + 1, close - open - 1);
-    diag.message = "map '" + map + "' has no method '" + method + "'";
+    diag.message = "map '" + map + "' has no method '" + method + "'" + tail;
     diag.hint = "methods of '" + map + "': " + methodList(record);
+    return true;
 }
 
 } // namespace jitprobe::frontend

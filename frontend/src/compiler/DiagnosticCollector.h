@@ -21,12 +21,15 @@ class DiagnosticCollector : public clang::DiagnosticConsumer {
 
   private:
     void locate(const clang::Diagnostic &info, Diagnostic &diag) const;
-    void reword(const clang::Diagnostic &info, Diagnostic &diag) const;
+    // true when DIAG was a dialect-internal name reworded into the user's map and method.
+    bool reword(const clang::Diagnostic &info, Diagnostic &diag) const;
+    static void nameMapsAsDeclared(std::string &message);
 
     std::string main_path_;
     std::string user_file_;
     std::vector<Diagnostic> &out_;
     unsigned errors_ = 0;
+    bool drop_notes_ = false; // notes of a reworded map error point into the map's plumbing
 };
 
 } // namespace jitprobe::frontend

@@ -10,6 +10,7 @@
 #include "tracepoint/TracepointFormat.h"
 #include "tracepoint/TracepointUses.h"
 #include "btf/IterContexts.h"
+#include "btf/KernelIncludes.h"
 
 #include <llvm/Config/llvm-config.h>
 
@@ -132,6 +133,91 @@ bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directive
     return ok;
 }
 
+// BCC: `#define BPF_LICENSE Dual BSD/GPL` in the probe is its license; GPL by default (the
+// GPL-only helpers need it). Read from the text: the license section is in the prelude, before
+// the probe's code, so that rewrites add no lines.
+std::string licenseOf(const std::string &source) {
+    std::string license = "GPL";
+    for (size_t pos = 0; pos < source.size();) {
+        size_t end = source.find('\n', pos);
+        std::string line = source.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        pos = end == std::string::npos ? source.size() : end + 1;
+        size_t at = line.find_first_not_of(" \t");
+        if (at == std::string::npos || line[at] != '#')
+            continue;
+        size_t word = line.find_first_not_of(" \t", at + 1);
+        if (word == std::string::npos || line.compare(word, 7, "define ") != 0)
+            continue;
+        size_t name = line.find_first_not_of(" \t", word + 7);
+        if (name == std::string::npos || line.compare(name, 12, "BPF_LICENSE ") != 0)
+            continue;
+        size_t value = line.find_first_not_of(" \t", name + 12);
+        size_t last = line.find_last_not_of(" \t\r");
+        if (value != std::string::npos && last >= value)
+            license = line.substr(value, last - value + 1);
+    }
+    std::string escaped; // a C string literal's contents
+    for (char c : license)
+        if (c != '"' && c != '\\')
+            escaped += c;
+    return escaped;
+}
+
+// Does SOURCE define `struct NAME {` (spacing and newlines as they come)?
+bool definesStruct(const std::string &source, const std::string &name) {
+    for (size_t pos = source.find("struct"); pos != std::string::npos; pos = source.find("struct", pos + 6)) {
+        if (pos > 0 && (std::isalnum(static_cast<unsigned char>(source[pos - 1])) || source[pos - 1] == '_'))
+            continue;
+        size_t at = source.find_first_not_of(" \t\r\n", pos + 6);
+        if (at == std::string::npos || source.compare(at, name.size(), name) != 0)
+            continue;
+        size_t after = source.find_first_not_of(" \t\r\n", at + name.size());
+        if (after != std::string::npos && source[after] == '{')
+            return true;
+    }
+    return false;
+}
+
+// A probe may define a kernel-internal struct itself (`struct mnt_namespace {...}` from a
+// private kernel header): BCC compiles it, since its headers lack that definition, but here
+// vmlinux.h has it. For every such "redefinition of 'X'", `#define X X___jpuser` makes the
+// probe's definition a type of its own; every `struct X` the probe writes means it.
+std::string kernelRedefinitionRenames(const std::vector<Diagnostic> &diags, size_t from) {
+    std::string renames;
+    const std::string prefix = "redefinition of '";
+    for (size_t i = from; i < diags.size(); ++i) {
+        const std::string &m = diags[i].message;
+        if (diags[i].severity != Diagnostic::Severity::Error || m.rfind(prefix, 0) != 0)
+            continue;
+        std::string name = m.substr(prefix.size(), m.find('\'', prefix.size()) - prefix.size());
+        bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_';
+        });
+        std::string line = "#define " + name + " " + name + "___jpuser\n";
+        if (identifier && renames.find(line) == std::string::npos)
+            renames += line;
+    }
+    return renames;
+}
+
+// parseAndRewrite; should the probe define kernel structs itself, again with those renamed
+// (kernelRedefinitionRenames). The prelude is JOB's last file.
+bool parseOwnDefinitionsWin(ClangJob &job, const std::vector<AttachDirective> &directives,
+                            CompileResult &result, bool &types_shaken) {
+    auto &diags = result.diagnostics;
+    size_t diags_before = diags.size();
+    bool parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                                  &result.times.rewrite_ms, &types_shaken);
+    std::string renames = kernelRedefinitionRenames(diags, diags_before);
+    if (parsed || renames.empty())
+        return parsed;
+    diags.resize(diags_before);
+    job.files.back().contents += renames;
+    result.info = {};
+    return parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                           &result.times.rewrite_ms, &types_shaken);
+}
+
 } // namespace
 
 std::string compilerVersion() {
@@ -145,8 +231,10 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     if (!checkSourceText(source, options.file_name, diags))
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
-    // BCC programs are GPL by default (BPF_LICENSE is a no-op); GPL-only helpers need it.
-    std::string prelude = "char __jp_license[] SEC(\"license\") = \"GPL\";\n";
+    std::string prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
+    for (const char *record : {"sock", "inet_sock"})
+        if (definesStruct(source, record))
+            prelude += memberShortcutUndefs(record);
     // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
     if (source.find("bpf_usdt_readarg") != std::string::npos)
         prelude += "#include <bpf/usdt.bpf.h>\n";
@@ -171,8 +259,7 @@ CompileResult compile(const std::string &original, const CompileOptions &options
 
     auto start = Clock::now();
     bool types_shaken = false;
-    if (!parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                         &result.times.rewrite_ms, &types_shaken))
+    if (!parseOwnDefinitionsWin(job, directives, result, types_shaken))
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {

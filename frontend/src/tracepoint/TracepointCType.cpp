@@ -129,8 +129,11 @@ unsigned elementCount(const std::string &dims) {
 } // namespace
 
 CMember tracepointMember(const TracepointField &f) {
+    // BCC names a __data_loc field `data_loc_NAME` (TP_DATA_LOC_READ_STR pastes that name);
+    // both spellings reach the same 4 bytes.
     if (f.data_loc)
-        return f.size == 4 ? CMember{"int " + f.name, 4} : bySize(f.name, f.size, false);
+        return f.size == 4 ? CMember{"union { int " + f.name + "; int data_loc_" + f.name + "; }", 4}
+                           : bySize(f.name, f.size, false);
     std::size_t bracket = f.type.find('[');
     std::string base = f.type.substr(0, bracket);
     while (!base.empty() && std::isspace(static_cast<unsigned char>(base.back())))

@@ -36,7 +36,8 @@
 #define htonl(x) bpf_htonl(x)
 #endif
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
-#define BPF_LICENSE(name) /* jitprobe always emits a GPL license section */
+/* BPF_LICENSE: `#define BPF_LICENSE Dual BSD/GPL` in the probe, as in BCC (default GPL);
+ * the frontend reads it from the text (Frontend.cpp licenseOf). */
 #define bpf_probe_read_str bpf_probe_read_str
 /* perf_read / perf_counter_value / perf_submit index: the current CPU's slot. */
 #define CUR_CPU_IDENTIFIER BPF_F_CURRENT_CPU
@@ -67,17 +68,21 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 /* ---- map declarations (parsed form) ----------------------------------------------------- */
 #define __JP_MAP_ATTR(kind) __attribute__((section("maps/" kind), unused))
 
-#define __JP_KV_METHODS(_key_type, _leaf_type)                                                 \
+/* `...`: a call with too many arguments is MapCallPass's error, which names the map. */
+/* Methods name the key/leaf types through typedefs (_key_t, _leaf_t): an anonymous struct
+ * spelled as the leaf (`BPF_HASH(m, int, struct { u64 a; })`) is then one type, not one per use.
+ * `...`: a call with too many arguments is MapCallPass's error, which names the map. */
+#define __JP_KV_METHODS(_key_type, _leaf_type, _key_t, _leaf_t)                                \
     _key_type key;                                                                             \
     _leaf_type leaf;                                                                           \
-    _leaf_type *(*lookup)(_key_type *);                                                        \
-    _leaf_type *(*lookup_or_init)(_key_type *, _leaf_type *);                                  \
-    _leaf_type *(*lookup_or_try_init)(_key_type *, _leaf_type *);                              \
-    int (*update)(_key_type *, _leaf_type *);                                                  \
-    int (*insert)(_key_type *, _leaf_type *);                                                  \
-    int (*delete)(_key_type *);                                                                \
-    void (*increment)(_key_type, ...);                                                         \
-    void (*atomic_increment)(_key_type, ...);
+    _leaf_t *(*lookup)(_key_t *, ...);                                                         \
+    _leaf_t *(*lookup_or_init)(_key_t *, _leaf_t *, ...);                                      \
+    _leaf_t *(*lookup_or_try_init)(_key_t *, _leaf_t *, ...);                                  \
+    int (*update)(_key_t *, _leaf_t *, ...);                                                   \
+    int (*insert)(_key_t *, _leaf_t *, ...);                                                   \
+    int (*delete)(_key_t *, ...);                                                              \
+    void (*increment)(_key_t, ...);                                                            \
+    void (*atomic_increment)(_key_t, ...);
 
 #define __JP_DECLARE(_name, _kind, _max_entries, _flags, _members)                              \
     struct __jp_map__##_name {                                                                 \
@@ -88,8 +93,11 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                                                            .__flags = (_flags)}
 
 #define BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, _flags)           \
+    typedef _key_type __jp_key_t__##_name;                                                     \
+    typedef _leaf_type __jp_leaf_t__##_name;                                                   \
     __JP_DECLARE(_name, _table_type, _max_entries, _flags,                                     \
-                 __JP_KV_METHODS(_key_type, _leaf_type)                                        \
+                 __JP_KV_METHODS(_key_type, _leaf_type, __jp_key_t__##_name,                   \
+                                 __jp_leaf_t__##_name)                                         \
                  int (*get_stackid)(void *, unsigned long long);                               \
                  void (*call)(void *, int);                                                    \
                  int (*redirect_map)(int, int);                                                \
@@ -216,6 +224,64 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  void (*ringbuf_discard)(void *, u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
+// No libc here: the string.h functions BCC programs call are Clang's builtins (inlined).
+#ifndef memset
+#define memset(dest, ch, n) __builtin_memset((dest), (ch), (n))
+#endif
+#ifndef memcpy
+#define memcpy(dest, src, n) __builtin_memcpy((dest), (src), (n))
+#endif
+#ifndef memmove
+#define memmove(dest, src, n) __builtin_memmove((dest), (src), (n))
+#endif
+#ifndef memcmp
+#define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#endif
+
+// The sixth argument register (x86_64: r9 in both calling conventions); libbpf 1.1 stops at 5.
+#ifndef PT_REGS_PARM6
+#define PT_REGS_PARM6(x) (((const struct pt_regs *)(x))->r9)
+#endif
+#ifndef PT_REGS_PARM6_CORE_SYSCALL
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), r9)
+#endif
+
+// KernelDerefPass wraps reads of kernel memory CoreReadPass cannot express (`name->name[1]`,
+// `*p->ptr`, kprobe arguments) in this: a copy through bpf_probe_read_kernel. LVALUE is only
+// spelled in typeof and behind `&`, so it is evaluated once.
+#define __jp_kread(lvalue)                                                                     \
+    ({                                                                                         \
+        typeof(lvalue) __jp_v;                                                                 \
+        bpf_probe_read_kernel((void *)&__jp_v, sizeof(__jp_v), &(lvalue));                     \
+        __jp_v;                                                                                \
+    })
+
+// The same from user memory (`char __user *buf`, a syscall__ probe's pointer arguments).
+#define __jp_uread(lvalue)                                                                     \
+    ({                                                                                         \
+        typeof(lvalue) __jp_v;                                                                 \
+        bpf_probe_read_user((void *)&__jp_v, sizeof(__jp_v), &(lvalue));                       \
+        __jp_v;                                                                                \
+    })
+
+// BCC's readers of a tracepoint's __data_loc field (low 16 bits: offset from the record start).
+#define TP_DATA_LOC_READ_CONST(dst, field, length)                                             \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        bpf_probe_read_kernel((void *)(dst), (length), (char *)args + __jp_off);               \
+    } while (0)
+#define TP_DATA_LOC_READ_STR(dst, field, length)                                               \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        bpf_probe_read_kernel_str((void *)(dst), (length), (char *)args + __jp_off);           \
+    } while (0)
+#define TP_DATA_LOC_READ(dst, field)                                                           \
+    do {                                                                                       \
+        unsigned short __jp_off = args->data_loc_##field & 0xFFFF;                             \
+        unsigned short __jp_len = args->data_loc_##field >> 16;                                \
+        bpf_probe_read_kernel((void *)(dst), __jp_len, (char *)args + __jp_off);               \
+    } while (0)
+
 #define TRACEPOINT_PROBE(category, event)                                                      \
     int tracepoint__##category##__##event(struct tracepoint__##category##__##event *args)
 #define RAW_TRACEPOINT_PROBE(event)                                                            \
@@ -320,6 +386,13 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
             __jp_v = bpf_map_lookup_elem((map), (keyp));                                       \
         }                                                                                      \
         __jp_v;                                                                                \
+    })
+#define __jp_lookup_or_init(map, keyp, initp)                                                  \
+    ({                                                                                         \
+        __typeof__((map)->value) __jp_l = __jp_lookup_or_try_init(map, keyp, initp);           \
+        if (!__jp_l)                                                                           \
+            return 0;                                                                          \
+        __jp_l;                                                                                \
     })
 
 #endif /* __JITPROBE_BCC_H */

@@ -26,6 +26,8 @@ constexpr KnownRejection kKnown[] = {
                                          "declare it as `= {}`"},
     {"!read_ok", "a register is used before it holds a value (uninitialized variable or missing return)"},
     {"GPL-restricted", "this helper needs a GPL-compatible license"},
+    {"cannot use helper bpf_override_return", "this kernel cannot load it: bpf_override_return needs "
+                                              "CONFIG_BPF_KPROBE_OVERRIDE (and kprobes)"},
     {"stack", "the BPF stack is 512 bytes: move large buffers into a per-CPU array map"},
     {"unbounded min value", "an index or offset may be negative: check `idx >= 0` (or use an unsigned type)"},
     {"invalid access to map value", "an access past the end of a map value: bound the index by the value's size"},

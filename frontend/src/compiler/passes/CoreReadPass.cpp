@@ -10,11 +10,14 @@
 // the field named by bpf_core_field_exists/_size/_offset (__builtin_preserve_field_info),
 // BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
 // programs read directly, BPF_ITER programs (bpf_iter__*) whose pointers the verifier tracks,
-// and everything when JITPROBE_NO_AUTO_READ is defined.
+// programs on packets (isPacketCode: their pointers are packet data), and everything when
+// JITPROBE_NO_AUTO_READ is defined.
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/ParentMapContext.h>
 #include <clang/AST/RecursiveASTVisitor.h>
+
+#include <set>
 
 #include <algorithm>
 
@@ -54,6 +57,8 @@ class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
         : ast_(ast), kernel_(kernel), out_(out) {}
 
     bool TraverseUnaryExprOrTypeTraitExpr(clang::UnaryExprOrTypeTraitExpr *) { return true; }
+    // typeof(E) names E's type; a macro such as BCC's `_(P)` spells P there and behind `&`.
+    bool TraverseTypeOfExprTypeLoc(clang::TypeOfExprTypeLoc) { return true; }
 
     bool VisitMemberExpr(clang::MemberExpr *e) {
         if (readsKernelMemory(e) && isOutermostRead(e))
@@ -90,11 +95,45 @@ class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
         }
     }
 
+    // The member that continues `e`'s chain (`e->f` / `e.f`), through parens and casts.
+    const clang::MemberExpr *continuation(const clang::MemberExpr *e) {
+        const clang::Expr *child = e;
+        for (;;) {
+            auto parents = ast_.getParents(*child);
+            const auto *parent = parents.empty() ? nullptr : parents[0].get<clang::Expr>();
+            if (parent && (llvm::isa<clang::ParenExpr>(parent) || llvm::isa<clang::ImplicitCastExpr>(parent))) {
+                child = parent;
+                continue;
+            }
+            const auto *outer = parent ? llvm::dyn_cast<clang::MemberExpr>(parent) : nullptr;
+            return outer && outer->getBase()->IgnoreParenImpCasts() == e && readsKernelMemory(outer) ? outer
+                                                                                                   : nullptr;
+        }
+    }
+
+    // Is the chain `e` belongs to read as a whole (its outermost member is a read)?
+    bool chainIsRead(const clang::MemberExpr *e) {
+        const auto *outer = continuation(e);
+        return outer ? chainIsRead(outer) : isOutermostRead(e);
+    }
+
+    // Is `e` the last arrow of its chain (`.` members may follow)?
+    bool isLastArrow(const clang::MemberExpr *e) {
+        for (const auto *m = continuation(e); m; m = continuation(m))
+            if (m->isArrow())
+                return false;
+        return e->isArrow();
+    }
+
     // May `child` be replaced by a value inside `parent`?
     bool acceptsRead(const clang::Expr *parent, const clang::Expr *child) {
-        if (const auto *member = llvm::dyn_cast<clang::MemberExpr>(parent))
-            return !(member->getBase()->IgnoreParenImpCasts() == child->IgnoreParenImpCasts() &&
-                     readsKernelMemory(member));
+        if (const auto *member = llvm::dyn_cast<clang::MemberExpr>(parent)) {
+            bool continues = member->getBase()->IgnoreParenImpCasts() == child->IgnoreParenImpCasts() &&
+                             readsKernelMemory(member);
+            // `task->real_parent->comm`, `&p->a->b`: the outer member is an address, not a
+            // read, so the pointer it goes through must be read here.
+            return !continues || (isLastArrow(member) && !chainIsRead(member));
+        }
         if (const auto *unary = llvm::dyn_cast<clang::UnaryOperator>(parent))
             return unary->getOpcode() != clang::UO_AddrOf && !unary->isIncrementDecrementOp();
         if (const auto *binary = llvm::dyn_cast<clang::BinaryOperator>(parent))
@@ -127,7 +166,7 @@ class CoreReadPass : public AstPass {
         for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
-                !isIteratorProgram(fn))
+                !isIteratorProgram(fn) && !isPacketCode(ctx, fn))
                 finder.TraverseDecl(fn);
         }
         auto &sm = ctx.ast.getSourceManager();
@@ -135,8 +174,15 @@ class CoreReadPass : public AstPass {
             return sm.isBeforeInTranslationUnit(sm.getExpansionLoc(b->getBeginLoc()),
                                                 sm.getExpansionLoc(a->getBeginLoc()));
         });
-        for (const auto *read : reads)
-            rewrite(ctx, kernel, read);
+        // A macro that expands its argument twice (bpf_printk, bpf_ntohs) gives one read per
+        // expansion at the same spelling: rewrite that text once.
+        std::set<std::pair<unsigned, unsigned>> done;
+        for (const auto *read : reads) {
+            auto range = ctx.fileRange(read->getSourceRange());
+            if (range.isValid() && done.insert({range.getBegin().getRawEncoding(),
+                                                range.getEnd().getRawEncoding()}).second)
+                rewrite(ctx, kernel, read);
+        }
     }
 
   private:
@@ -182,10 +228,18 @@ class CoreReadPass : public AstPass {
             else if (!name.empty())
                 accessors.back() += (accessors.back().empty() ? "" : ".") + name;
         }
-        std::string text = "BPF_CORE_READ(" + rootText(ctx, chain[innermost]->getBase(), root);
+        const clang::Expr *base = chain[innermost]->getBase();
+        std::string root_text = rootText(ctx, base, root);
+        // A root that is itself an access (`valp->fp` of a map value) is evaluated before the
+        // read: inside BPF_CORE_READ it would become a CO-RE relocation against a local type.
+        bool hoist = !llvm::isa<clang::DeclRefExpr>(base->IgnoreParenCasts());
+        std::string text = "BPF_CORE_READ(" + (hoist ? std::string("__jp_r") : root_text);
         for (const auto &a : accessors)
             text += ", " + a;
-        ctx.rewriter.ReplaceText(whole, text + ")");
+        text += ")";
+        if (hoist)
+            text = "({ __typeof__(" + root_text + ") __jp_r = (" + root_text + "); " + text + "; })";
+        ctx.rewriter.ReplaceText(whole, text);
     }
 };
 

@@ -19,7 +19,7 @@
 namespace jitprobe::frontend {
 namespace {
 
-constexpr unsigned kMaxRegisterArgs = 5; // PT_REGS_PARM1..5 in libbpf 1.1 on x86_64
+constexpr unsigned kMaxRegisterArgs = 6; // PT_REGS_PARM1..5 of libbpf 1.1, PARM6 of bcc.h (x86_64)
 
 bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &) {
     if (fn->getNumParams() < 2)
@@ -70,7 +70,7 @@ class KprobeArgsPass : public AstPass {
         if (extra > kMaxRegisterArgs) {
             ctx.report(fn->getParamDecl(kMaxRegisterArgs + 1)->getLocation(),
                        Diagnostic::Severity::Error,
-                       "probe '" + fn->getNameAsString() + "' reads more than 5 register arguments");
+                       "probe '" + fn->getNameAsString() + "' reads more than 6 register arguments");
             return;
         }
         const auto *first = fn->getParamDecl(0);

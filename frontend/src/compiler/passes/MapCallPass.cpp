@@ -29,7 +29,9 @@ struct MethodRule {
 
 constexpr MethodRule kMethods[] = {
     {"lookup", 1, 1, "(({vtype})bpf_map_lookup_elem(&{map}, {0}))"},
-    {"lookup_or_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
+    // BCC's deprecated lookup_or_init returns 0 from the probe when the insert fails, so
+    // callers may use the result unchecked (`++(*val)`); lookup_or_try_init gives NULL.
+    {"lookup_or_init", 2, 2, "__jp_lookup_or_init(&{map}, {0}, {1})"},
     {"lookup_or_try_init", 2, 2, "__jp_lookup_or_try_init(&{map}, {0}, {1})"},
     {"update", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_ANY)"},
     {"insert", 2, 2, "bpf_map_update_elem(&{map}, {0}, {1}, BPF_NOEXIST)"},
@@ -233,7 +235,12 @@ class MapCallPass : public AstPass {
             auto arg_range = ctx.fileRange(arg->getSourceRange());
             if (arg_range.isInvalid())
                 range = {};
-            args.push_back(arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "");
+            std::string text = arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "";
+            // A compound literal's commas (`(struct key_t){.a = 1, .b = 2}`) would split the
+            // argument of the helper macros the patterns use: parentheses keep it whole.
+            if (text.find('{') != std::string::npos)
+                text = "(" + text + ")";
+            args.push_back(std::move(text));
         }
         if (range.isInvalid()) {
             ctx.report(call.call->getBeginLoc(), Diagnostic::Severity::Error,
@@ -253,6 +260,11 @@ class MapCallPass : public AstPass {
     void recordEventType(PassContext &ctx, const std::string &map, const clang::Expr *arg) {
         clang::QualType type = eventType(arg);
         if (type.isNull() || !type->isRecordType() || event_types_.count(map))
+            return;
+        // An anonymous struct (`struct { u32 pid; } ev;`) cannot be named at file scope for
+        // the anchor: its events go out undecoded rather than the program not compiling.
+        const auto *named = type->getAsRecordDecl();
+        if (named && named->getName().empty() && !type->getAs<clang::TypedefType>())
             return;
         std::string spelled = ctx.printType(type.getUnqualifiedType());
         event_types_[map] = spelled;

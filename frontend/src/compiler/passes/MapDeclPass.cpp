@@ -11,6 +11,7 @@
 
 #include <clang/AST/Decl.h>
 #include <clang/AST/Expr.h>
+#include <clang/Lex/Lexer.h>
 
 namespace jitprobe::frontend {
 namespace {
@@ -90,6 +91,19 @@ long long initValue(const clang::VarDecl *var, const clang::FieldDecl *f, clang:
     return result.Val.getInt().getExtValue();
 }
 
+// A key/leaf type as C text; an anonymous struct or union as the user spelled it (Clang would
+// print "struct (unnamed at ...)").
+std::string typeText(const PassContext &ctx, const clang::FieldDecl *field) {
+    clang::QualType type = field->getType();
+    const auto *record = type->getAsRecordDecl();
+    if (record && record->getName().empty() && !type->getAs<clang::TypedefType>()) {
+        auto range = ctx.fileRange(record->getSourceRange());
+        if (range.isValid())
+            return clang::Lexer::getSourceText(range, ctx.ast.getSourceManager(), ctx.ast.getLangOpts()).str();
+    }
+    return ctx.printType(type);
+}
+
 DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, const PassContext &ctx) {
     clang::ASTContext &ast = ctx.ast;
     DeclaredMap map;
@@ -105,11 +119,11 @@ DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, const P
     map.inner_map = inner.second.trim('"').str();
     const auto *record = var->getType()->getAsRecordDecl();
     if (const auto *key = field(record, "key")) {
-        map.key_type = ctx.printType(key->getType());
+        map.key_type = typeText(ctx, key);
         map.int_key = key->getType()->isSpecificBuiltinType(clang::BuiltinType::Int);
     }
     if (const auto *leaf = field(record, "leaf"))
-        map.value_type = ctx.printType(leaf->getType());
+        map.value_type = typeText(ctx, leaf);
     map.max_entries = initValue(var, field(record, "__max_entries"), ast);
     map.flags = initValue(var, field(record, "__flags"), ast);
     return map;

@@ -14,6 +14,41 @@ bool isKernelTypesFile(llvm::StringRef file) {
     return file.endswith("/vmlinux.h") || file.startswith(std::string(kKernelTypesVirtualDir) + "/");
 }
 
+namespace {
+
+bool hasPacketContext(const clang::FunctionDecl *fn) {
+    if (fn->getNumParams() == 0)
+        return false;
+    clang::QualType type = fn->getParamDecl(0)->getType();
+    const auto *record = type->isPointerType() ? type->getPointeeType()->getAsRecordDecl() : nullptr;
+    if (!record)
+        return false;
+    static constexpr std::string_view kPacketContexts[] = {
+        "__sk_buff", "xdp_md", "sk_msg_md", "bpf_sock_ops", "sk_reuseport_md", "bpf_sock_addr",
+        "bpf_sk_lookup", "bpf_sockopt", "bpf_sysctl"};
+    std::string name = record->getNameAsString();
+    return std::find(std::begin(kPacketContexts), std::end(kPacketContexts), name) != std::end(kPacketContexts);
+}
+
+} // namespace
+
+bool isPacketCode(PassContext &ctx, const clang::FunctionDecl *fn) {
+    if (hasPacketContext(fn))
+        return true;
+    if (fn->getStorageClass() != clang::SC_Static)
+        return false;
+    bool any = false;
+    for (auto *decl : ctx.userDecls()) {
+        const auto *other = llvm::dyn_cast<clang::FunctionDecl>(decl);
+        if (!other || !other->doesThisDeclarationHaveABody() || other->getStorageClass() == clang::SC_Static)
+            continue;
+        if (!hasPacketContext(other))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 bool PassContext::inMainFile(clang::SourceLocation loc) const {
     const auto &sm = ast.getSourceManager();
     return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));

@@ -48,6 +48,11 @@ struct PassContext {
                 std::string hint = {});
 };
 
+// Does FN run on packets (first parameter __sk_buff, xdp_md, sk_msg_md, ...)? Its pointers
+// are packet data read directly, never probe reads. A static helper counts as such when every
+// program of the file is one.
+[[nodiscard]] bool isPacketCode(PassContext &ctx, const clang::FunctionDecl *fn);
+
 // Is FILE (a source location's file name) the kernel's vmlinux.h or one of its parts?
 bool isKernelTypesFile(llvm::StringRef file);
 
@@ -61,6 +66,7 @@ class AstPass {
 std::unique_ptr<AstPass> createTypeShakingPass();
 std::unique_ptr<AstPass> createMapDeclPass();
 std::unique_ptr<AstPass> createCoreReadPass();
+std::unique_ptr<AstPass> createKernelDerefPass();
 std::unique_ptr<AstPass> createMapCallPass();
 std::unique_ptr<AstPass> createProbeFunctionPass();
 std::unique_ptr<AstPass> createKprobeArgsPass();

@@ -1,15 +1,25 @@
 // ProbeFunctionPass: every probe function gets its SEC() from BCC's naming conventions,
-// the probe macros, or an `// @attach` directive; static functions stay helpers.
+// the probe macros, or an `// @attach` directive; static functions stay helpers, always inlined
+// as BCC does.
 //
 //   before:  TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
 //   after:   SEC("tracepoint/syscalls/sys_enter_openat") TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }
 //
 // What each program attaches to goes into ProgramInfo for the runtime.
+//
+// A non-static function that nothing names as a probe and that no other function calls is one
+// BCC's Python side would load by name (`b.load_func("trace_count", BPF.KPROBE)`); it becomes
+// a load-only kprobe program, the type load_func gives a `struct pt_regs *` / `void *` context
+// (a `struct __sk_buff *` one that reads skb->data is a tc classifier, as socket filters cannot):
+//
+//   before:  int trace_count(void *ctx) { ... }
+//   after:   SEC("kprobe") int trace_count(void *ctx) { ... }      (no attach point)
 #include "compiler/passes/Pass.h"
 #include "conventions/ProbeConventions.h"
 
 #include <clang/AST/Attr.h>
 #include <clang/AST/Decl.h>
+#include <clang/AST/RecursiveASTVisitor.h>
 
 #include <set>
 
@@ -23,11 +33,39 @@ std::string contextType(const clang::FunctionDecl *fn, clang::ASTContext &ast) {
     return fn->getParamDecl(0)->getType().getUnqualifiedType().getAsString(policy);
 }
 
+// Names of the functions some user function calls (or takes the address of): those are
+// helpers, never programs of their own.
+class CalledFunctions : public clang::RecursiveASTVisitor<CalledFunctions> {
+  public:
+    bool VisitDeclRefExpr(clang::DeclRefExpr *e) {
+        if (llvm::isa<clang::FunctionDecl>(e->getDecl()))
+            names.insert(e->getDecl()->getNameAsString());
+        return true;
+    }
+    std::set<std::string> names;
+};
+
+// Does the body read `skb->data` / `skb->data_end` of a `struct __sk_buff *`? Socket filters
+// may not (no direct packet access): such a program is one BCC loads as BPF.SCHED_CLS.
+class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
+  public:
+    bool VisitMemberExpr(clang::MemberExpr *e) {
+        llvm::StringRef member = e->getMemberDecl()->getName();
+        clang::QualType base = e->getBase()->getType();
+        const auto *record = base->isPointerType() ? base->getPointeeType()->getAsRecordDecl() : nullptr;
+        found = found || (record && record->getName() == "__sk_buff" && (member == "data" || member == "data_end"));
+        return !found;
+    }
+    bool found = false;
+};
+
 class ProbeFunctionPass : public AstPass {
   public:
     const char *name() const override { return "ProbeFunctionPass"; }
 
     void run(PassContext &ctx) override {
+        for (auto *decl : ctx.userDecls())
+            called_.TraverseDecl(decl);
         for (const auto *decl : ctx.userDecls()) {
             const auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (!fn || !fn->doesThisDeclarationHaveABody() || !ctx.inMainFile(fn->getLocation()))
@@ -35,11 +73,11 @@ class ProbeFunctionPass : public AstPass {
             defined_.insert(fn->getNameAsString());
             if (fn->getStorageClass() == clang::SC_Static) {
                 static_.insert(fn->getNameAsString());
+                inlineHelper(ctx, fn);
                 continue;
             }
             addProgram(ctx, fn);
         }
-        reportUntyped(ctx);
         checkDirectives(ctx);
         if (ctx.info.programs.empty() && !hasErrors(ctx.diags))
             ctx.report({}, Diagnostic::Severity::Error,
@@ -50,6 +88,19 @@ class ProbeFunctionPass : public AstPass {
     }
 
   private:
+    // BCC inlines every helper: a BPF-to-BPF call would lose what the verifier knows of its
+    // arguments (a string literal's bounds, a struct passed by value), so helpers that work
+    // under BCC are rejected.
+    //   before:  static int trace_return(struct pt_regs *ctx, const char *op) { ... }
+    //   after:   __attribute__((always_inline)) static int trace_return(...) { ... }
+    static void inlineHelper(PassContext &ctx, const clang::FunctionDecl *fn) {
+        if (fn->hasAttr<clang::AlwaysInlineAttr>() || fn->hasAttr<clang::NoInlineAttr>())
+            return;
+        auto &sm = ctx.ast.getSourceManager();
+        ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
+                                      "__attribute__((always_inline)) ");
+    }
+
     void addProgram(PassContext &ctx, const clang::FunctionDecl *fn) {
         auto &sm = ctx.ast.getSourceManager();
         std::string name = fn->getNameAsString();
@@ -66,47 +117,27 @@ class ProbeFunctionPass : public AstPass {
                 addDirective(*spec, d);
                 directed = true;
             }
+        if (!spec && !called_.names.count(name))
+            spec = ProgramSpec{name, "kprobe", "kprobe", {}, line}; // load_func's default type
+        if (spec && !section && spec->prog_type == "socket_filter" && spec->attach.empty()) {
+            PacketDataReads packet;
+            packet.TraverseStmt(fn->getBody());
+            if (packet.found)
+                *spec = ProgramSpec{name, "tc", "sched_cls", {}, line};
+        }
         if (!spec) {
-            untyped_.push_back({fn, contextType(fn, ctx.ast) == "void *"});
+            ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
+                       "function '" + name + "' is not a probe: another function calls it and its "
+                       "first parameter is not a known BPF context type; it is compiled as a helper",
+                       "declare helpers 'static', or give the function a context parameter "
+                       "such as 'struct pt_regs *ctx'");
             return;
         }
         (void)directed;
-        addSpec(ctx, fn, section, std::move(*spec));
-    }
-
-    void addSpec(PassContext &ctx, const clang::FunctionDecl *fn, bool has_section,
-                 ProgramSpec spec) {
-        auto &sm = ctx.ast.getSourceManager();
-        if (!has_section)
+        if (!section)
             ctx.rewriter.InsertTextBefore(sm.getExpansionLoc(fn->getBeginLoc()),
-                                          "SEC(\"" + spec.section + "\") ");
-        ctx.info.programs.push_back(std::move(spec));
-    }
-
-    // Functions whose context type says nothing are helpers, except in a source with no probe
-    // at all: there BCC's `int f(void *ctx)` (attached with attach_kprobe / attach_uprobe)
-    // loads as a kprobe program, BCC's default, instead of failing with "no probes found".
-    void reportUntyped(PassContext &ctx) {
-        bool as_kprobes = ctx.info.programs.empty();
-        for (const auto &[fn, void_ctx] : untyped_) {
-            std::string name = fn->getNameAsString();
-            unsigned line = ctx.ast.getSourceManager().getExpansionLineNumber(fn->getLocation());
-            auto spec = programForFunction(name, "struct pt_regs *", line);
-            if (as_kprobes && void_ctx && spec) {
-                ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
-                           "function '" + name + "' has a 'void *' context: loaded as a kprobe "
-                           "program (BCC's default; the source has no other probe)",
-                           "give it 'struct pt_regs *ctx' to say so, or a tracepoint/raw "
-                           "tracepoint context type for other attach calls");
-                addSpec(ctx, fn, false, std::move(*spec));
-                continue;
-            }
-            ctx.report(fn->getLocation(), Diagnostic::Severity::Warning,
-                       "function '" + name + "' is not a probe: its first parameter is not a "
-                       "known BPF context type; it is compiled as a helper",
-                       "declare helpers 'static', or give the function a context parameter "
-                       "such as 'struct pt_regs *ctx'");
-        }
+                                          "SEC(\"" + spec->section + "\") ");
+        ctx.info.programs.push_back(std::move(*spec));
     }
 
     void checkDirectives(PassContext &ctx) {
@@ -125,7 +156,7 @@ class ProbeFunctionPass : public AstPass {
     }
 
     std::set<std::string> defined_, static_;
-    std::vector<std::pair<const clang::FunctionDecl *, bool>> untyped_; // bool: 'void *' context
+    CalledFunctions called_;
 };
 
 } // namespace

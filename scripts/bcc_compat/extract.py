@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Extract the BPF C programs BCC's tools and tests/python/test_clang.py would compile.
+
+usage: extract.py BCC_CHECKOUT OUTDIR
+Writes OUTDIR/programs/<name>.c and OUTDIR/programs.tsv (name, file, note). Each tool runs with
+python3 against a stand-in `bcc` package (fakebcc_init.py) whose BPF() constructor writes the
+final program text and exits; test_clang.py snippets are read from its AST (text= literals).
+"""
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Tools that cannot run without a positional argument: the argument a user would most likely give.
+TOOL_ARGS = {
+    "funccount": ["vfs_read"], "funclatency": ["vfs_read"], "funcinterval": ["vfs_read"],
+    "stackcount": ["vfs_read"], "dbslower": ["mysql", "-x", "/bin/true"],
+    "dbstat": ["mysql", "-p", "1"], "ttysnoop": ["0"], "argdist": ["-C", "p::do_sys_open()"],
+    "trace": ["do_sys_open"], "tcpsubnet": [],
+    "ucalls": ["-l", "java", "1"], "uflow": ["-l", "java", "1"], "ugc": ["-l", "java", "1"],
+    "uobjnew": ["-l", "c", "1"], "ustat": [], "uthreads": ["1"], "sslsniff": [],
+    "dirtop": ["-d", "/tmp"], "funcslower": ["vfs_read"], "netqtop": ["-n", "lo"],
+    "biolatpcts": ["sda"], "inject": ["kmalloc", "__x64_sys_mount()"], "reset-trace": [], "deadlock": ["1"],
+}
+PY_HELPERS = ["containers.py", "tcp.py", "syscall.py", "exec.py", "utils.py"]
+LIBBCC_STUB = "class _Lib:\n    def __getattr__(self, name):\n        return lambda *a, **k: 0\n\n\nlib = _Lib()\n"
+
+
+def make_package(bcc_root, out):
+    pkg = os.path.join(out, "pkg", "bcc")
+    os.makedirs(pkg, exist_ok=True)
+    shutil.copy(os.path.join(HERE, "fakebcc_init.py"), os.path.join(pkg, "__init__.py"))
+    for helper in PY_HELPERS:
+        src = os.path.join(bcc_root, "src", "python", "bcc", helper)
+        if os.path.exists(src):
+            shutil.copy(src, pkg)
+    with open(os.path.join(pkg, "libbcc.py"), "w") as f:
+        f.write(LIBBCC_STUB)
+    return os.path.dirname(pkg)
+
+
+def extract_tools(bcc_root, out, pkg_dir, rows):
+    tools = os.path.join(bcc_root, "tools")
+    env = dict(os.environ, PYTHONPATH=pkg_dir, PYTHONDONTWRITEBYTECODE="1")
+    for entry in sorted(os.listdir(tools)):
+        if not entry.endswith(".py"):
+            continue
+        name = entry[:-3]
+        target = os.path.join(out, "programs", "tool_" + name + ".c")
+        env["BCC_COMPAT_OUT"] = target
+        cmd = [sys.executable, os.path.join(tools, entry)] + TOOL_ARGS.get(name, [])
+        try:
+            run = subprocess.run(cmd, cwd=tools, env=env, stdin=subprocess.DEVNULL,
+                                 capture_output=True, timeout=30)
+            note = "" if os.path.exists(target) else "no BPF(): " + lastline(run.stderr or run.stdout)
+        except subprocess.TimeoutExpired:
+            note = "no BPF(): timed out"
+        rows.append(("tool_" + name, target if not note else "", note))
+
+
+def lastline(data):
+    lines = [l for l in data.decode(errors="replace").splitlines() if l.strip()]
+    return lines[-1][:100] if lines else "exit without output"
+
+
+def literal(node, assigns):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        return node.value.decode() if isinstance(node.value, bytes) else node.value
+    if isinstance(node, ast.Name):
+        return assigns.get(node.id)
+    return None
+
+
+def expects_failure(stack):
+    for node in stack:
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call = item.context_expr
+                if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "assertRaises":
+                    return True
+    return False
+
+
+def extract_test_clang(bcc_root, out, rows):
+    path = os.path.join(bcc_root, "tests", "python", "test_clang.py")
+    tree = ast.parse(open(path).read())
+    for cls in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+        for fn in [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]:
+            found = []
+            walk_function(fn, [], {}, found)
+            for i, (text, cflags, failing) in enumerate(found):
+                name = "clang_" + fn.name + ("" if len(found) == 1 else "_%d" % (i + 1))
+                target = os.path.join(out, "programs", name + ".c")
+                if failing:
+                    rows.append((name, "", "BCC expects this to fail"))
+                    continue
+                with open(target, "w") as f:
+                    f.write("".join("#define %s\n" % c[2:].replace("=", " ", 1) for c in cflags) + text)
+                rows.append((name, target, ""))
+
+
+def walk_function(node, stack, assigns, found):
+    """BPF(text=...) calls in source order; `text = "..."` assignments seen so far resolve names."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+            value = literal(child.value, assigns)
+            if value is not None:
+                assigns[child.targets[0].id] = value
+        if isinstance(child, ast.Call) and getattr(child.func, "id", getattr(child.func, "attr", "")) == "BPF":
+            kw = {k.arg: k.value for k in child.keywords}
+            text = literal(kw["text"], assigns) if "text" in kw else None
+            if text is not None:
+                cflags = []
+                if isinstance(kw.get("cflags"), ast.List):
+                    cflags = [e.value for e in kw["cflags"].elts if isinstance(e, ast.Constant)]
+                cflags = [c for c in cflags if c.startswith("-D")]
+                found.append((text, cflags, expects_failure(stack + [node])))
+        walk_function(child, stack + [node], assigns, found)
+
+
+def main():
+    bcc_root, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    os.makedirs(os.path.join(out, "programs"), exist_ok=True)
+    rows = []
+    extract_tools(bcc_root, out, make_package(bcc_root, out), rows)
+    extract_test_clang(bcc_root, out, rows)
+    with open(os.path.join(out, "programs.tsv"), "w") as f:
+        for row in rows:
+            f.write("\t".join(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
