@@ -2,6 +2,8 @@
 // under parents nobody else may change. Everything else is refused with a reason.
 #include "cache/ObjectCache.h"
 
+#include "ScopedEnv.h"
+
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -13,6 +15,8 @@
 using namespace jitprobe;
 using namespace jitprobe::detail;
 namespace fs = std::filesystem;
+
+using jitprobe::testing::ScopedEnv;
 
 namespace {
 
@@ -36,22 +40,6 @@ std::string refusal(const std::string &dir) {
     Result<ObjectCache> cache = ObjectCache::open(dir);
     return cache.ok() ? "" : cache.status().msg();
 }
-
-// Sets an environment variable for one scope.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char *name, const char *value) : name_(name) {
-        if (const char *old = std::getenv(name))
-            old_ = old, had_ = true;
-        value ? ::setenv(name, value, 1) : ::unsetenv(name);
-    }
-    ~ScopedEnv() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
-
-  private:
-    const char *name_;
-    std::string old_;
-    bool had_ = false;
-};
 
 } // namespace
 

@@ -5,6 +5,8 @@
 #include "jitprobe/BPF.h"
 #include "jitprobe/frontend/ProcessPipe.h"
 
+#include "ScopedEnv.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -24,31 +26,10 @@ using namespace jitprobe;
 using namespace jitprobe::detail;
 using namespace std::chrono_literals;
 
+using jitprobe::testing::ScopedEnv;
+using jitprobe::testing::fakeCompiler;
+
 namespace {
-
-struct ScopedEnv {
-    std::string name, saved;
-    bool had = false;
-    ScopedEnv(const char *n, const std::string &value) : name(n) {
-        const char *old = std::getenv(n);
-        had = old != nullptr;
-        saved = old ? old : "";
-        ::setenv(n, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (had)
-            ::setenv(name.c_str(), saved.c_str(), 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-};
-
-std::string fakeCompiler(const std::string &name, const std::string &body) {
-    std::string path = ::testing::TempDir() + name;
-    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
-    ::chmod(path.c_str(), 0755);
-    return path;
-}
 
 // Process group id and state of /proc/PID ('\0' when gone).
 bool procStat(pid_t pid, char &state, pid_t &pgrp) {

@@ -3,6 +3,8 @@
 #include "compiler/CompilerLocator.h"
 #include "compiler/CompilerProcess.h"
 
+#include "ScopedEnv.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,24 +17,10 @@ using namespace jitprobe;
 using namespace jitprobe::detail;
 namespace fs = std::filesystem;
 
-namespace {
+using jitprobe::testing::ScopedEnv;
+using jitprobe::testing::fakeCompiler;
 
-struct ScopedEnv {
-    std::string name, saved;
-    bool had = false;
-    ScopedEnv(const char *n, const std::string &value) : name(n) {
-        const char *old = std::getenv(n);
-        had = old != nullptr;
-        saved = old ? old : "";
-        ::setenv(n, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (had)
-            ::setenv(name.c_str(), saved.c_str(), 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-};
+namespace {
 
 // A private directory under /tmp (sticky, owned by root: a trusted parent) holding a fake
 // compiler that, if ever run, leaves a marker file.

@@ -10,6 +10,8 @@
 #include "jitprobe/frontend/ProcessPipe.h"
 #include "jitprobe/common/Errors.h"
 
+#include "ScopedEnv.h"
+
 #include <gtest/gtest.h>
 #include <link.h>
 #include <sys/stat.h>
@@ -23,33 +25,10 @@
 using namespace jitprobe;
 using namespace jitprobe::detail;
 
+using jitprobe::testing::ScopedEnv;
+using jitprobe::testing::fakeCompiler;
+
 namespace {
-
-// Sets an environment variable for one scope (tests here run one at a time).
-struct ScopedEnv {
-    std::string name, saved;
-    bool had = false;
-    ScopedEnv(const char *n, const std::string &value) : name(n) {
-        const char *old = std::getenv(n);
-        had = old != nullptr;
-        saved = old ? old : "";
-        ::setenv(n, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (had)
-            ::setenv(name.c_str(), saved.c_str(), 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-};
-
-// An executable shell script standing in for jitprobe-compiler.
-std::string fakeCompiler(const std::string &name, const std::string &body) {
-    std::string path = ::testing::TempDir() + name;
-    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
-    ::chmod(path.c_str(), 0755);
-    return path;
-}
 
 Status compileWith(const std::string &compiler, frontend::CompileResult &result) {
     ScopedEnv env("JITPROBE_COMPILER", compiler);
