@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
         if (a == "-v" || a == "--verbose") {
             spdlog::set_level(spdlog::level::debug);
         } else if ((a == "--log-level" && i + 1 < args.size() && setLogLevel(args[++i])) ||
-                   (a.rfind("--log-level=", 0) == 0 && setLogLevel(a.substr(12)))) {
+                   (a.starts_with("--log-level=") && setLogLevel(a.substr(12)))) {
         } else {
             reportError("unknown or incomplete option '" + a + "' (see jitprobe --help)");
             return kExitUsage;

@@ -66,7 +66,7 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
         return;
     // The BPF backend repeats some errors once per function it lowers, with notes that only
     // say it lost track of the location.
-    if (diag.message.rfind("could not determine the original source location", 0) == 0)
+    if (diag.message.starts_with("could not determine the original source location"))
         return;
     for (const auto &seen : out_)
         if (seen.message == diag.message)
@@ -113,7 +113,7 @@ bool DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag
     if (!record)
         return false;
     std::string type = record->getNameAsString();
-    if (type.rfind(kMapStructPrefix, 0) != 0)
+    if (!type.starts_with(kMapStructPrefix))
         return false;
     auto suggestion = diag.message.find("; did you mean ");
     std::string tail = suggestion == std::string::npos ? "" : diag.message.substr(suggestion);

@@ -187,7 +187,7 @@ std::string kernelRedefinitionRenames(const std::vector<Diagnostic> &diags, size
     const std::string prefix = "redefinition of '";
     for (size_t i = from; i < diags.size(); ++i) {
         const std::string &m = diags[i].message;
-        if (diags[i].severity != Diagnostic::Severity::Error || m.rfind(prefix, 0) != 0)
+        if (diags[i].severity != Diagnostic::Severity::Error || !m.starts_with(prefix))
             continue;
         std::string name = m.substr(prefix.size(), m.find('\'', prefix.size()) - prefix.size());
         bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {

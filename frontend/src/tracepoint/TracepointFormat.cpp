@@ -69,7 +69,7 @@ bool parseFieldLine(const std::string &line, TracepointField &f, std::string &er
     }
     numberAfter(line, "signed", is_signed); // absent on old kernels
     f.is_signed = is_signed != 0;
-    f.data_loc = f.type.rfind("__data_loc", 0) == 0;
+    f.data_loc = f.type.starts_with("__data_loc");
     return true;
 }
 
@@ -81,9 +81,9 @@ bool parseTracepointFormat(const std::string &text, TracepointFormat &out, std::
     std::vector<TracepointField> fields;
     while (std::getline(in, line)) {
         std::string t = trim(line);
-        if (t.rfind("name:", 0) == 0) {
+        if (t.starts_with("name:")) {
             out.event = trim(t.substr(5));
-        } else if (t.rfind("field:", 0) == 0) {
+        } else if (t.starts_with("field:")) {
             TracepointField f;
             if (!parseFieldLine(t, f, error))
                 return false;

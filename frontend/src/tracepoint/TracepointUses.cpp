@@ -67,7 +67,7 @@ private:
         std::string w = word();
         if (w == "TRACEPOINT_PROBE")
             macroUse(line, col);
-        else if (w.rfind("tracepoint__", 0) == 0)
+        else if (w.starts_with("tracepoint__"))
             prefixedUse(w.substr(12), line, col);
     }
     // TRACEPOINT_PROBE ( cat , ev )

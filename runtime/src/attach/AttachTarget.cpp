@@ -109,7 +109,7 @@ Result<PerfEventSpec> parsePerfEventTarget(const std::string &target) {
     if (parts.size() == 3) {
         const std::string &rate = parts[2];
         uint64_t n = 0;
-        bool freq = rate.rfind("freq=", 0) == 0, period = rate.rfind("period=", 0) == 0;
+        bool freq = rate.starts_with("freq="), period = rate.starts_with("period=");
         if ((!freq && !period) || !parseUnsigned(rate.substr(rate.find('=') + 1), n) || n == 0)
             return invalid("perf_event", target, "expected freq=N or period=N with N > 0");
         spec.sample_freq = freq ? n : 0;

@@ -212,7 +212,7 @@ Status BPF::detach_kprobe(const std::string &kernel_func, bpf_probe_attach_type 
         return s;
     // Also accept the base name for a probe attached at an offset.
     size_t removed = std::erase_if(impl_->attachments, [&](const auto &e) {
-        return e.second.kind == kind && e.second.target_key.rfind(kernel_func + "+", 0) == 0;
+        return e.second.kind == kind && e.second.target_key.starts_with(kernel_func + "+");
     });
     return removed ? Status::OK() : s;
 }

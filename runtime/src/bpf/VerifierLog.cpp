@@ -14,7 +14,7 @@ std::string relevantVerifierLines(const std::string &log, size_t tail_lines) {
     // The last source comment before the error is the line whose instruction failed.
     ptrdiff_t last_source = -1;
     for (size_t i = 0; i < lines.size(); i++)
-        if (lines[i].rfind("; ", 0) == 0)
+        if (lines[i].starts_with("; "))
             last_source = static_cast<ptrdiff_t>(i);
     size_t first = lines.size() > tail_lines ? lines.size() - tail_lines : 0;
     std::string out;

@@ -103,7 +103,7 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
     if (remove) { // leftovers of interrupted writes, digests written by older versions
         sweep(objects_fd, true, [](const std::string &) { return true; }, other, other_bytes);
         sweep(dir_fd, true, [](const std::string &n) { return endsWith(n, ".digest") ||
-                                                               n.rfind(".tmp.", 0) == 0; },
+                                                               n.starts_with(".tmp."); },
               other, other_bytes);
     }
     return stats;

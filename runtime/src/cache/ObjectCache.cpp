@@ -107,7 +107,7 @@ std::string cacheKey(const CacheKeyInputs &in) {
 std::string uncacheableReason(const std::string &source, const std::vector<std::string> &cflags) {
     for (const std::string &f : cflags)
         for (const char *p : {"-I", "-include", "-isystem", "-iquote", "-idirafter", "--include"})
-            if (f.rfind(p, 0) == 0)
+            if (f.starts_with(p))
                 return "cflag '" + f + "' names user headers, whose contents the cache key cannot see";
     // #include "file", #include </abs/path> or #include MACRO: a user header.
     for (std::size_t pos = source.find("include"); pos != std::string::npos;

@@ -64,7 +64,7 @@ std::string LibbpfLogCapture::summary() const {
         }
         if (in_dump || line.empty())
             continue;
-        out += "\n  libbpf: " + (line.rfind("libbpf: ", 0) == 0 ? line.substr(8) : line);
+        out += "\n  libbpf: " + (line.starts_with("libbpf: ") ? line.substr(8) : line);
     }
     return out;
 }

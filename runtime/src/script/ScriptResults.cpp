@@ -106,7 +106,7 @@ std::vector<MapEntry> readMapEntries(const BPFTableRaw &table, const std::string
 Value decodeEventRecord(const struct btf *btf, const std::string &event_type, const void *data, std::size_t size) {
     std::int32_t id = -1;
     if (btf && !event_type.empty()) {
-        std::string name = event_type.rfind("struct ", 0) == 0 ? event_type.substr(7) : event_type;
+        std::string name = event_type.starts_with("struct ") ? event_type.substr(7) : event_type;
         for (int kind : {BTF_KIND_STRUCT, BTF_KIND_TYPEDEF, BTF_KIND_UNION})
             if ((id = btf__find_by_name_kind(btf, name.c_str(), kind)) > 0)
                 break;
@@ -164,7 +164,7 @@ struct StackContext {
         std::string fallback;
         for (pid_t pid : pids) {
             std::string s = symbolizer->user(pid, addr);
-            if (s.rfind("0x", 0) != 0)
+            if (!s.starts_with("0x"))
                 return s;
             fallback = s;
         }

@@ -75,7 +75,7 @@ namespace {
 std::string bccFrameName(std::string frame) {
     if (auto module = frame.rfind(" ["); module != std::string::npos && frame.back() == ']')
         frame.resize(module);
-    if (frame.empty() || frame.rfind("0x", 0) == 0)
+    if (frame.empty() || frame.starts_with("0x"))
         return "[UNKNOWN]";
     if (auto off = frame.rfind("+0x"); off != std::string::npos && off > 0)
         frame.resize(off);

@@ -49,7 +49,7 @@ bool TraceLine::parse(const std::string &line, TraceLine &out) {
     }
     std::string rest = line.substr(colon + 2);
     const std::string tag = "bpf_trace_printk: ";
-    if (rest.rfind(tag, 0) == 0)
+    if (rest.starts_with(tag))
         rest = rest.substr(tag.size());
     else if (auto tag_end = rest.find(": "); tag_end != std::string::npos &&
                                               rest.find(' ') == tag_end + 1)

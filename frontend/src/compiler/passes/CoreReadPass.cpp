@@ -37,7 +37,7 @@ class KernelTypes {
         if (!record)
             return false;
         std::string name = record->getNameAsString();
-        if (name.rfind("bpf_iter__", 0) == 0 || isBpfContextType(name))
+        if (name.starts_with("bpf_iter__") || isBpfContextType(name))
             return false;
         return isKernelTypesFile(sm_.getFilename(sm_.getSpellingLoc(record->getLocation())));
     }

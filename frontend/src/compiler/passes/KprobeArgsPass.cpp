@@ -31,13 +31,13 @@ bool takesPtRegs(const clang::FunctionDecl *fn, clang::ASTContext &) {
 
 bool isSyscallProbe(const clang::FunctionDecl *fn, const ProgramInfo &info) {
     std::string name = fn->getNameAsString();
-    if (name.rfind("syscall__", 0) == 0)
+    if (name.starts_with("syscall__"))
         return true;
     const ProgramSpec *spec = info.findProgram(name);
     if (!spec)
         return false;
     for (const auto &a : spec->attach)
-        if (a.kind == "kprobe" && a.target.rfind("__x64_sys_", 0) == 0)
+        if (a.kind == "kprobe" && a.target.starts_with("__x64_sys_"))
             return true;
     return false;
 }
