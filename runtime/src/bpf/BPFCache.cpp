@@ -136,10 +136,9 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
     static_cast<frontend::CompileTimes &>(times) = result.times;
     times.core_btf_note = result.core_btf_note;
     // The same bytes on a miss as on a later hit: without DWARF (see ElfTrim.h).
-    std::vector<std::uint8_t> stripped;
-    std::string why;
-    if (s.ok() && detail::stripDebugSections(result.object, stripped, why))
-        result.object.swap(stripped);
+    if (s.ok())
+        if (auto stripped = detail::stripDebugSections(result.object); stripped.ok())
+            result.object = std::move(stripped.value());
     if (s.ok() && !session.key.empty()) {
         // Loaded with it right away too: a miss relocates exactly as every later hit will.
         out.core_btf = std::move(result.core_btf);

@@ -3,6 +3,8 @@
 // a dropped section become undefined locals, which libbpf ignores.
 #include "ElfTrim.h"
 
+#include <cerrno>
+
 #include <elf.h>
 
 #include <cstring>
@@ -21,39 +23,31 @@ struct Layout {
     std::vector<Elf64_Half> index; // old -> new section index
 };
 
-bool readLayout(const std::vector<std::uint8_t> &in, Layout &l, std::string &why) {
-    if (in.size() < sizeof(Elf64_Ehdr) || std::memcmp(in.data(), ELFMAG, SELFMAG) != 0) {
-        why = "not an ELF file";
-        return false;
-    }
+Status readLayout(const std::vector<std::uint8_t> &in, Layout &l) {
+    if (in.size() < sizeof(Elf64_Ehdr) || std::memcmp(in.data(), ELFMAG, SELFMAG) != 0)
+        return Status(ENOEXEC, "not an ELF file");
     std::memcpy(&l.eh, in.data(), sizeof l.eh);
     if (l.eh.e_ident[EI_CLASS] != ELFCLASS64 || l.eh.e_ident[EI_DATA] != ELFDATA2LSB ||
         l.eh.e_shentsize != sizeof(Elf64_Shdr) || l.eh.e_shnum == 0 ||
         l.eh.e_shstrndx >= l.eh.e_shnum || l.eh.e_shoff > in.size() ||
-        (in.size() - l.eh.e_shoff) / sizeof(Elf64_Shdr) < l.eh.e_shnum) {
-        why = "unsupported ELF layout (want ELF64 little-endian with section headers)";
-        return false;
-    }
+        (in.size() - l.eh.e_shoff) / sizeof(Elf64_Shdr) < l.eh.e_shnum)
+        return Status(ENOEXEC, "unsupported ELF layout (want ELF64 little-endian with section headers)");
     l.sh.resize(l.eh.e_shnum);
     std::memcpy(l.sh.data(), in.data() + l.eh.e_shoff, l.sh.size() * sizeof(Elf64_Shdr));
     for (const Elf64_Shdr &s : l.sh)
-        if (s.sh_type != SHT_NOBITS && (s.sh_offset > in.size() || s.sh_size > in.size() - s.sh_offset)) {
-            why = "a section lies outside the file";
-            return false;
-        }
-    return true;
+        if (s.sh_type != SHT_NOBITS && (s.sh_offset > in.size() || s.sh_size > in.size() - s.sh_offset))
+            return Status(ENOEXEC, "a section lies outside the file");
+    return Status::OK();
 }
 
-bool chooseSections(const std::vector<std::uint8_t> &in, Layout &l, std::string &why) {
+Status chooseSections(const std::vector<std::uint8_t> &in, Layout &l) {
     const Elf64_Shdr &strtab = l.sh[l.eh.e_shstrndx];
     const char *names = reinterpret_cast<const char *>(in.data() + strtab.sh_offset);
     l.drop.assign(l.sh.size(), false);
     for (std::size_t i = 1; i < l.sh.size(); i++) {
         if (l.sh[i].sh_name >= strtab.sh_size ||
-            !std::memchr(names + l.sh[i].sh_name, '\0', strtab.sh_size - l.sh[i].sh_name)) {
-            why = "a section name lies outside .shstrtab";
-            return false;
-        }
+            !std::memchr(names + l.sh[i].sh_name, '\0', strtab.sh_size - l.sh[i].sh_name))
+            return Status(ENOEXEC, "a section name lies outside .shstrtab");
         l.drop[i] = startsWith(names + l.sh[i].sh_name, ".debug_");
     }
     for (std::size_t i = 1; i < l.sh.size(); i++) // relocations of dropped sections go too
@@ -65,7 +59,7 @@ bool chooseSections(const std::vector<std::uint8_t> &in, Layout &l, std::string 
     for (std::size_t i = 0; i < l.sh.size(); i++)
         if (!l.drop[i])
             l.index[i] = next++;
-    return !l.drop[l.eh.e_shstrndx] || (why = "dropping .shstrtab", false);
+    return l.drop[l.eh.e_shstrndx] ? Status(ENOEXEC, "dropping .shstrtab") : Status::OK();
 }
 
 Elf64_Word remap(const Layout &l, Elf64_Word old) {
@@ -73,32 +67,30 @@ Elf64_Word remap(const Layout &l, Elf64_Word old) {
 }
 
 // Symbols of dropped sections become undefined; the rest point at their section's new index.
-bool fixSymbols(const Layout &l, const Elf64_Shdr &symtab, std::uint8_t *data, std::string &why) {
-    if (symtab.sh_entsize != sizeof(Elf64_Sym)) {
-        why = "unexpected symbol table entry size";
-        return false;
-    }
+Status fixSymbols(const Layout &l, const Elf64_Shdr &symtab, std::uint8_t *data) {
+    if (symtab.sh_entsize != sizeof(Elf64_Sym))
+        return Status(ENOEXEC, "unexpected symbol table entry size");
     for (std::size_t off = 0; off + sizeof(Elf64_Sym) <= symtab.sh_size; off += sizeof(Elf64_Sym)) {
         Elf64_Sym sym;
         std::memcpy(&sym, data + off, sizeof sym);
-        if (sym.st_shndx == SHN_XINDEX) {
-            why = "extended section indices are not supported";
-            return false;
-        }
+        if (sym.st_shndx == SHN_XINDEX)
+            return Status(ENOEXEC, "extended section indices are not supported");
         if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE)
             sym.st_shndx = static_cast<Elf64_Half>(remap(l, sym.st_shndx));
         std::memcpy(data + off, &sym, sizeof sym);
     }
-    return true;
+    return Status::OK();
 }
 
 } // namespace
 
-bool stripDebugSections(const std::vector<std::uint8_t> &in, std::vector<std::uint8_t> &out,
-                        std::string &why) {
+Result<std::vector<std::uint8_t>> stripDebugSections(const std::vector<std::uint8_t> &in) {
     Layout l;
-    if (!readLayout(in, l, why) || !chooseSections(in, l, why))
-        return false;
+    if (Status s = readLayout(in, l); !s.ok())
+        return s;
+    if (Status s = chooseSections(in, l); !s.ok())
+        return s;
+    std::vector<std::uint8_t> out;
     out.assign(in.begin(), in.begin() + sizeof(Elf64_Ehdr));
     std::vector<Elf64_Shdr> headers;
     for (std::size_t i = 0; i < l.sh.size(); i++) {
@@ -111,8 +103,9 @@ bool stripDebugSections(const std::vector<std::uint8_t> &in, std::vector<std::ui
             s.sh_offset = out.size();
             out.insert(out.end(), in.begin() + l.sh[i].sh_offset,
                        in.begin() + l.sh[i].sh_offset + s.sh_size);
-            if (s.sh_type == SHT_SYMTAB && !fixSymbols(l, s, out.data() + s.sh_offset, why))
-                return false;
+            if (s.sh_type == SHT_SYMTAB)
+                if (Status fixed = fixSymbols(l, s, out.data() + s.sh_offset); !fixed.ok())
+                    return fixed;
         }
         if (s.sh_link)
             s.sh_link = remap(l, s.sh_link);
@@ -128,7 +121,7 @@ bool stripDebugSections(const std::vector<std::uint8_t> &in, std::vector<std::ui
     const auto *raw = reinterpret_cast<const std::uint8_t *>(headers.data());
     out.insert(out.end(), raw, raw + headers.size() * sizeof(Elf64_Shdr));
     std::memcpy(out.data(), &eh, sizeof eh);
-    return true;
+    return out;
 }
 
 } // namespace jitprobe::detail

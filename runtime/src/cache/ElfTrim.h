@@ -3,15 +3,18 @@
 // .debug_line_str, so an object of a few KiB of code weighs ~3 MiB: too much to hash, read and
 // keep in memory for every cached start. BTF (with its line info) is kept untouched.
 #pragma once
+#include "jitprobe/Status.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace jitprobe::detail {
 
-// OUT: IN without debug sections. false (+ WHY) if IN is not an ELF64 little-endian object this
-// function understands; OUT is then unspecified and the caller should keep IN.
-bool stripDebugSections(const std::vector<std::uint8_t> &in, std::vector<std::uint8_t> &out,
-                        std::string &why);
+// IN without debug sections, or ENOEXEC (saying why) when IN is not an ELF64 little-endian
+// object this function understands; the caller then keeps IN. Written by hand, not with libelf:
+// libelf writes ELF files only through a file descriptor, and this runs on every cache store
+// over bytes in memory.
+[[nodiscard]] Result<std::vector<std::uint8_t>> stripDebugSections(const std::vector<std::uint8_t> &in);
 
 } // namespace jitprobe::detail
