@@ -22,6 +22,9 @@ die() { echo "vmtest: $*" >&2; exit 1; }
 
 JITPROBE="$BUILD_DIR/runtime/cli/jitprobe"
 COMPILER="$BUILD_DIR/frontend/jitprobe-compiler"
+case "$ROOT/:$BUILD_DIR/" in
+  /tmp/* | *:/tmp/*) die "$ROOT or $BUILD_DIR is under /tmp, which the guest replaces with a tmpfs" ;;
+esac
 [ -x "$JITPROBE" ] || die "$JITPROBE not built (cmake --build $BUILD_DIR --target jitprobe-cli)"
 [ -x "$COMPILER" ] || die "$COMPILER not built (cmake --build $BUILD_DIR --target jitprobe-compiler)"
 
