@@ -177,12 +177,13 @@ export HOME=/tmp LANG=C.UTF-8
 export JITPROBE_CACHE_DIR=/tmp/jitprobe-cache
 export JITPROBE_COMPILER="$COMPILER"
 cd /tmp
-timeout $((TIMEOUT - 30)) bash "$ROOT/tests/vm/guest_tests.sh" "$BUILD_DIR" >/tmp/out/results.txt 2>&1
+timeout $(( TIMEOUT > 60 ? TIMEOUT - 30 : TIMEOUT )) bash "$ROOT/tests/vm/guest_tests.sh" "$BUILD_DIR" >/tmp/out/results.txt 2>&1
 echo \$? >/tmp/out/status
 EOF
 
 # --- boot -----------------------------------------------------------------------------------
 LOG="$BUILD_DIR/vmtest.log"
+rm -f "$BUILD_DIR/vmtest-results.txt"
 echo "==> booting $(basename "$VMLINUZ") under qemu (TCG, timeout ${TIMEOUT}s); console: $LOG"
 set +e
 timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
