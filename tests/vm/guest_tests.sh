@@ -70,6 +70,11 @@ expect() {
 
 echo "# kernel $(uname -r); jitprobe $("$JP" --version 2>&1 | head -1)"
 
+# list functions: the kprobe-able functions of this kernel (available_filter_functions).
+if out="$(timeout 120 "$JP" list functions 'do_sys_openat*' 2>&1)" && grep -qx do_sys_openat2 <<<"$out"; then
+  pass list_functions
+else fail list_functions "do_sys_openat2 not listed: $out"; fi
+
 # kprobe__ with typed arguments: 3 opens of the marker, all relative to AT_FDCWD.
 if run kprobe_args kprobe_args.c "cat $MARKER $MARKER $MARKER"; then
   expect kprobe_args "$WORK/kprobe_args.out" "hits[0] -eq 3" "hits[1] -eq 3"
