@@ -42,7 +42,7 @@ elif [ "$(id -u)" -eq 0 ]; then
 else
   CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/jitprobe-vmtest"
 fi
-mkdir -p -m 0700 "$CACHE"
+mkdir -p "$CACHE"
 chmod 0700 "$CACHE"
 
 TMP="$(mktemp -d /tmp/jitprobe-vmtest.XXXXXX)"

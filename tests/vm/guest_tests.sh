@@ -61,8 +61,8 @@ expect() {
     read -r mk op want <<<"$cond"
     map="${mk%%[*}"; key="${mk#*[}"; key="${key%]}"
     got="$(mapval "$out" "$map" "$key")"
-    if ! [ "$got" "$op" "$want" ] 2>/dev/null; then
-      why+="$map[$key] = $got, expected $op $want; "
+    if ! test "$got" "$op" "$want" 2>/dev/null; then
+      why+="${map}[$key] = $got, expected $op $want; "
     fi
   done
   if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why" "$out"; fi
