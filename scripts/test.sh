@@ -7,6 +7,8 @@
 # jitprobe-compiler), running the unit tests and the short live tests under the sanitizers.
 # JITPROBE_TSAN_TESTS=1 adds a ThreadSanitizer phase (build-tsan) over the tests that use the
 # C++ API from several threads (buffers polled while tables are read and updated).
+# JITPROBE_VM_TESTS=1 adds scripts/vmtest.sh: kprobes, fentry/fexit and BPF LSM attached for real
+# in a qemu guest running Debian 12's 6.1 kernel (this host's kernel has none of them).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
 if [ "${KEEP_BUILD:-0}" != 1 ]; then
@@ -52,4 +54,11 @@ if [ "${JITPROBE_TSAN_TESTS:-0}" = 1 ]; then
   export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}"
   ctest --output-on-failure --timeout 900 -R '^(Concurrency|LiveBuffers|Load)\.'
   echo "==> ThreadSanitizer phase: $(( $(date +%s) - start )) s"
+fi
+
+if [ "${JITPROBE_VM_TESTS:-0}" = 1 ]; then
+  echo "==> VM phase (Debian 12's 6.1 kernel under qemu)"
+  start=$(date +%s)
+  "$ROOT/scripts/vmtest.sh" "$BUILD_DIR"
+  echo "==> VM phase: $(( $(date +%s) - start )) s"
 fi

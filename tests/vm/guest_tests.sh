@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Runs inside the VM (scripts/vmtest.sh): the host-built jitprobe against a kernel with kprobes,
+# fentry/fexit and BPF LSM. One line per test, PASS name / FAIL name: why, then "N passed, M failed".
+#   guest_tests.sh BUILD_DIR
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUILD_DIR="${1:?usage: guest_tests.sh BUILD_DIR}"
+JP="$BUILD_DIR/runtime/cli/jitprobe"
+WORK="$(mktemp -d /tmp/guest-tests.XXXXXX)"
+MARKER=/tmp/jitprobe-vm-marker
+echo hello >"$MARKER"
+passed=0
+failed=0
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() {
+  echo "FAIL $1: $2"
+  failed=$((failed + 1))
+  if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/    | /' "$3" | tail -30; fi
+}
+
+# run NAME FILE COMMAND: jitprobe run FILE -c COMMAND --format json into $WORK/NAME.out
+# (stderr in NAME.err); returns jitprobe's exit status.
+run() {
+  local name="$1" file="$2" cmd="$3" t0 rc
+  t0=$(date +%s)
+  timeout 300 "$JP" run "$HERE/$file" -c "$cmd" --format json >"$WORK/$name.out" 2>"$WORK/$name.err"
+  rc=$?
+  echo "# $name: jitprobe run exit $rc in $(( $(date +%s) - t0 )) s" >&2
+  cat "$WORK/$name.err" >>"$WORK/$name.out"
+  return $rc
+}
+
+# mapval OUT MAP KEY: the value of MAP[KEY] from jitprobe's JSON Lines (0 when absent).
+mapval() {
+  python3 - "$@" <<'PY'
+import json, sys
+out, name, key = sys.argv[1], sys.argv[2], int(sys.argv[3])
+val = 0
+for line in open(out, errors="replace"):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        continue
+    if obj.get("type") == "map" and obj.get("name") == name:
+        for e in obj.get("entries", []):
+            if e.get("key") == key:
+                val = e.get("value")
+print(val)
+PY
+}
+
+# expect NAME OUT "MAP[KEY] OP N" ...: every condition holds, else FAIL with the values seen.
+expect() {
+  local name="$1" out="$2" cond map key op want got why=""
+  shift 2
+  for cond in "$@"; do
+    read -r mk op want <<<"$cond"
+    map="${mk%%[*}"; key="${mk#*[}"; key="${key%]}"
+    got="$(mapval "$out" "$map" "$key")"
+    if ! test "$got" "$op" "$want" 2>/dev/null; then
+      why+="${map}[$key] = $got, expected $op $want; "
+    fi
+  done
+  if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why" "$out"; fi
+}
+
+echo "# kernel $(uname -r); jitprobe $("$JP" --version 2>&1 | head -1)"
+
+# list functions: the kprobe-able functions of this kernel (available_filter_functions).
+if out="$(timeout 120 "$JP" list functions 'do_sys_openat*' 2>&1)" && grep -qx do_sys_openat2 <<<"$out"; then
+  pass list_functions
+else fail list_functions "do_sys_openat2 not listed: $out"; fi
+
+# kprobe__ with typed arguments: 3 opens of the marker, all relative to AT_FDCWD.
+if run kprobe_args kprobe_args.c "cat $MARKER $MARKER $MARKER"; then
+  expect kprobe_args "$WORK/kprobe_args.out" "hits[0] -eq 3" "hits[1] -eq 3"
+else fail kprobe_args "jitprobe run failed" "$WORK/kprobe_args.out"; fi
+
+# kprobe__ + kretprobe__ paired by thread: the marker opens (an fd), two missing files ENOENT.
+if run kretprobe_ret kretprobe_ret.c "cat $MARKER /tmp/jitprobe-vm-none1 /tmp/jitprobe-vm-none2"; then
+  expect kretprobe_ret "$WORK/kretprobe_ret.out" "results[1] -eq 2" "results[2] -eq 1" "results[3] -eq 0"
+else fail kretprobe_ret "jitprobe run failed" "$WORK/kretprobe_ret.out"; fi
+
+# @attach kprobe: / kretprobe: on free-named functions: one entry and one return per open.
+if run attach_kprobe attach_kprobe.c "cat $MARKER"; then
+  n="$(mapval "$WORK/attach_kprobe.out" counts 0)"
+  expect attach_kprobe "$WORK/attach_kprobe.out" "counts[0] -ge 2" "counts[1] -eq $n"
+else fail attach_kprobe "jitprobe run failed" "$WORK/attach_kprobe.out"; fi
+
+# KFUNC_PROBE / KRETFUNC_PROBE (fentry/fexit): 2 marker opens, both returning an fd.
+if run kfunc kfunc.c "cat $MARKER $MARKER"; then
+  expect kfunc "$WORK/kfunc.out" "counts[0] -eq 2" "counts[1] -eq 2" "counts[2] -eq 2"
+else fail kfunc "jitprobe run failed" "$WORK/kfunc.out"; fi
+
+# LSM_PROBE(file_open): the command opens the marker once (and its libraries).
+if run lsm_file_open lsm_file_open.c "cat $MARKER"; then
+  expect lsm_file_open "$WORK/lsm_file_open.out" "counts[1] -eq 1" "counts[0] -ge 2"
+else fail lsm_file_open "jitprobe run failed" "$WORK/lsm_file_open.out"; fi
+
+# check --format json names the program types the kernel loaded.
+if timeout 300 "$JP" check "$HERE/kfunc.c" --format json >"$WORK/check.out" 2>&1 &&
+   timeout 300 "$JP" check "$HERE/lsm_file_open.c" -D TARGET_PID=0 --format json >>"$WORK/check.out" 2>&1 &&
+   timeout 300 "$JP" check "$HERE/kprobe_args.c" --format json >>"$WORK/check.out" 2>&1; then
+  types="$(python3 -c '
+import json, sys
+print(" ".join(sorted({json.loads(l)["prog_type"] for l in open(sys.argv[1]) if l.startswith("{\"type\":\"program\"")})))
+' "$WORK/check.out")"
+  echo "# check prog_types: $types" >&2
+  if [ "$(echo "$types" | wc -w)" -ge 3 ]; then pass check_prog_types
+  else fail check_prog_types "expected 3 distinct prog_types, got: $types" "$WORK/check.out"; fi
+else fail check_prog_types "jitprobe check failed" "$WORK/check.out"; fi
+
+# SIGINT: a running kprobe is registered while jitprobe runs and gone after Ctrl-C; the maps
+# (with the one marker open made meanwhile) are still printed and the exit status is 0.
+KLIST=/sys/kernel/debug/kprobes/list
+if [ -r "$KLIST" ]; then
+  timeout 300 "$JP" run "$HERE/kprobe_args.c" --duration 280 --format json \
+    >"$WORK/sigint.out" 2>&1 &
+  jp=$!
+  attached=0
+  for _ in $(seq 1 240); do
+    if grep -q do_sys_openat2 "$KLIST"; then attached=1; break; fi
+    kill -0 "$jp" 2>/dev/null || break
+    sleep 0.5
+  done
+  cat "$MARKER" >/dev/null
+  kill -INT "$jp" 2>/dev/null
+  wait "$jp"
+  rc=$?
+  if [ "$attached" != 1 ]; then
+    fail sigint_detach "the kprobe never showed in $KLIST" "$WORK/sigint.out"
+  elif [ "$rc" != 0 ]; then
+    fail sigint_detach "jitprobe exited $rc after SIGINT" "$WORK/sigint.out"
+  elif grep -q do_sys_openat2 "$KLIST"; then
+    fail sigint_detach "a kprobe is left after SIGINT: $(cat "$KLIST")"
+  elif [ -s /sys/kernel/tracing/kprobe_events ]; then
+    fail sigint_detach "kprobe_events not empty: $(cat /sys/kernel/tracing/kprobe_events)"
+  else
+    expect sigint_detach "$WORK/sigint.out" "hits[0] -eq 1"
+  fi
+else
+  fail sigint_detach "$KLIST not readable (debugfs not mounted?)"
+fi
+
+rm -rf "$WORK"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
