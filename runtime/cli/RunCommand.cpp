@@ -1,5 +1,6 @@
 // `jitprobe run FILE.c ...`: load, attach, run, print results.
 #include "Cli.h"
+#include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
 #include <spdlog/spdlog.h>
@@ -60,6 +61,35 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
     };
     return run;
 }
+std::string attachExample(const std::string &prog_type) {
+    if (prog_type == "socket_filter" || prog_type == "sched_cls")
+        return "tc:IFACE:ingress or socket:IFACE";
+    if (prog_type == "xdp")
+        return "xdp:IFACE";
+    if (prog_type == "cgroup_skb")
+        return "cgroup:/CGROUP/PATH:egress";
+    return "KIND:TARGET";
+}
+
+// Says what runs: the attachments on stderr (stdout is the results' contract), and a warning
+// for every program that `run` leaves unattached, since it then silently counts nothing.
+void reportAttachments(Script &script) {
+    BPF &bpf = script.bpf();
+    std::vector<std::string> attached = bpf.attachments();
+    for (const frontend::ProgramSpec &p : bpf.program_info().programs)
+        if (p.attach.empty())
+            spdlog::warn("function '{}' ({}) has no attach point and is not attached; give it "
+                         "one: // @attach {} -> {}",
+                         p.function, p.prog_type, attachExample(p.prog_type), p.function);
+    if (attached.empty()) {
+        spdlog::warn("no program attached: the maps will stay empty");
+        return;
+    }
+    std::string list;
+    for (const std::string &a : attached)
+        list += (list.empty() ? "" : ", ") + a;
+    std::cerr << "jitprobe: attached " << list << std::endl;
+}
 } // namespace
 
 int runCommand(const std::vector<std::string> &args) {
@@ -94,6 +124,7 @@ int runCommand(const std::vector<std::string> &args) {
         reportFailure(s);
         return kExitFailure;
     }
+    reportAttachments(script);
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
     if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
         reportFailure(s);
