@@ -11,7 +11,9 @@
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -57,9 +59,13 @@ struct ClsactQdisc {
 // The interface's clsact qdisc, created if missing (-EEXIST: someone else's, kept).
 Result<std::shared_ptr<ClsactQdisc>> clsactOn(int ifindex) {
     static std::mutex mutex;
-    static std::map<int, std::weak_ptr<ClsactQdisc>> owned;
+    // By namespace and ifindex: each namespace numbers its interfaces from 1.
+    static std::map<std::pair<ino_t, int>, std::weak_ptr<ClsactQdisc>> owned;
+    struct stat ns {};
+    (void)::stat("/proc/thread-self/ns/net", &ns);
     std::lock_guard lock(mutex);
-    if (auto q = owned[ifindex].lock())
+    std::weak_ptr<ClsactQdisc> &entry = owned[{ns.st_ino, ifindex}];
+    if (auto q = entry.lock())
         return q;
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
@@ -68,8 +74,19 @@ Result<std::shared_ptr<ClsactQdisc>> clsactOn(int ifindex) {
     auto q = std::make_shared<ClsactQdisc>();
     q->ifindex = ifindex;
     q->created = err == 0;
-    owned[ifindex] = q;
+    entry = q;
     return q;
+}
+
+// Runs FN in the network namespace NETNS (this thread only) and comes back: a tc filter and
+// its qdisc are deleted over netlink, which speaks for the caller's current namespace, and the
+// BPF object may be destroyed from another one than it attached in.
+void inNetns(int netns, const std::function<void()> &fn) {
+    common::UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    bool moved = netns >= 0 && home && ::setns(netns, CLONE_NEWNET) == 0;
+    fn();
+    if (moved)
+        (void)::setns(home.get(), CLONE_NEWNET);
 }
 
 // A link/socket fd whose close detaches the program.
@@ -168,10 +185,14 @@ Status BPF::attach_tc(const std::string &dev, const std::string &probe_func,
     uint32_t handle = opts.handle, prio = opts.priority;
     Attachment a{"tc", key, probe_func, {}, {}};
     // The filter goes first, then (via the last reference) the qdisc jitprobe created.
-    a.undo.push_back(Undo([hook, handle, prio, q = *qdisc]() mutable {
-        LIBBPF_OPTS(bpf_tc_opts, del, .handle = handle, .priority = prio);
-        (void)bpf_tc_detach(&hook, &del);
-        q.reset();
+    auto netns = std::make_shared<common::UniqueFd>(
+        ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    a.undo.push_back(Undo([hook, handle, prio, q = *qdisc, netns]() mutable {
+        inNetns(netns->get(), [&] {
+            LIBBPF_OPTS(bpf_tc_opts, del, .handle = handle, .priority = prio);
+            (void)bpf_tc_detach(&hook, &del);
+            q.reset();
+        });
     }));
     return impl_->addAttachment(std::move(a));
 }
