@@ -187,10 +187,12 @@ Status BPF::attach_tc(const std::string &dev, const std::string &probe_func,
     // The filter goes first, then (via the last reference) the qdisc jitprobe created.
     auto netns = std::make_shared<common::UniqueFd>(
         ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    a.undo.push_back(Undo([hook, handle, prio, q = *qdisc, netns]() mutable {
+    a.undo.push_back(Undo([ifindex = *ifindex, point, handle, prio, q = *qdisc, netns]() mutable {
         inNetns(netns->get(), [&] {
             LIBBPF_OPTS(bpf_tc_opts, del, .handle = handle, .priority = prio);
-            (void)bpf_tc_detach(&hook, &del);
+            // A fresh hook: libbpf rejects a copied one (its padding is not zeroed).
+            LIBBPF_OPTS(bpf_tc_hook, at, .ifindex = ifindex, .attach_point = point);
+            (void)bpf_tc_detach(&at, &del);
             q.reset();
         });
     }));
