@@ -66,13 +66,15 @@ Status applyPinPaths(bpf_object *obj, const frontend::ProgramInfo &info) {
     return Status::OK();
 }
 
-// The hint for a rejected network program: its context depends on where it is attached.
-bool isNetworkType(bpf_prog_type type) {
+// Program types whose context is a packet: which one a function is depends on where it is
+// attached, so load_func / attach_* may choose among them (tracing types come from sections).
+bool isNetworkType(int type) {
     return type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
            type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_XDP ||
            type == BPF_PROG_TYPE_CGROUP_SKB;
 }
 
+// The hint for a rejected network program: its context depends on where it is attached.
 std::string contextHint(bpf_prog_type type, const char *log) {
     if (!isNetworkType(type) || !std::strstr(log, "invalid bpf_context access"))
         return "";
@@ -141,8 +143,8 @@ Result<common::UniqueFd> loadCopy(bpf_program *prog, int type, int expected, siz
     std::string msg = "prog '" + name + "': cannot load it as a " + (tname ? tname : "?") +
                       " program: " + errnoText(err);
     if (log[0] != '\0') {
-        msg += "\n" + contextHint(static_cast<bpf_prog_type>(type), log.data()) + "verifier log (last lines):\n" +
-               detail::relevantVerifierLines(log.data());
+        msg += "\n" + contextHint(static_cast<bpf_prog_type>(type), log.data()) +
+               "verifier log (last lines):\n" + detail::relevantVerifierLines(log.data());
     }
     return Status(err, msg);
 }
@@ -367,7 +369,8 @@ Result<int> BPF::Impl::programFdAs(const std::string &func, int type, int expect
     if (!object)
         return Status(EINVAL, "no BPF object: call init() or init_object() first");
     bpf_program *prog = bpf_object__find_program_by_name(object.get(), func.c_str());
-    if (prog && !loaded && load_failure.ok() && type > 0) { // BCC: load_func chooses the type
+    bool choosable = prog && isNetworkType(type) && isNetworkType(bpf_program__type(prog));
+    if (choosable && !loaded && load_failure.ok()) { // BCC: load_func chooses the type
         bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));
         if (expected >= 0)
             bpf_program__set_expected_attach_type(prog, static_cast<bpf_attach_type>(expected));
@@ -380,7 +383,7 @@ Result<int> BPF::Impl::programFdAs(const std::string &func, int type, int expect
     bool same_attach = expected < 0 || int(bpf_program__expected_attach_type(prog)) == expected;
     if (same_type && (same_attach || type != BPF_PROG_TYPE_CGROUP_SKB))
         return bpf_program__fd(prog);
-    if (!same_type && !isNetworkType(bpf_program__type(prog))) // tracing: the section decides
+    if (!same_type && !choosable) // tracing programs: the section decides
         return Status(EINVAL, "prog '" + func + "': is a " +
                                   libbpf_bpf_prog_type_str(bpf_program__type(prog)) +
                                   " program, not the requested program type " +
