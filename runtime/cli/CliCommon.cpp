@@ -54,6 +54,19 @@ void installStopHandlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
+namespace {
+// A directive that would attach a program of PROG_TYPE, for the hint.
+std::string attachExample(const std::string &prog_type) {
+    if (prog_type == "socket_filter" || prog_type == "sched_cls")
+        return "tc:IFACE:ingress or socket:IFACE";
+    if (prog_type == "xdp")
+        return "xdp:IFACE";
+    if (prog_type == "cgroup_skb")
+        return "cgroup:/CGROUP/PATH:egress";
+    return "KIND:TARGET";
+}
+} // namespace
+
 void reportUnattached(Script &script, const std::string &file, bool running) {
     for (const frontend::ProgramSpec &p : script.bpf().program_info().programs) {
         if (!p.attach.empty())
@@ -62,7 +75,7 @@ void reportUnattached(Script &script, const std::string &file, bool running) {
                   << "' has no attach point in the source: "
                   << (running ? "loaded but left unattached" : "verified") << " as a " << p.prog_type
                   << " program" << (running ? " (attach it from C++, or name a target with "
-                                              "'// @attach KIND:TARGET -> " + p.function + "')"
+                                              "'// @attach " + attachExample(p.prog_type) + " -> " + p.function + "')"
                                             : " (the type BCC's Python side would load it by name with)")
                   << std::endl;
     }

@@ -1,5 +1,6 @@
 // `jitprobe run FILE.c ...`: load, attach, run, print results.
 #include "Cli.h"
+#include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
 #include <spdlog/spdlog.h>
@@ -60,6 +61,20 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
     };
     return run;
 }
+// Says what runs, on stderr (stdout is the results' contract): every attachment, and a warning
+// when nothing is attached (reportUnattached names each function left out).
+void reportAttachments(Script &script) {
+    BPF &bpf = script.bpf();
+    std::vector<std::string> attached = bpf.attachments();
+    if (attached.empty()) {
+        spdlog::warn("no program attached: the maps will stay empty");
+        return;
+    }
+    std::string list;
+    for (const std::string &a : attached)
+        list += (list.empty() ? "" : ", ") + a;
+    std::cerr << "jitprobe: attached " << list << std::endl;
+}
 } // namespace
 
 int runCommand(const std::vector<std::string> &args) {
@@ -95,6 +110,7 @@ int runCommand(const std::vector<std::string> &args) {
         return kExitFailure;
     }
     reportUnattached(script, a.probe.file, true);
+    reportAttachments(script);
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
     if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
         reportFailure(s);

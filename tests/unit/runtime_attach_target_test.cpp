@@ -93,3 +93,32 @@ TEST(RuntimeElfSymbols, VersionedAliasesResolveToOneAddress) {
     EXPECT_EQ(elfFunctionAddress(libc, "jp_no_such_symbol").status().code(), ENOENT);
     EXPECT_FALSE(elfFunctionAddress("/etc/hostname", "main").ok());
 }
+
+TEST(RuntimeAttachTarget, NetworkAndCgroupTargets) {
+    auto x = parseXdpTarget("veth0");
+    ASSERT_TRUE(x.ok());
+    EXPECT_EQ(x->iface, "veth0");
+    EXPECT_EQ(x->mode, XdpMode::Default);
+    EXPECT_EQ(parseXdpTarget("veth0:generic")->mode, XdpMode::Generic);
+    EXPECT_EQ(parseXdpTarget("veth0:native")->mode, XdpMode::Native);
+    EXPECT_NE(parseXdpTarget("veth0:fast").status().msg().find("not generic or native"),
+              std::string::npos);
+    EXPECT_FALSE(parseXdpTarget("").ok());
+    EXPECT_FALSE(parseXdpTarget("averyveryverylongname0").ok()); // IFNAMSIZ
+    auto tc = parseTcTarget("eth0:egress");
+    ASSERT_TRUE(tc.ok());
+    EXPECT_EQ(tc->where, "eth0");
+    EXPECT_FALSE(tc->ingress);
+    EXPECT_TRUE(parseTcTarget("eth0:ingress")->ingress);
+    EXPECT_FALSE(parseTcTarget("eth0").ok());
+    EXPECT_FALSE(parseTcTarget("eth0:in").ok());
+    EXPECT_FALSE(parseTcTarget("a/b:ingress").ok());
+    auto cg = parseCgroupTarget("/sys/fs/cgroup/a:b:ingress");
+    ASSERT_TRUE(cg.ok());
+    EXPECT_EQ(cg->where, "/sys/fs/cgroup/a:b");
+    EXPECT_TRUE(cg->ingress);
+    EXPECT_FALSE(parseCgroupTarget("sys/fs/cgroup:egress").ok());
+    EXPECT_FALSE(parseCgroupTarget("/sys/fs/cgroup").ok());
+    EXPECT_EQ(*parseSocketTarget("lo"), "lo");
+    EXPECT_FALSE(parseSocketTarget("lo:1").ok());
+}

@@ -46,6 +46,23 @@ TEST(TextAttachDirectives, AllKinds) {
     EXPECT_EQ(ds[9].line, 11u);
 }
 
+TEST(TextAttachDirectives, NetworkKinds) {
+    const std::string src = "// @attach xdp:veth0 -> a\n"
+                            "// @attach xdp:veth0:generic -> a\n"
+                            "// @attach tc:veth0:egress -> b\n"
+                            "// @attach socket:lo -> c\n"
+                            "// @attach cgroup:/sys/fs/cgroup/my:app:ingress -> d\n";
+    std::vector<Diagnostic> diags;
+    auto ds = parse(src, diags);
+    EXPECT_TRUE(diags.empty()) << formatDiagnostics(diags);
+    ASSERT_EQ(ds.size(), 5u);
+    EXPECT_EQ(ds[1].kind, "xdp");
+    EXPECT_EQ(ds[1].target, "veth0:generic");
+    EXPECT_EQ(ds[2].kind, "tc");
+    EXPECT_EQ(ds[3].target, "lo");
+    EXPECT_EQ(ds[4].target, "/sys/fs/cgroup/my:app:ingress");
+}
+
 TEST(TextAttachDirectives, NotDirectives) {
     std::vector<Diagnostic> diags;
     auto ds = parse("int x; // @attach uprobe:/a:b -> f\n"
@@ -78,6 +95,14 @@ TEST(TextAttachDirectives, MalformedDirectivesAreErrorsAtTheirLine) {
         {"// @attach perf_event:software:cpu-clock:freq=0 -> f", "freq=N", "freq=N"},
         {"// @attach perf_event:software:cpu-clock:hz=9 -> f", "freq=N", "freq=N"},
         {"// @attach tracepoint:sys_enter_openat -> f", "CATEGORY:EVENT", "tracepoint:CATEGORY:EVENT"},
+        {"// @attach tcc:veth0:ingress -> f", "unknown @attach kind 'tcc'", "did you mean 'tc'?"},
+        {"// @attach tc:veth0 -> f", "bad tc target", "tc:IFACE:ingress|egress"},
+        {"// @attach tc:veth0:ingres -> f", "did you mean 'ingress'?", "tc:IFACE"},
+        {"// @attach xdp:veth0:fast -> f", "not generic or native", "xdp:IFACE[:generic|native]"},
+        {"// @attach xdp:a/b -> f", "not an interface name", "xdp:IFACE"},
+        {"// @attach socket:eth0:x -> f", "not an interface name", "socket:IFACE"},
+        {"// @attach cgroup:sys/fs/cgroup:egress -> f", "not an absolute path", "cgroup:/CGROUP"},
+        {"// @attach cgroup:/sys/fs/cgroup:out -> f", "not ingress or egress", "cgroup:/CGROUP"},
         {"// @attach kprobe:vfs_read -> 9f", "not a function name", "kprobe:KERNEL_FUNCTION"},
         {"// @attach usdt:/usr/bin/python3:function__entry -> f", "PROVIDER:NAME", "usdt:"},
         {"// @attach -> f", "expected KIND:TARGET", "KIND:TARGET"},

@@ -127,6 +127,11 @@ TEST(TextProbeConventions, DirectivesGiveSectionAndAttach) {
         {"kprobe", "vfs_read", "kprobe/vfs_read", "kprobe"},
         {"kretprobe", "vfs_read", "kretprobe/vfs_read", "kprobe"},
         {"usdt", "/usr/bin/python3:python:function__entry", "usdt", "kprobe"},
+        {"xdp", "veth0:generic", "xdp", "xdp"},
+        {"tc", "veth0:ingress", "tc", "sched_cls"},
+        {"socket", "eth0", "socket", "socket_filter"},
+        {"cgroup", "/sys/fs/cgroup/x:egress", "cgroup_skb/egress", "cgroup_skb"},
+        {"cgroup", "/sys/fs/cgroup/x:ingress", "cgroup_skb/ingress", "cgroup_skb"},
     };
     for (const auto &c : cases) {
         // From a context-only spec (no attach point yet) ...
@@ -146,6 +151,15 @@ TEST(TextProbeConventions, DirectivesGiveSectionAndAttach) {
         EXPECT_EQ(bare.section, c.section) << c.kind;
         EXPECT_EQ(bare.line, 4u);
     }
+}
+
+// The attach point decides the type of a __sk_buff function (a socket filter by default).
+TEST(TextProbeConventions, SkBuffFunctionTakesTheTypeOfItsAttachPoint) {
+    ProgramSpec tc = *programForFunction("f", "struct __sk_buff *", 3);
+    EXPECT_EQ(tc.prog_type, "socket_filter");
+    addDirective(tc, AttachDirective{"tc", "veth0:ingress", "f", 2});
+    EXPECT_EQ(tc.section, "tc");
+    EXPECT_EQ(tc.prog_type, "sched_cls");
 }
 
 TEST(TextProbeConventions, LaterDirectivesOnlyAddAttachPoints) {

@@ -97,6 +97,42 @@ std::string checkTracepoint(const std::string &t) {
     return "";
 }
 
+// Interface names: what the kernel accepts (IFNAMSIZ - 1 bytes, no '/', ':' or blanks).
+std::string checkIface(const std::string &t) {
+    bool ok = !t.empty() && t.size() < 16 && std::none_of(t.begin(), t.end(), [](char c) {
+        return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c));
+    });
+    return ok ? "" : "'" + t + "' is not an interface name";
+}
+
+// "IFACE:WORD" where WORD is one of CHOICES ("" allowed when OPTIONAL).
+std::string checkIfaceWith(const std::string &t, std::vector<std::string> choices, bool optional) {
+    std::size_t colon = t.find(':');
+    if (colon == std::string::npos)
+        return optional ? checkIface(t) : "expected IFACE:" + choices[0] + "|" + choices[1];
+    std::string word = t.substr(colon + 1);
+    if (std::find(choices.begin(), choices.end(), word) == choices.end()) {
+        auto near = common::closeMatches(word, choices, 1);
+        return "'" + word + "' is not " + choices[0] + " or " + choices[1] +
+               (near.empty() ? "" : " (did you mean '" + near[0] + "'?)");
+    }
+    return checkIface(t.substr(0, colon));
+}
+
+std::string checkXdp(const std::string &t) { return checkIfaceWith(t, {"generic", "native"}, true); }
+std::string checkTc(const std::string &t) { return checkIfaceWith(t, {"ingress", "egress"}, false); }
+
+// "/CGROUP/PATH:ingress|egress"
+std::string checkCgroup(const std::string &t) {
+    std::size_t colon = t.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return "expected /CGROUP/PATH:ingress|egress";
+    if (t[0] != '/')
+        return "cgroup '" + t.substr(0, colon) + "' is not an absolute path";
+    std::string dir = t.substr(colon + 1);
+    return dir == "ingress" || dir == "egress" ? "" : "'" + dir + "' is not ingress or egress";
+}
+
 std::string checkName(const std::string &t) { return isIdentifier(t) ? "" : "'" + t + "' is not an event name"; }
 std::string checkKernelFunction(const std::string &t) { return checkSymbol(t, "kernel function name"); }
 
@@ -115,6 +151,10 @@ const Kind kKinds[] = {
     {"kprobe", "kprobe:KERNEL_FUNCTION[+OFFSET] -> FUNCTION", checkKernelFunction},
     {"kretprobe", "kretprobe:KERNEL_FUNCTION -> FUNCTION", checkKernelFunction},
     {"usdt", "usdt:/ABSOLUTE/PATH/BINARY:PROVIDER:NAME -> FUNCTION", checkUsdt},
+    {"xdp", "xdp:IFACE[:generic|native] -> FUNCTION", checkXdp},
+    {"tc", "tc:IFACE:ingress|egress -> FUNCTION", checkTc},
+    {"socket", "socket:IFACE -> FUNCTION", checkIface},
+    {"cgroup", "cgroup:/CGROUP/PATH:ingress|egress -> FUNCTION", checkCgroup},
 };
 
 const Kind *findKind(const std::string &name) {

@@ -101,6 +101,12 @@ constexpr Rule kDirectiveRules[] = {
     {"raw_tracepoint", "raw_tracepoint/", "raw_tracepoint", "raw_tracepoint", Arg::Name},
     {"kprobe", "kprobe/", "kprobe", "kprobe", Arg::Name},
     {"kretprobe", "kretprobe/", "kprobe", "kretprobe", Arg::Name},
+    // Network kinds: the attach point decides the type, so one __sk_buff function can be a tc
+    // classifier or a socket filter (cgroup's section also names its attach type, see below).
+    {"xdp", "xdp", "xdp", "xdp", Arg::None},
+    {"tc", "tc", "sched_cls", "tc", Arg::None},
+    {"socket", "socket", "socket_filter", "socket", Arg::None},
+    {"cgroup", "cgroup_skb/", "cgroup_skb", "cgroup", Arg::None},
 };
 
 // Splits "CAT<sep>EV"; false unless both parts are non-empty.
@@ -208,6 +214,8 @@ void addDirective(ProgramSpec &spec, const AttachDirective &d) {
         if (r.arg == Arg::CatEvent && splitPair(d.target, ":", cat, ev))
             suffix = cat + "/" + ev;
         spec.section = std::string(r.section) + (r.arg == Arg::None ? "" : suffix);
+        if (d.kind == "cgroup") // libbpf takes the expected attach type from the section
+            spec.section += d.target.ends_with(":egress") ? "egress" : "ingress";
         spec.prog_type = r.prog_type;
         if (spec.line == 0)
             spec.line = d.line;

@@ -46,6 +46,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,6 +77,10 @@ struct InitOptions {
     // Polled while the compiler runs (after a signal and every 100 ms): true kills it and init
     // fails with EINTR. E.g. a flag set by the caller's SIGINT handler.
     std::function<bool()> compile_cancelled;
+    // Program type per function (a bpf_prog_type), set before the load: e.g. a SEC-less
+    // `int f(struct __sk_buff *)` is a socket filter unless named here (BPF_PROG_TYPE_SCHED_CLS)
+    // or given an @attach kind, which matters when it reads skb->data/data_end.
+    std::map<std::string, int> program_types;
 };
 
 struct ProgramLoadInfo {
@@ -128,8 +133,10 @@ class BPF {
     Status attach_all();
     Status detach_all();
 
-    // The loaded program's fd (BCC: load_func). PROG_TYPE: a bpf_prog_type, or -1 for "any";
-    // a mismatch with the program's type is an error.
+    // The loaded program's fd (BCC: load_func). PROG_TYPE: a bpf_prog_type, or -1 for "any".
+    // As in BCC, PROG_TYPE decides the type: before the load it is set on the program; after
+    // it, a program of another type is loaded once more as PROG_TYPE (a copy this object owns),
+    // so one __sk_buff function can be both a socket filter and a tc classifier.
     Status load_func(const std::string &func, int prog_type, int &fd);
     // BCC's form. Programs are loaded at init (from their sections), so FLAGS (e.g.
     // BPF_F_SLEEPABLE) and EXPECTED_ATTACH_TYPE are checked against the loaded program.
@@ -190,6 +197,28 @@ class BPF {
                              uint64_t sample_period, uint64_t sample_freq, pid_t pid = -1,
                              int cpu = -1);
     Status detach_perf_event(uint32_t ev_type, uint32_t ev_config);
+    // Network and cgroup programs (BPFNetAttach.cpp). Each detaches in detach_* and ~BPF.
+    // The program is (re)loaded as the type the attach point needs (see load_func).
+    // XDP on DEV; FLAGS: XDP_FLAGS_SKB_MODE (generic), XDP_FLAGS_DRV_MODE (native) or 0.
+    Status attach_xdp(const std::string &dev, const std::string &probe_func, uint32_t flags = 0);
+    Status detach_xdp(const std::string &dev);
+    // A packet socket bound to DEV ("" for every interface) with FN as its socket filter. The
+    // socket stays with this object; *SOCK_FD (if given) receives it, to read the packets.
+    Status attach_raw_socket(const std::string &probe_func, const std::string &dev,
+                             int *sock_fd = nullptr);
+    Status detach_raw_socket(const std::string &dev);
+    // A tc classifier (direct action) on DEV's clsact qdisc, which is created if missing and
+    // then removed again at detach.
+    enum class TcDirection { ingress, egress };
+    Status attach_tc(const std::string &dev, const std::string &probe_func,
+                     TcDirection direction = TcDirection::ingress, uint32_t priority = 1);
+    Status detach_tc(const std::string &dev, TcDirection direction = TcDirection::ingress);
+    // A cgroup program (a BPF link) on the cgroup v2 directory PATH; ATTACH_TYPE e.g.
+    // BPF_CGROUP_INET_EGRESS (a cgroup_skb program).
+    Status attach_cgroup(const std::string &path, const std::string &probe_func,
+                         enum bpf_attach_type attach_type);
+    Status detach_cgroup(const std::string &path, enum bpf_attach_type attach_type);
+
     // fentry/fexit/lsm/tp_btf/iter programs: libbpf attaches by the program's section.
     Status attach_func(const std::string &probe_func);
     Status detach_func(const std::string &probe_func);

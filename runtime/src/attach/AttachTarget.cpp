@@ -33,7 +33,58 @@ constexpr SoftwareEvent kSoftwareEvents[] = {
     {"context-switches", PERF_COUNT_SW_CONTEXT_SWITCHES},
 };
 
+bool validIface(const std::string &name) {
+    return !name.empty() && name.size() < 16 &&
+           name.find_first_of("/: \t\n") == std::string::npos;
+}
+
+// "WHERE:ingress|egress", split at the last ':'.
+Result<DirectionTarget> parseDirection(const std::string &kind, const std::string &target,
+                                       const char *form) {
+    auto colon = target.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return invalid(kind, target, std::string("expected ") + form);
+    std::string dir = target.substr(colon + 1);
+    if (dir != "ingress" && dir != "egress")
+        return invalid(kind, target, "'" + dir + "' is not ingress or egress");
+    return DirectionTarget{target.substr(0, colon), dir == "ingress"};
+}
+
 } // namespace
+
+Result<XdpTarget> parseXdpTarget(const std::string &target) {
+    auto colon = target.find(':');
+    XdpTarget t{target.substr(0, colon), XdpMode::Default};
+    if (!validIface(t.iface))
+        return invalid("xdp", target, "expected IFACE[:generic|native]");
+    if (colon == std::string::npos)
+        return t;
+    std::string mode = target.substr(colon + 1);
+    if (mode != "generic" && mode != "native")
+        return invalid("xdp", target, "mode '" + mode + "' is not generic or native");
+    t.mode = mode == "generic" ? XdpMode::Generic : XdpMode::Native;
+    return t;
+}
+
+Result<DirectionTarget> parseTcTarget(const std::string &target) {
+    auto t = parseDirection("tc", target, "IFACE:ingress|egress");
+    if (t.ok() && !validIface(t->where))
+        return invalid("tc", target, "'" + t->where + "' is not an interface name");
+    return t;
+}
+
+Result<DirectionTarget> parseCgroupTarget(const std::string &target) {
+    auto t = parseDirection("cgroup", target, "/CGROUP/PATH:ingress|egress");
+    if (t.ok() && t->where[0] != '/')
+        return invalid("cgroup", target, "'" + t->where + "' is not an absolute path");
+    return t;
+}
+
+Result<std::string> parseSocketTarget(const std::string &target) {
+    if (!validIface(target))
+        return invalid("socket", target, "expected IFACE");
+    return target;
+}
 
 bool parseUnsigned(const std::string &text, uint64_t &out) {
     if (text.empty())

@@ -45,6 +45,26 @@ struct PerfEventSpec {
 // context-switches; default freq=99.
 Result<PerfEventSpec> parsePerfEventTarget(const std::string &target);
 
+// Network and cgroup targets (@attach xdp:/tc:/socket:/cgroup:).
+enum class XdpMode { Default, Generic, Native };
+struct XdpTarget {
+    std::string iface;
+    XdpMode mode = XdpMode::Default;
+};
+// "IFACE[:generic|native]".
+Result<XdpTarget> parseXdpTarget(const std::string &target);
+
+struct DirectionTarget {
+    std::string where; // interface or cgroup path
+    bool ingress = true;
+};
+// "IFACE:ingress|egress".
+Result<DirectionTarget> parseTcTarget(const std::string &target);
+// "/CGROUP/PATH:ingress|egress": the last ':' separates the direction.
+Result<DirectionTarget> parseCgroupTarget(const std::string &target);
+// "IFACE".
+Result<std::string> parseSocketTarget(const std::string &target);
+
 // "0-3,5" (the format of /sys/devices/system/cpu/online).
 Result<std::vector<int>> parseCpuList(const std::string &text);
 Result<std::vector<int>> onlineCpus();

@@ -4,6 +4,8 @@
 
 #include "attach/AttachTarget.h"
 
+#include <linux/if_link.h>
+
 #include <cerrno>
 #include <chrono>
 #include <set>
@@ -15,6 +17,34 @@ bool attachesBySection(const std::string &kind) {
     static const std::set<std::string> kinds{"tp_btf", "fentry", "fexit", "fmod_ret",
                                              "lsm",    "iter",   "raw_tp"};
     return kinds.count(kind) != 0;
+}
+
+// The network and cgroup kinds (@attach xdp:/tc:/socket:/cgroup:).
+Status attachNetPoint(BPF &bpf, const std::string &func, const frontend::AttachPoint &ap) {
+    const std::string &kind = ap.kind;
+    if (kind == "xdp") {
+        auto t = detail::parseXdpTarget(ap.target);
+        uint32_t flags = !t.ok()                               ? 0
+                         : t->mode == detail::XdpMode::Generic ? XDP_FLAGS_SKB_MODE
+                         : t->mode == detail::XdpMode::Native  ? XDP_FLAGS_DRV_MODE
+                                                               : 0;
+        return t.ok() ? bpf.attach_xdp(t->iface, func, flags) : t.status();
+    }
+    if (kind == "tc") {
+        auto t = detail::parseTcTarget(ap.target);
+        return t.ok() ? bpf.attach_tc(t->where, func,
+                                      t->ingress ? BPF::TcDirection::ingress
+                                                 : BPF::TcDirection::egress)
+                      : t.status();
+    }
+    if (kind == "socket") {
+        auto t = detail::parseSocketTarget(ap.target);
+        return t.ok() ? bpf.attach_raw_socket(func, *t) : t.status();
+    }
+    auto t = detail::parseCgroupTarget(ap.target);
+    return t.ok() ? bpf.attach_cgroup(t->where, func,
+                                      t->ingress ? BPF_CGROUP_INET_INGRESS : BPF_CGROUP_INET_EGRESS)
+                  : t.status();
 }
 
 } // namespace
@@ -51,6 +81,8 @@ static Status attachPoint(BPF &bpf, const std::string &func, const frontend::Att
     }
     if (attachesBySection(kind))
         return bpf.attach_func(func);
+    if (kind == "xdp" || kind == "tc" || kind == "socket" || kind == "cgroup")
+        return attachNetPoint(bpf, func, ap);
     return Status(EINVAL, "prog '" + func + "': unknown attach kind '" + kind + "'");
 }
 

@@ -66,6 +66,27 @@ Status applyPinPaths(bpf_object *obj, const frontend::ProgramInfo &info) {
     return Status::OK();
 }
 
+// Program types whose context is a packet: which one a function is depends on where it is
+// attached, so load_func / attach_* may choose among them (tracing types come from sections).
+bool isNetworkType(int type) {
+    return type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
+           type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_XDP ||
+           type == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
+// The hint for a rejected network program: its context depends on where it is attached.
+std::string contextHint(bpf_prog_type type, const char *log) {
+    if (!isNetworkType(type) || !std::strstr(log, "invalid bpf_context access"))
+        return "";
+    const char *name = libbpf_bpf_prog_type_str(type);
+    return std::string("hint: it was loaded as a ") + (name ? name : "?") +
+           " program, whose context does not allow this access; the attach point decides the "
+           "type: // @attach tc:IFACE:ingress|egress (sched_cls: skb->data, data_end), "
+           "xdp:IFACE[:generic|native], socket:IFACE (socket_filter) or "
+           "cgroup:/PATH:ingress|egress (cgroup_skb); in C++, attach_tc/attach_xdp/... or "
+           "InitOptions::program_types\n";
+}
+
 bool isFtraceBasedType(bpf_program *prog) {
     auto type = bpf_program__type(prog);
     return type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM ||
@@ -95,11 +116,37 @@ Status describeLoadFailure(bpf_object *obj, int err, const LogBuffers &logs,
         return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +
                                          errnoText(err) + "\n" +
                                          detail::formatExplanation(detail::explainVerifierLog(log)) +
+                                         contextHint(bpf_program__type(prog), log) +
                                          "verifier log (last lines):\n" +
                                          detail::relevantVerifierLines(log));
     }
     return Status(std::abs(err), "object '" + std::string(bpf_object__name(obj)) +
                                      "': failed to load: " + errnoText(err) + capture.summary());
+}
+
+// PROG (already loaded) loaded once more as TYPE from its final instructions (maps relocated).
+Result<common::UniqueFd> loadCopy(bpf_program *prog, int type, int expected, size_t log_size) {
+    std::string name = bpf_program__name(prog);
+    std::vector<char> log(std::max<size_t>(log_size, 1), '\0');
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_size = uint32_t(log.size()),
+                .log_buf = log.data());
+    if (expected >= 0)
+        opts.expected_attach_type = static_cast<bpf_attach_type>(expected);
+    // libbpf does not expose the object's license; probes are GPL (the frontend's prelude, BCC).
+    const char *license = "GPL";
+    int fd = bpf_prog_load(static_cast<bpf_prog_type>(type), name.substr(0, 15).c_str(), license,
+                           bpf_program__insns(prog), bpf_program__insn_cnt(prog), &opts);
+    if (fd >= 0)
+        return common::UniqueFd(fd);
+    int err = errno;
+    const char *tname = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(type));
+    std::string msg = "prog '" + name + "': cannot load it as a " + (tname ? tname : "?") +
+                      " program: " + errnoText(err);
+    if (log[0] != '\0') {
+        msg += "\n" + contextHint(static_cast<bpf_prog_type>(type), log.data()) +
+               "verifier log (last lines):\n" + detail::relevantVerifierLines(log.data());
+    }
+    return Status(err, msg);
 }
 
 } // namespace
@@ -132,6 +179,7 @@ std::string BPF::Impl::openCoreBtf() {
 
 void BPF::Impl::releaseAll() {
     attachments.clear(); // links first: they reference programs and perf event fds
+    retyped.clear();
     perf_buffers.clear();
     ring_buffer.reset();
     for (auto &[name, fds] : perf_event_fds)
@@ -295,6 +343,14 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     }
     impl_->object.reset(obj);
     applyProgramTypes(obj, impl_->info);
+    for (const auto &[name, type] : opts.program_types) {
+        bpf_program *prog = bpf_object__find_program_by_name(obj, name.c_str());
+        if (!prog)
+            return Status(ENOENT, opts.file_name + ": InitOptions::program_types names '" +
+                                      name + "', which is not a BPF program (programs: " +
+                                      programNames(obj) + ")");
+        bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));
+    }
     if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
         return s;
     if (Status s = impl_->applyExternTables(); !s.ok())
@@ -305,18 +361,43 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
 Status BPF::load() { return impl_->ensureLoaded(); }
 
 Status BPF::load_func(const std::string &func, int prog_type, int &fd) {
-    fd = -1;
-    auto prog = impl_->findProgram(func);
-    if (!prog.ok())
-        return prog.status();
-    int actual = bpf_program__type(*prog);
-    if (prog_type >= 0 && prog_type != actual)
+    auto got = impl_->programFdAs(func, prog_type);
+    fd = got.ok() ? *got : -1;
+    return got.ok() ? Status::OK() : got.status();
+}
+
+Result<int> BPF::Impl::programFdAs(const std::string &func, int type, int expected) {
+    if (!object)
+        return Status(EINVAL, "no BPF object: call init() or init_object() first");
+    bpf_program *prog = bpf_object__find_program_by_name(object.get(), func.c_str());
+    bool choosable = prog && isNetworkType(type) && isNetworkType(bpf_program__type(prog));
+    if (choosable && !loaded && load_failure.ok()) { // BCC: load_func chooses the type
+        bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));
+        if (expected >= 0)
+            bpf_program__set_expected_attach_type(prog, static_cast<bpf_attach_type>(expected));
+    }
+    auto found = findProgram(func);
+    if (!found.ok())
+        return found.status();
+    prog = *found;
+    bool same_type = type < 0 || int(bpf_program__type(prog)) == type;
+    bool same_attach = expected < 0 || int(bpf_program__expected_attach_type(prog)) == expected;
+    if (same_type && (same_attach || type != BPF_PROG_TYPE_CGROUP_SKB))
+        return bpf_program__fd(prog);
+    if (!same_type && !choosable) // tracing programs: the section decides
         return Status(EINVAL, "prog '" + func + "': is a " +
-                                  libbpf_bpf_prog_type_str(bpf_prog_type(actual)) +
+                                  libbpf_bpf_prog_type_str(bpf_program__type(prog)) +
                                   " program, not the requested program type " +
-                                  std::to_string(prog_type));
-    fd = bpf_program__fd(*prog);
-    return Status::OK();
+                                  std::to_string(type));
+    std::string key = func + "|" + std::to_string(type) + "|" + std::to_string(expected);
+    if (auto it = retyped.find(key); it != retyped.end())
+        return it->second.get();
+    auto copy = loadCopy(prog, type, expected, options.verifier_log_size);
+    if (!copy.ok())
+        return copy.status();
+    int fd = copy->get();
+    retyped.emplace(key, std::move(*copy));
+    return fd;
 }
 
 const frontend::ProgramInfo &BPF::program_info() const { return impl_->info; }

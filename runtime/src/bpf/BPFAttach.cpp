@@ -135,7 +135,7 @@ Status BPF::attach_tracepoint(const std::string &tracepoint, const std::string &
         bpf_program__attach_tracepoint(*prog, name->category.c_str(), name->event.c_str());
     if (!link)
         return attachFailure(probe_func, "tracepoint '" + key + "'", errno, capture);
-    Attachment a{"tracepoint", key, probe_func, {}};
+    Attachment a{"tracepoint", key, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }
@@ -164,7 +164,7 @@ Status BPF::attach_raw_tracepoint(const std::string &tracepoint, const std::stri
             hint = ": no such tracepoint" + rawTracepointSuggestion(impl_->tracefs_root, tracepoint);
         return attachFailure(probe_func, "raw tracepoint '" + tracepoint + "'", err, capture, hint);
     }
-    Attachment a{"raw_tracepoint", tracepoint, probe_func, {}};
+    Attachment a{"raw_tracepoint", tracepoint, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }
@@ -200,7 +200,7 @@ Status BPF::attach_kprobe(const std::string &kernel_func, const std::string &pro
         return attachFailure(probe_func, kind + " '" + key + "'", err, capture,
                              err == ENOENT ? ": no such kernel function (or not probeable)" : "");
     }
-    Attachment a{kind, key, probe_func, {}};
+    Attachment a{kind, key, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }
@@ -286,7 +286,7 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
                    detail::closeFunctionNames(binary_path, symbol);
         return attachFailure(probe_func, what, err, capture, hint);
     }
-    Attachment a{kind, key, probe_func, {}};
+    Attachment a{kind, key, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }
@@ -321,7 +321,7 @@ Status BPF::attach_usdt(const std::string &binary_path, const std::string &provi
                                          : "";
         return attachFailure(probe_func, "usdt '" + key + "'", err, capture, hint);
     }
-    Attachment a{"usdt", key, probe_func, {}};
+    Attachment a{"usdt", key, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }
@@ -352,7 +352,7 @@ Status BPF::attach_perf_event(uint32_t ev_type, uint32_t ev_config, const std::s
             return detail::withContext(online.status(), "prog '" + probe_func + "': " + what);
         cpus = online.value();
     }
-    Attachment a{"perf_event", key, probe_func, {}};
+    Attachment a{"perf_event", key, probe_func, {}, {}};
     for (int c : cpus) {
         int pfd = openPerfEvent(ev_type, ev_config, sample_period, sample_freq, pid, c);
         if (pfd < 0)
@@ -387,7 +387,7 @@ Status BPF::attach_func(const std::string &probe_func) {
         return attachFailure(probe_func, "by section '" +
                                              std::string(bpf_program__section_name(*prog)) + "'",
                              errno, capture);
-    Attachment a{"program", probe_func, probe_func, {}};
+    Attachment a{"program", probe_func, probe_func, {}, {}};
     a.links.emplace_back(link);
     return impl_->addAttachment(std::move(a));
 }

@@ -1,10 +1,12 @@
 // BPF's private state, shared by the BPF*.cpp files (lifecycle, attachments, tables, buffers).
 #pragma once
 #include "jitprobe/BPF.h"
+#include "jitprobe/common/UniqueFd.h"
 #include "jitprobe/frontend/Frontend.h"
 
 #include <bpf/libbpf.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,12 +26,30 @@ struct ObjectDeleter {
 };
 using ObjectPtr = std::unique_ptr<bpf_object, ObjectDeleter>;
 
+// What an attachment undoes that is not a bpf_link (a tc filter and its qdisc, a socket or
+// a link fd): run once, on destruction.
+class Undo {
+  public:
+    explicit Undo(std::function<void()> fn) : fn_(std::move(fn)) {}
+    Undo(Undo &&other) noexcept : fn_(std::exchange(other.fn_, nullptr)) {}
+    Undo &operator=(Undo &&) = delete;
+    Undo(const Undo &) = delete;
+    ~Undo() {
+        if (fn_)
+            fn_();
+    }
+
+  private:
+    std::function<void()> fn_;
+};
+
 // One attach request: a function at a target, possibly several links (perf events per CPU).
 struct Attachment {
     std::string kind;        // "tracepoint", "uprobe", ...
     std::string target_key;  // canonical target, what detach_* looks up
     std::string function;
     std::vector<LinkPtr> links;
+    std::vector<Undo> undo; // destroyed before the links
 };
 // What init needs from a compile (or from the object cache).
 struct CompiledProbe {
@@ -58,6 +78,13 @@ struct BPF::Impl {
     int core_btf_fd = -1;
     std::string openCoreBtf();
     void closeCoreBtf();
+
+    // Programs loaded once more as another type (load_func, network attach), by
+    // "function|type|expected attach type"; closed after the attachments.
+    std::map<std::string, common::UniqueFd> retyped;
+    // FUNC's fd as a program of TYPE (bpf_prog_type; EXPECTED: bpf_attach_type or -1): set on
+    // the program before the load, the loaded program if it has that type, else a copy.
+    Result<int> programFdAs(const std::string &func, int type, int expected = -1);
 
     // Keyed by "kind|target_key|function"; destroyed before the object.
     std::map<std::string, detail::Attachment> attachments;

@@ -1,0 +1,388 @@
+// Network and cgroup attachments with real traffic: two network namespaces joined by a veth
+// pair (jpa0 10.213.0.1 in A, jpb0 10.213.0.2 in B), bounded UDP bursts from B to A, and the
+// interface checked afterwards (no clsact qdisc, no XDP program left, namespaces removed).
+#include "LiveSupport.h"
+#include "ProcessRunner.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace jitprobe;
+using namespace jitprobe::testing;
+
+namespace {
+
+constexpr int kPort = 47123;
+
+std::string shell(const std::string &cmd) {
+    std::string out;
+    if (FILE *p = ::popen((cmd + " 2>&1").c_str(), "r")) {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p))
+            out += buf;
+        ::pclose(p);
+    }
+    return out;
+}
+
+// Moves the calling thread into netns NAME and back (setns is per thread for CLONE_NEWNET).
+class InNetns {
+  public:
+    explicit InNetns(const std::string &name) : home_(::open("/proc/thread-self/ns/net", O_RDONLY)) {
+        int fd = ::open(("/var/run/netns/" + name).c_str(), O_RDONLY);
+        ok_ = fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0;
+        if (fd >= 0)
+            ::close(fd);
+    }
+    ~InNetns() {
+        if (home_ >= 0 && ::setns(home_, CLONE_NEWNET) != 0)
+            std::abort(); // the rest of the suite must not run in a test namespace
+        ::close(home_);
+    }
+    bool ok() const { return ok_; }
+
+  private:
+    int home_;
+    bool ok_ = false;
+};
+
+// The two namespaces and the veth pair; removed in the destructor (the veth goes with them).
+struct NetPair {
+    std::string a = "jpnetA" + std::to_string(::getpid()), b = "jpnetB" + std::to_string(::getpid());
+    bool ok = false;
+    NetPair() {
+        std::string out = shell("ip netns add " + a + " && ip netns add " + b +
+                                " && ip link add jpa0 netns " + a + " type veth peer name jpb0 netns " + b +
+                                " && ip -n " + a + " addr add 10.213.0.1/24 dev jpa0 && ip -n " + b +
+                                " addr add 10.213.0.2/24 dev jpb0 && ip -n " + a +
+                                " link set jpa0 up && ip -n " + b + " link set jpb0 up && echo READY");
+        ok = out.find("READY") != std::string::npos;
+        // Static neighbours: no ARP in the counted traffic and no wait for it.
+        shell("ip -n " + a + " neigh add 10.213.0.2 lladdr $(ip -n " + b +
+              " -o link show jpb0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2) dev jpa0");
+        shell("ip -n " + b + " neigh add 10.213.0.1 lladdr $(ip -n " + a +
+              " -o link show jpa0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2) dev jpb0");
+    }
+    ~NetPair() {
+        shell("ip netns del " + a);
+        shell("ip netns del " + b);
+    }
+    std::string inA(const std::string &cmd) const { return shell("ip netns exec " + a + " " + cmd); }
+};
+
+// A UDP socket bound in A on kPort (so A answers nothing), and N datagrams sent from B.
+struct Receiver {
+    int fd = -1;
+    explicit Receiver(const NetPair &net) {
+        InNetns in(net.a);
+        fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{AF_INET, htons(kPort), {htonl(INADDR_ANY)}, {}};
+        if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ~Receiver() { ::close(fd); }
+    int drain() const {
+        char buf[256];
+        int n = 0;
+        ::usleep(100 * 1000); // veth delivery is asynchronous (backlog)
+        while (::recv(fd, buf, sizeof buf, 0) > 0)
+            n++;
+        return n;
+    }
+};
+
+void sendFromB(const NetPair &net, int count) {
+    InNetns in(net.b);
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{AF_INET, htons(kPort), {}, {}};
+    ::inet_pton(AF_INET, "10.213.0.1", &to.sin_addr);
+    for (int i = 0; i < count; i++)
+        (void)::sendto(fd, "jitprobe", 8, 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+    ::close(fd);
+}
+
+// Counters: 0 tc seen, 1 tc dropped, 2 xdp, 3 socket filter, 4 cgroup egress.
+const char *kProbe = R"(
+BPF_HASH(verdict, u32, u32);
+BPF_ARRAY(counts, u64, 8);
+#define PORT 47123
+
+// The issue's case: direct packet access (skb->data_end), which only tc programs may do.
+int tc_policy(struct __sk_buff *skb) {
+    unsigned char *p = (unsigned char *)(long)skb->data, *end = (unsigned char *)(long)skb->data_end;
+    if (p + 38 > end || p[12] != 0x08 || p[13] != 0x00 || p[23] != 17 ||
+        ((p[36] << 8) | p[37]) != PORT)
+        return 0;
+    counts.increment(0);
+    u32 key = 0;
+    u32 *drop = verdict.lookup(&key);
+    if (drop && *drop) {
+        counts.increment(1);
+        return 2; // TC_ACT_SHOT
+    }
+    return 0; // TC_ACT_OK
+}
+
+int xdp_count(struct xdp_md *ctx) {
+    unsigned char *p = (unsigned char *)(long)ctx->data, *end = (unsigned char *)(long)ctx->data_end;
+    if (p + 38 <= end && p[23] == 17 && ((p[36] << 8) | p[37]) == PORT)
+        counts.increment(2);
+    return 2; // XDP_PASS
+}
+
+// Socket filter and (the same function) tc classifier: reads through bpf_skb_load_bytes.
+int sock_count(struct __sk_buff *skb) {
+    unsigned char h[38];
+    if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) == 0 && h[23] == 17 &&
+        ((h[36] << 8) | h[37]) == PORT)
+        counts.increment(3);
+    return skb->len;
+}
+
+// cgroup_skb sees the IP header first.
+int cg_count(struct __sk_buff *skb) {
+    unsigned char h[24];
+    if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) == 0 && h[9] == 17 &&
+        ((h[22] << 8) | h[23]) == PORT)
+        counts.increment(4);
+    return 1; // allow
+}
+)";
+
+uint64_t counter(BPF &bpf, int index) {
+    uint64_t v = 0;
+    (void)bpf.get_array_table<uint64_t>("counts").get_value(index, v);
+    return v;
+}
+
+bool hasClsact(const NetPair &net) {
+    return net.inA("tc qdisc show dev jpa0").find("clsact") != std::string::npos;
+}
+
+bool hasXdp(const NetPair &net) {
+    return net.inA("ip link show dev jpa0").find("xdp") != std::string::npos;
+}
+
+#define JP_REQUIRE_NETNS(net)                                                                  \
+    JP_REQUIRE_BPF_PRIVILEGES();                                                               \
+    NetPair net;                                                                               \
+    if (!net.ok)                                                                               \
+        GTEST_SKIP() << "cannot create network namespaces / veth (iproute2, CAP_NET_ADMIN)";
+
+} // namespace
+
+TEST(NetAttach, TcIngressVerdictComesFromTheMap) {
+    JP_REQUIRE_NETNS(net);
+    Receiver rx(net);
+    ASSERT_GE(rx.fd, 0);
+    {
+        BPF bpf;
+        InitOptions opts; // SEC-less __sk_buff functions are socket filters unless told
+        opts.program_types = {{"tc_policy", BPF_PROG_TYPE_SCHED_CLS}};
+        Status s = bpf.init(kProbe, {}, opts);
+        ASSERT_TRUE(s.ok()) << s.msg();
+        InNetns in(net.a);
+        s = bpf.attach_tc("jpa0", "tc_policy", BPF::TcDirection::ingress);
+        ASSERT_TRUE(s.ok()) << s.msg();
+        EXPECT_TRUE(hasClsact(net));
+        sendFromB(net, 5);
+        EXPECT_EQ(rx.drain(), 5);
+        EXPECT_EQ(counter(bpf, 0), 5u);
+        EXPECT_EQ(counter(bpf, 1), 0u);
+        auto verdict = bpf.get_hash_table<uint32_t, uint32_t>("verdict");
+        ASSERT_TRUE(verdict.update_value(0, 1).ok());
+        sendFromB(net, 5);
+        EXPECT_EQ(rx.drain(), 0);
+        EXPECT_EQ(counter(bpf, 0), 10u);
+        EXPECT_EQ(counter(bpf, 1), 5u);
+        EXPECT_EQ(bpf.attach_tc("jpa0", "tc_policy").code(), EEXIST);
+    }
+    EXPECT_FALSE(hasClsact(net)); // jitprobe created it: gone with the BPF object
+    sendFromB(net, 3);
+    EXPECT_EQ(rx.drain(), 3);
+}
+
+// BCC's order: init without loading, then the attach call decides the type before the load.
+TEST(NetAttach, AttachBeforeLoadDecidesTheType) {
+    JP_REQUIRE_NETNS(net);
+    BPF bpf;
+    InitOptions opts;
+    opts.load_programs = false;
+    ASSERT_TRUE(bpf.init(kProbe, {}, opts).ok());
+    InNetns in(net.a);
+    Status s = bpf.attach_tc("jpa0", "tc_policy", BPF::TcDirection::egress, 7);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_NE(net.inA("tc filter show dev jpa0 egress").find("tc_policy"), std::string::npos);
+    ASSERT_TRUE(bpf.detach_tc("jpa0", BPF::TcDirection::egress).ok());
+    EXPECT_FALSE(hasClsact(net));
+    EXPECT_EQ(bpf.detach_tc("jpa0", BPF::TcDirection::egress).code(), ENOENT);
+}
+
+// Loaded at init as a socket filter (it reads no packet data, which would make it a tc
+// classifier), a context access only tc allows fails with a hint naming the attach kinds.
+TEST(NetAttach, SocketFilterContextErrorHintsAtAttachKinds) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = bpf.init("int set_class(struct __sk_buff *skb) { skb->tc_classid = 1; return 0; }\n");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.msg().find("invalid bpf_context access"), std::string::npos) << s.msg();
+    EXPECT_NE(s.msg().find("@attach tc:IFACE:ingress|egress"), std::string::npos) << s.msg();
+}
+
+TEST(NetAttach, TcLeavesAClsactItDidNotCreate) {
+    JP_REQUIRE_NETNS(net);
+    net.inA("tc qdisc add dev jpa0 clsact");
+    ASSERT_TRUE(hasClsact(net));
+    {
+        BPF bpf;
+        InitOptions opts;
+        opts.program_types = {{"tc_policy", BPF_PROG_TYPE_SCHED_CLS}};
+        ASSERT_TRUE(bpf.init(kProbe, {}, opts).ok());
+        InNetns in(net.a);
+        ASSERT_TRUE(bpf.attach_tc("jpa0", "tc_policy").ok());
+        EXPECT_EQ(bpf.attach_tc("nosuch0", "tc_policy").msg().find(
+                      "prog 'tc_policy': failed to attach tc ingress on 'nosuch0': ENODEV"),
+                  0u);
+    }
+    EXPECT_TRUE(hasClsact(net));
+    EXPECT_EQ(net.inA("tc filter show dev jpa0 ingress").find("tc_policy"), std::string::npos);
+}
+
+TEST(NetAttach, XdpCountsExactlyThePacketsSent) {
+    JP_REQUIRE_NETNS(net);
+    Receiver rx(net);
+    ASSERT_GE(rx.fd, 0);
+    {
+        BPF bpf;
+        InitOptions opts;
+        opts.program_types = {{"tc_policy", BPF_PROG_TYPE_SCHED_CLS}};
+        ASSERT_TRUE(bpf.init(kProbe, {}, opts).ok());
+        InNetns in(net.a);
+        for (uint32_t flags : {uint32_t(XDP_FLAGS_SKB_MODE), uint32_t(XDP_FLAGS_DRV_MODE)}) {
+            Status s = bpf.attach_xdp("jpa0", "xdp_count", flags);
+            ASSERT_TRUE(s.ok()) << s.msg();
+            EXPECT_TRUE(hasXdp(net));
+            sendFromB(net, 5);
+            EXPECT_EQ(rx.drain(), 5); // XDP_PASS
+            ASSERT_TRUE(bpf.detach_xdp("jpa0").ok());
+            EXPECT_FALSE(hasXdp(net));
+        }
+        EXPECT_EQ(counter(bpf, 2), 10u);
+        ASSERT_TRUE(bpf.attach_xdp("jpa0", "xdp_count").ok()); // left for ~BPF
+    }
+    EXPECT_FALSE(hasXdp(net));
+}
+
+// One __sk_buff function as a packet-socket filter and, loaded once more, a tc classifier.
+TEST(NetAttach, SocketFilterAndTcFromOneFunction) {
+    JP_REQUIRE_NETNS(net);
+    Receiver rx(net);
+    ASSERT_GE(rx.fd, 0);
+    BPF bpf;
+    InitOptions opts;
+    opts.program_types = {{"tc_policy", BPF_PROG_TYPE_SCHED_CLS}};
+    ASSERT_TRUE(bpf.init(kProbe, {}, opts).ok());
+    InNetns in(net.a);
+    int sock = -1;
+    Status s = bpf.attach_raw_socket("sock_count", "jpa0", &sock);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_GE(sock, 0);
+    sendFromB(net, 5);
+    EXPECT_EQ(rx.drain(), 5);
+    EXPECT_EQ(counter(bpf, 3), 5u);
+    s = bpf.attach_tc("jpa0", "sock_count");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    int fd = -1;
+    ASSERT_TRUE(bpf.load_func("sock_count", BPF_PROG_TYPE_SCHED_CLS, fd).ok());
+    EXPECT_GE(fd, 0);
+    sendFromB(net, 5);
+    EXPECT_EQ(rx.drain(), 5);
+    EXPECT_EQ(counter(bpf, 3), 15u); // socket filter + tc: each of the 5 counted twice
+    ASSERT_TRUE(bpf.detach_raw_socket("jpa0").ok());
+    ASSERT_TRUE(bpf.detach_tc("jpa0").ok());
+    EXPECT_FALSE(hasClsact(net));
+}
+
+TEST(NetAttach, CgroupSkbEgressCountsInATemporaryCgroup) {
+    JP_REQUIRE_NETNS(net);
+    std::string root;
+    std::ifstream mounts("/proc/mounts");
+    for (std::string dev, dir, type, rest; mounts >> dev >> dir >> type && std::getline(mounts, rest);)
+        if (type == "cgroup2" && root.empty())
+            root = dir;
+    if (root.empty())
+        GTEST_SKIP() << "cgroup2 is not mounted";
+    std::string cg = root + "/jitprobe-net-" + std::to_string(::getpid());
+    ASSERT_TRUE(std::filesystem::create_directory(cg));
+    {
+        BPF bpf;
+        InitOptions opts;
+        opts.program_types = {{"tc_policy", BPF_PROG_TYPE_SCHED_CLS}};
+        ASSERT_TRUE(bpf.init(kProbe, {}, opts).ok());
+        Status s = bpf.attach_cgroup(cg, "cg_count", BPF_CGROUP_INET_EGRESS);
+        ASSERT_TRUE(s.ok()) << s.msg();
+        pid_t child = ::fork();
+        if (child == 0) { // a socket belongs to its creator's cgroup: create it in there
+            std::ofstream(cg + "/cgroup.procs") << ::getpid() << std::flush;
+            sendFromB(net, 5);
+            ::_exit(0);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        sendFromB(net, 2); // from outside the cgroup: not counted
+        EXPECT_EQ(counter(bpf, 4), 5u);
+    }
+    EXPECT_EQ(::rmdir(cg.c_str()), 0) << "cgroup still in use";
+}
+
+// The CLI: @attach tc: in a namespace, SIGINT, the map printed, nothing left on the interface.
+TEST(NetAttach, CliRunAttachesTcAndCleansUpOnSigint) {
+    JP_REQUIRE_NETNS(net);
+    Receiver rx(net);
+    std::string file = std::filesystem::temp_directory_path() / ("jp_tc_" + std::to_string(::getpid()) + ".c");
+    std::string src = kProbe;
+    src.replace(src.find("int tc_policy"), 0, "// @attach tc:jpa0:ingress -> tc_policy\n");
+    src.replace(src.find("int xdp_count"), 0, "// @attach xdp:jpa0:generic -> xdp_count\n");
+    std::ofstream(file) << src;
+    ProcessOptions po;
+    po.timeout_s = 60;
+    po.ready_text = "jitprobe: attached";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] { sendFromB(net, 4); ::usleep(200 * 1000); };
+    std::string ip = shell("command -v ip");
+    ip.erase(ip.find_last_not_of("\n") + 1);
+    ProcessResult r = runProcess({ip, "netns", "exec", net.a, cliPath(), "run", file, "--format",
+                                  "json", "--no-cache"}, po);
+    std::filesystem::remove(file);
+    EXPECT_TRUE(r.exited()) << r.output;
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("attached tc jpa0 ingress -> tc_policy"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("'sock_count' has no attach point in the source: loaded but left unattached as a socket_filter program"), std::string::npos);
+    EXPECT_NE(r.output.find("'cg_count' has no attach point"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(R"({"key":0,"value":4})"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(R"({"key":2,"value":4})"), std::string::npos) << r.output;
+    EXPECT_EQ(rx.drain(), 4);
+    EXPECT_FALSE(hasClsact(net));
+    EXPECT_FALSE(hasXdp(net));
+}
+
+// Runs last in this file: the namespaces of every test above are gone.
+TEST(NetAttach, NoTestNamespaceLeft) {
+    std::string pid = std::to_string(::getpid());
+    std::string list = shell("ip netns list");
+    EXPECT_EQ(list.find("jpnetA" + pid), std::string::npos) << list;
+    EXPECT_EQ(list.find("jpnetB" + pid), std::string::npos) << list;
+}
