@@ -41,6 +41,16 @@ bool trustedDirectory(const std::string &dir) {
     return privateDirectory(dir);
 }
 
+// The cache directory itself. The runtime hands it over open, named /proc/self/fd/N: the one
+// magic link followed, to the directory it checked, never re-resolving the path a user gave.
+bool trustedCacheRoot(const std::string &dir) {
+    if (dir.rfind("/proc/self/fd/", 0) != 0)
+        return trustedDirectory(dir);
+    struct stat st {};
+    return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           (st.st_mode & 0077) == 0;
+}
+
 // Writes PATH's pages to disk and drops them from the page cache. Why: every compile mmaps the
 // PCH, and the page cache as Clang's writer leaves it gets mapped in much larger pieces than
 // pages read back through readahead (measured: +10 MiB peak RSS in every later compile).
@@ -204,7 +214,7 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
         out.files.push_back({std::string(kVirtualIncludeDir) + "/" + std::string(stub), ""});
 
     std::string stem; // cache_dir/kernel-types/<key>: .pch and .d/ (vmlinux.h in parts)
-    if (!cache_dir.empty() && trustedDirectory(cache_dir) &&
+    if (!cache_dir.empty() && trustedCacheRoot(cache_dir) &&
         trustedDirectory(cache_dir + "/kernel-types")) {
         std::string key = sha256Hex(btfDigest(btf_path, cache_dir + "/kernel-types") + "\n" +
                                     compilerVersion() + "\n" + headersDigest() + "\n" +
