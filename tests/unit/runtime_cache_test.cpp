@@ -108,6 +108,7 @@ TEST(RuntimeCacheKey, EverySpellingOfAUserIncludeIsNotCacheable) {
              "?\?=include \"mine.h\"\n",
              "#import \"mine.h\"\n",
              "#import <linux/sched.h>\n",
+             "#embed \"data.bin\"\n",
              "#include_next <linux/sched.h>\n",
              "#\\\ninclude \"mine.h\"\n",
              "#inc\\\nlude \"mine.h\"\n",

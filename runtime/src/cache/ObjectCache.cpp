@@ -163,9 +163,10 @@ std::string uncacheableReason(const std::string &source, const std::vector<std::
         std::size_t name = std::min(line.find_first_not_of(" \t", hash + 1), line.size());
         std::size_t end = std::min(line.find_first_not_of(kIdentifierChars, name), line.size());
         std::string directive = line.substr(name, end - name);
-        if (directive != "include" && directive != "include_next" && directive != "import")
+        if (directive != "include" && directive != "include_next" && directive != "import" &&
+            directive != "embed")
             continue;
-        // #include "file", #include </abs/path>, #include MACRO, #import: a user header.
+        // #include "file", #include </abs/path>, #include MACRO, #import, #embed: a user file.
         std::size_t arg = line.find_first_not_of(" \t", end);
         bool embedded = directive == "include" && arg != std::string::npos && line[arg] == '<' &&
                         line.compare(arg, 2, "</") != 0;
