@@ -1,6 +1,7 @@
 // The cache directory as a security boundary: only real 0700 directories owned by this user,
 // under parents nobody else may change. Everything else is refused with a reason.
 #include "cache/ObjectCache.h"
+#include "compiler/CompilerProcess.h"
 
 #include "ScopedEnv.h"
 
@@ -11,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 using namespace jitprobe;
 using namespace jitprobe::detail;
@@ -128,4 +130,51 @@ TEST(RuntimeCacheDir, DefaultLocation) {
     ScopedEnv relative("XDG_CACHE_HOME", "not/absolute");
     EXPECT_EQ(defaultCacheDirectory(),
               ::geteuid() == 0 ? "/var/cache/jitprobe" : "/x/home/.cache/jitprobe");
+}
+
+// Issue 19 item 6: another user plants a symlink in a sticky directory (like /tmp) on the way to
+// root's cache directory, pointing it somewhere root may write (/etc, say). The walk from / never
+// follows it: the cache is refused and nothing is created behind the link.
+TEST(RuntimeCacheDir, AnAncestorSymlinkPlantedByAnotherUserIsNotFollowed) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root (chown to another uid)";
+    const passwd *nobody = ::getpwnam("nobody");
+    uid_t other = nobody ? nobody->pw_uid : 65534;
+    TempDir sticky, target;
+    ASSERT_EQ(::chmod(sticky.path().c_str(), 01777), 0);
+    std::string link = sticky.path() + "/shared";
+    ASSERT_EQ(::symlink(target.path().c_str(), link.c_str()), 0);
+    ASSERT_EQ(::lchown(link.c_str(), other, other), 0);
+    std::string why = refusal(link + "/jitprobe");
+    EXPECT_NE(why.find(link + " is a symlink"), std::string::npos) << why;
+    EXPECT_FALSE(fs::exists(target.path() + "/jitprobe")) << "created through the symlink";
+    EXPECT_NE(refusal(link + "/a/../jitprobe"), "") << "'..' after a symlink: refused too";
+}
+
+// The directory the compiler is given is the one the runtime opened and checked: an inherited
+// descriptor named /proc/self/fd/N, not the path string (which could be flipped meanwhile).
+TEST(RuntimeCacheDir, TheCompilerGetsTheOpenDirectoryNotItsPath) {
+    TempDir tmp;
+    Result<ObjectCache> cache = ObjectCache::open(tmp.path() + "/cache");
+    ASSERT_TRUE(cache.ok()) << cache.status().msg();
+    std::string out = tmp.path() + "/seen", compiler = tmp.path() + "/fake-compiler";
+    {
+        std::ofstream script(compiler);
+        script << "#!/bin/sh\nreadlink /proc/$$/fd/3 > " << out << "\ncat > " << out
+               << ".request\nexit 1\n";
+    }
+    ::chmod(compiler.c_str(), 0755);
+    ScopedEnv env("JITPROBE_COMPILER", compiler.c_str());
+    frontend::CompileOptions options;
+    options.file_name = "probe.c";
+    frontend::CompileResult result;
+    CompileLimits limits;
+    limits.cache_dir_fd = cache->directoryFd();
+    (void)compileInChildProcess("int x;\n", options, result, limits);
+    std::ifstream seen(out), request(out + ".request");
+    std::string fd_target((std::istreambuf_iterator<char>(seen)), {});
+    std::string sent((std::istreambuf_iterator<char>(request)), {});
+    EXPECT_EQ(fd_target, tmp.path() + "/cache\n");
+    EXPECT_NE(sent.find("/proc/self/fd/3"), std::string::npos) << sent;
+    EXPECT_EQ(sent.find(tmp.path() + "/cache"), std::string::npos) << sent;
 }

@@ -100,6 +100,30 @@ TEST(RuntimeCacheKey, UserHeadersAreNotCacheable) {
     EXPECT_EQ(uncacheableReason("// we include nothing\nint include;\n", {}), "");
 }
 
+// Issue 19 item 5: every spelling the preprocessor accepts for a user include must make the
+// source uncacheable (else an edited header would leave a stale object cached).
+TEST(RuntimeCacheKey, EverySpellingOfAUserIncludeIsNotCacheable) {
+    for (const char *source : {
+             "%:include \"mine.h\"\n",
+             "?\?=include \"mine.h\"\n",
+             "#import \"mine.h\"\n",
+             "#import <linux/sched.h>\n",
+             "#embed \"data.bin\"\n",
+             "#include_next <linux/sched.h>\n",
+             "#\\\ninclude \"mine.h\"\n",
+             "#inc\\\nlude \"mine.h\"\n",
+             "# /*comment*/ include \"mine.h\"\n",
+             "/* a\n comment */ #include \"mine.h\"\n",
+             "const char *s = \"/*\";\n#include \"mine.h\"\n/* */\n",
+             "#include /* c */ \"mine.h\"\n",
+         })
+        EXPECT_NE(uncacheableReason(source, {}), "") << source;
+    EXPECT_EQ(uncacheableReason("/*\n#include \"mine.h\"\n*/ int x;\n", {}), "")
+        << "commented out";
+    EXPECT_EQ(uncacheableReason("const char *s = \"#include \\\"x.h\\\"\";\n", {}), "")
+        << "inside a string";
+}
+
 TEST(RuntimeCacheEntry, RoundTripsAndBindsToItsKey) {
     CacheEntry in = sampleEntry(), out;
     std::string bytes = encodeEntry("k1", in), why;

@@ -5,6 +5,8 @@
 #include "btf/KernelIncludes.h"
 #include "btf/KernelTypes.h"
 #include "jitprobe/common/Sha256.h"
+#include "jitprobe/common/UniqueFd.h"
+#include "compiler/KernelTypeManifest.h"
 
 #include <chrono>
 #include <ctime>
@@ -41,45 +43,45 @@ bool trustedDirectory(const std::string &dir) {
     return privateDirectory(dir);
 }
 
+// The cache directory itself. The runtime hands it over open, named /proc/self/fd/N: the one
+// magic link followed, to the directory it checked, never re-resolving the path a user gave.
+bool trustedCacheRoot(const std::string &dir) {
+    if (dir.rfind("/proc/self/fd/", 0) != 0)
+        return trustedDirectory(dir);
+    struct stat st {};
+    return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+           (st.st_mode & 0077) == 0;
+}
+
 // Writes PATH's pages to disk and drops them from the page cache. Why: every compile mmaps the
 // PCH, and the page cache as Clang's writer leaves it gets mapped in much larger pieces than
 // pages read back through readahead (measured: +10 MiB peak RSS in every later compile).
-void settleInPageCache(const std::string &path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
+void settleInPageCache(int fd) {
     if (::fdatasync(fd) == 0)
         ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    ::close(fd);
 }
 
 // Builds the PCH beside its final name and renames it into place, so a concurrent reader
-// never sees a half-written file.
+// never sees a half-written file. The temp name is unpredictable and created with O_EXCL first
+// (mkostemp): Clang then writes over our own regular file, never through a planted symlink.
 bool buildPchAtomically(const ClangJob &job, const std::string &path) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    std::string tmp = path + ".tmp.XXXXXX";
+    common::UniqueFd placeholder(::mkostemp(tmp.data(), O_CLOEXEC));
+    if (!placeholder)
+        return false;
+    placeholder.reset();
     std::vector<Diagnostic> diags; // a failed PCH is not the user's problem: parse instead
-    bool ok = buildPrefixPch(job, tmp, diags) && ::chmod(tmp.c_str(), 0600) == 0;
-    if (ok)
-        settleInPageCache(tmp);
+    bool ok = buildPrefixPch(job, tmp, diags);
+    if (ok) {
+        common::UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        ok = fd && ::fchmod(fd.get(), 0600) == 0;
+        if (ok)
+            settleInPageCache(fd.get());
+    }
     ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
     if (!ok)
         ::unlink(tmp.c_str());
     return ok;
-}
-
-bool writeFileAtomically(const std::string &path, const std::string &text) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out.flush())
-            return false;
-    }
-    if (::chmod(tmp.c_str(), 0600) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        return false;
-    }
-    return true;
 }
 
 std::string readSmallFile(const std::string &path) {
@@ -105,7 +107,7 @@ std::string btfDigest(const std::string &btf_path, const std::string &dir) {
     if (space != std::string::npos && saved.substr(0, space) == identity)
         return saved.substr(space + 1);
     std::string digest = fileDigest(btf_path);
-    writeFileAtomically(memo, identity + " " + digest + "\n");
+    (void)writeFileExclusively(memo, identity + " " + digest + "\n");
     return digest;
 }
 
@@ -165,11 +167,11 @@ bool writeKernelTypeDirectory(const std::string &dir, const std::string &vmlinux
     std::vector<std::pair<std::string, std::string>> files = {{"vmlinux.h", std::move(split.top)}};
     for (std::size_t i = 0; i < split.parts.size(); ++i)
         files.emplace_back(vmlinuxPartName(i), std::move(split.parts[i]));
-    std::string tmp = dir + ".tmp." + std::to_string(::getpid());
+    std::string tmp = dir + ".tmp.XXXXXX";
     std::vector<std::string> written;
-    bool ok = ::mkdir(tmp.c_str(), 0700) == 0;
+    bool ok = ::mkdtemp(tmp.data()) != nullptr; // a fresh 0700 directory, never a planted one
     for (const auto &[name, text] : files) {
-        ok = ok && writeFileAtomically(tmp + "/" + name, text);
+        ok = ok && writeFileExclusively(tmp + "/" + name, text);
         if (ok)
             written.push_back(name);
     }
@@ -177,6 +179,18 @@ bool writeKernelTypeDirectory(const std::string &dir, const std::string &vmlinux
         return true;
     removeDirectory(tmp, written);
     return privateDirectory(dir);
+}
+
+// The PCH and parts under STEM exactly as their manifest recorded them. Anything else (a part
+// changed or replaced by a symlink, a corrupt PCH, one without a manifest, a .d/ without its
+// PCH) is removed: rebuilt from the kernel BTF, never compiled in.
+bool verifiedKernelTypes(const std::string &stem) {
+    std::string why;
+    if (usableFile(stem + ".pch") && privateDirectory(stem + ".d") &&
+        verifyKernelTypeManifest(stem, why))
+        return true;
+    removeKernelTypes(stem);
+    return false;
 }
 
 // The prefix header parsed (or precompiled) before every probe source.
@@ -204,7 +218,7 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
         out.files.push_back({std::string(kVirtualIncludeDir) + "/" + std::string(stub), ""});
 
     std::string stem; // cache_dir/kernel-types/<key>: .pch and .d/ (vmlinux.h in parts)
-    if (!cache_dir.empty() && trustedDirectory(cache_dir) &&
+    if (!cache_dir.empty() && trustedCacheRoot(cache_dir) &&
         trustedDirectory(cache_dir + "/kernel-types")) {
         std::string key = sha256Hex(btfDigest(btf_path, cache_dir + "/kernel-types") + "\n" +
                                     compilerVersion() + "\n" + headersDigest() + "\n" +
@@ -216,7 +230,7 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
         out.kernel_types_dir = stem + ".d";
         out.files.push_back({kVmlinuxPath, kVmlinuxStub});
     };
-    if (!stem.empty() && usableFile(stem + ".pch") && privateDirectory(stem + ".d")) {
+    if (!stem.empty() && verifiedKernelTypes(stem)) {
         markUsed(stem + ".pch");
         usePch();
     } else {
@@ -232,8 +246,10 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
             ClangJob job = prefixJob(out.files);
             job.files.push_back({kVmlinuxPath, kVmlinuxStub});
             job.kernel_types_dir = stem + ".d";
-            if (buildPchAtomically(job, stem + ".pch"))
+            if (buildPchAtomically(job, stem + ".pch")) {
+                (void)writeKernelTypeManifest(stem); // without it, the next compile rebuilds
                 usePch();
+            }
         }
         if (out.pch_path.empty())
             out.files.push_back({kVmlinuxPath, std::move(text)});

@@ -3,8 +3,15 @@
 
 #include "jitprobe/common/CloseMatches.h"
 #include "jitprobe/common/ElfFile.h"
+#include "jitprobe/common/Errors.h"
+#include "jitprobe/common/PathTrust.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -18,6 +25,30 @@ Result<uint64_t> elfVaddrToFileOffset(const std::string &binary, uint64_t vaddr)
     return file->vaddrToFileOffset(vaddr);
 }
 
+Result<uint64_t> elfVaddrToFileOffset(const common::ElfFile &file, uint64_t vaddr) {
+    return file.vaddrToFileOffset(vaddr);
+}
+
+Result<common::ElfFile> openUprobeBinary(const std::string &binary) {
+    if (::geteuid() != 0)
+        return common::ElfFile::open(binary);
+    char resolved[PATH_MAX];
+    if (!::realpath(binary.c_str(), resolved))
+        return errnoStatus(errno, "binary '" + binary + "': cannot resolve");
+    common::TrustRule rule;
+    rule.also_owner = ::getuid();
+    rule.final_flags = O_RDONLY;
+    auto fd = common::openTrustedPath(resolved, rule);
+    if (!fd.ok())
+        return Status(fd.status().code(),
+                      "refusing to attach to binary '" + binary + "' as root: " +
+                          fd.status().msg() +
+                          " (another user could replace it between lookup and attach; as root, "
+                          "the binary and every directory above it must be owned by root and not "
+                          "writable by group or others)");
+    return common::ElfFile::fromFd(std::move(*fd), binary);
+}
+
 namespace {
 
 bool isDefinedFunction(const GElf_Sym &sym) {
@@ -28,10 +59,12 @@ bool isDefinedFunction(const GElf_Sym &sym) {
 
 std::string closeFunctionNames(const std::string &binary, const std::string &name) {
     auto file = common::ElfFile::open(binary);
-    if (!file.ok())
-        return "";
+    return file.ok() ? closeFunctionNames(*file, name) : "";
+}
+
+std::string closeFunctionNames(const common::ElfFile &file, const std::string &name) {
     std::set<std::string> names; // without @VERSION
-    file->forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
+    file.forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
         if (isDefinedFunction(sym) && *sym_name)
             names.insert(std::string(sym_name, std::strcspn(sym_name, "@")));
     });
@@ -44,11 +77,14 @@ std::string closeFunctionNames(const std::string &binary, const std::string &nam
 
 Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string &name) {
     auto file = common::ElfFile::open(binary);
-    if (!file.ok())
-        return file.status();
+    return file.ok() ? elfFunctionAddress(*file, name) : Result<uint64_t>(file.status());
+}
+
+Result<uint64_t> elfFunctionAddress(const common::ElfFile &file, const std::string &name) {
+    const std::string &binary = file.what();
     // Distinct addresses of defined functions called NAME or NAME@VERSION.
     std::set<uint64_t> addresses;
-    file->forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
+    file.forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
         if (!isDefinedFunction(sym) || sym.st_value == 0 ||
             std::strncmp(sym_name, name.c_str(), name.size()) != 0)
             return;

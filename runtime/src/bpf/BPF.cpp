@@ -280,14 +280,13 @@ Status BPF::initUnguarded(const std::string &source, const std::vector<std::stri
 }
 
 Status BPF::Impl::compileSource(const std::string &source, const std::vector<std::string> &cflags,
-                                const InitOptions &opts, const std::string &pch_dir,
-                                bool want_core_btf, frontend::CompileResult &result) {
+                                const InitOptions &opts, int pch_dir_fd, bool want_core_btf,
+                                frontend::CompileResult &result) {
     // The frontend reads tracepoint format files from tracefs.
     Status tracefs = ensureTracefs();
     frontend::CompileOptions co;
     co.file_name = opts.file_name;
     co.cflags = cflags;
-    co.cache_dir = pch_dir;
     co.want_core_btf = want_core_btf;
     if (!opts.kernel_btf_path.empty())
         co.kernel_btf_path = opts.kernel_btf_path;
@@ -299,6 +298,7 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
         return detail::withContext(timeout.status(), opts.file_name);
     limits.timeout = *timeout;
     limits.cancelled = opts.compile_cancelled;
+    limits.cache_dir_fd = pch_dir_fd;
     if (Status s = detail::compileInChildProcess(source, co, result, limits); !s.ok())
         return s;
     if (!result.ok) {

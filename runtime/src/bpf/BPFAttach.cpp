@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <set>
 
 namespace jitprobe {
@@ -219,25 +220,28 @@ Status BPF::detach_kprobe(const std::string &kernel_func, bpf_probe_attach_type 
 
 namespace {
 
-// Attaches at BINARY's file offset OFFSET (FUNC_NAME null) or at FUNC_NAME+OFFSET.
-bpf_link *attachUprobeAt(bpf_program *prog, pid_t pid, const std::string &binary,
+// Attaches at the file offset OFFSET (FUNC_NAME null) or at FUNC_NAME+OFFSET of FILE, named by
+// /proc/self/fd/N: libbpf and the kernel resolve that to the inode FILE holds open, so renaming
+// another binary onto the user's path meanwhile cannot redirect the probe.
+bpf_link *attachUprobeAt(bpf_program *prog, pid_t pid, const common::ElfFile &file,
                          const char *func_name, uint64_t offset, bool retprobe) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts);
     opts.retprobe = retprobe;
     opts.func_name = func_name;
-    return bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), offset, &opts);
+    std::string path = "/proc/self/fd/" + std::to_string(file.fd());
+    return bpf_program__attach_uprobe_opts(prog, pid, path.c_str(), offset, &opts);
 }
 
 // libbpf 1.1 rejects a name with several global symbols even at one address (glibc's versioned
 // aliases such as clock_nanosleep): resolve it ourselves and attach by file offset.
-bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const std::string &binary,
+bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const common::ElfFile &file,
                                const std::string &symbol, uint64_t symbol_offset, bool retprobe,
                                detail::LibbpfLogCapture &capture, std::string &hint) {
-    bpf_link *link = attachUprobeAt(prog, pid, binary, symbol.c_str(), symbol_offset, retprobe);
+    bpf_link *link = attachUprobeAt(prog, pid, file, symbol.c_str(), symbol_offset, retprobe);
     if (link || capture.text().find("ambiguous match") == std::string::npos)
         return link;
-    auto vaddr = detail::elfFunctionAddress(binary, symbol);
-    auto offset = vaddr.ok() ? detail::elfVaddrToFileOffset(binary, vaddr.value())
+    auto vaddr = detail::elfFunctionAddress(file, symbol);
+    auto offset = vaddr.ok() ? detail::elfVaddrToFileOffset(file, vaddr.value())
                              : Result<uint64_t>(vaddr.status());
     if (!offset.ok()) {
         hint = ": " + offset.status().msg();
@@ -245,7 +249,40 @@ bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const std::string &
         return nullptr;
     }
     capture.clear();
-    return attachUprobeAt(prog, pid, binary, nullptr, offset.value() + symbol_offset, retprobe);
+    return attachUprobeAt(prog, pid, file, nullptr, offset.value() + symbol_offset, retprobe);
+}
+
+// Where libbpf looks for a bare name: libraries ("libc.so.6") in $LD_LIBRARY_PATH and the system
+// library directories, executables in $PATH.
+std::string findBareBinary(const std::string &name) {
+    const bool library = name.find(".so") != std::string::npos;
+    const char *env = ::secure_getenv(library ? "LD_LIBRARY_PATH" : "PATH");
+    std::string dirs = (env && *env) ? std::string(env) + ":" : "";
+    dirs += library ? "/usr/lib64:/usr/lib:/lib64:/lib:/usr/lib/x86_64-linux-gnu:"
+                      "/usr/lib/aarch64-linux-gnu"
+                    : "";
+    for (size_t start = 0; start <= dirs.size();) {
+        size_t colon = dirs.find(':', start);
+        std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
+        if (!dir.empty() && ::access((dir + "/" + name).c_str(), library ? R_OK : X_OK) == 0)
+            return dir + "/" + name;
+        if (colon == std::string::npos)
+            break;
+        start = colon + 1;
+    }
+    return "";
+}
+
+// The binary opened once (openUprobeBinary): symbols are resolved from, and the probe attached
+// to, this one file.
+Result<common::ElfFile> openBinary(const std::string &binary_path) {
+    if (binary_path.find('/') != std::string::npos)
+        return detail::openUprobeBinary(binary_path);
+    std::string found = findBareBinary(binary_path);
+    if (found.empty())
+        return Status(ENOENT, "binary '" + binary_path + "' not found in the library or "
+                                                         "executable search path");
+    return detail::openUprobeBinary(found);
 }
 
 } // namespace
@@ -265,25 +302,27 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     if (binary_path.find('/') != std::string::npos && !pathExists(binary_path))
         return Status(ENOENT, "prog '" + probe_func + "': failed to attach " + what +
                                   ": binary '" + binary_path + "' does not exist");
+    auto file = openBinary(binary_path);
+    if (!file.ok())
+        return detail::withContext(file.status(),
+                                   "prog '" + probe_func + "': failed to attach " + what);
     (void)impl_->ensureTracefs(); // only libbpf's legacy (non-PMU) path needs it
     detail::LibbpfLogCapture capture;
     std::string hint;
     bpf_link *link = nullptr;
     if (symbol_addr) {
-        auto file_off = detail::elfVaddrToFileOffset(binary_path, symbol_addr);
+        auto file_off = detail::elfVaddrToFileOffset(*file, symbol_addr);
         if (!file_off.ok())
             return detail::withContext(file_off.status(), "prog '" + probe_func + "': " + what);
-        link = attachUprobeAt(*prog, pid, binary_path, nullptr, file_off.value() + symbol_offset,
-                              ret);
+        link = attachUprobeAt(*prog, pid, *file, nullptr, file_off.value() + symbol_offset, ret);
     } else {
-        link = attachUprobeBySymbol(*prog, pid, binary_path, symbol, symbol_offset, ret, capture,
-                                    hint);
+        link = attachUprobeBySymbol(*prog, pid, *file, symbol, symbol_offset, ret, capture, hint);
     }
     if (!link) {
         int err = errno;
         if (hint.empty() && err == ENOENT && !symbol_addr)
             hint = ": symbol '" + symbol + "' not found in '" + binary_path + "'" +
-                   detail::closeFunctionNames(binary_path, symbol);
+                   detail::closeFunctionNames(*file, symbol);
         return attachFailure(probe_func, what, err, capture, hint);
     }
     Attachment a{kind, key, probe_func, {}, {}};

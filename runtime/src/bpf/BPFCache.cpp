@@ -131,8 +131,8 @@ Status BPF::Impl::obtainObject(const std::string &source, const std::vector<std:
         return Status::OK();
     }
     frontend::CompileResult result;
-    std::string pch_dir = session.cache ? session.cache->directory() : "";
-    Status s = compileSource(source, cflags, opts, pch_dir, !session.key.empty(), result);
+    int pch_dir_fd = session.cache ? session.cache->directoryFd() : -1;
+    Status s = compileSource(source, cflags, opts, pch_dir_fd, !session.key.empty(), result);
     static_cast<frontend::CompileTimes &>(times) = result.times;
     times.core_btf_note = result.core_btf_note;
     // The same bytes on a miss as on a later hit: without DWARF (see ElfTrim.h).

@@ -107,10 +107,11 @@ struct BPF::Impl {
     // init's compile step: a valid object cache entry, else the frontend (BPFCache.cpp).
     Status obtainObject(const std::string &source, const std::vector<std::string> &cflags,
                         const InitOptions &opts, detail::CompiledProbe &out);
-    // jitprobe-compiler (a child process) compiles SOURCE; its kernel-type PCH lives in PCH_DIR.
+    // jitprobe-compiler (a child process) compiles SOURCE; its kernel-type PCH lives in the
+    // cache directory open as PCH_DIR_FD (-1: none), handed to it open.
     // WANT_CORE_BTF: also have the compiler minimize the kernel BTF (for a cache entry).
     Status compileSource(const std::string &source, const std::vector<std::string> &cflags,
-                         const InitOptions &opts, const std::string &pch_dir, bool want_core_btf,
+                         const InitOptions &opts, int pch_dir_fd, bool want_core_btf,
                          frontend::CompileResult &result);
 
     // Registers an attachment; EEXIST if FUNC is already attached at KIND/TARGET_KEY.

@@ -2,6 +2,7 @@
 // us, exactly 0700, no symlink, no parent others may write), and file I/O that never follows a
 // symlink or trusts a file someone else could have written.
 #include "jitprobe/common/Errors.h"
+#include "jitprobe/common/PathTrust.h"
 #include "ObjectCache.h"
 
 #include <fcntl.h>
@@ -29,36 +30,6 @@ std::string homeDirectory() {
     if (const passwd *pw = ::getpwuid(::geteuid()); pw && pw->pw_dir)
         return pw->pw_dir;
     return "";
-}
-
-// Every ancestor of PATH must be owned by root or us and, unless sticky (/tmp), not writable
-// by group or others: otherwise someone else could swap the cache directory.
-Status checkParents(const std::string &path) {
-    std::string parent = path;
-    for (;;) {
-        auto slash = parent.rfind('/');
-        if (slash == std::string::npos)
-            return Status::OK();
-        parent = slash == 0 ? "/" : parent.substr(0, slash);
-        struct stat st {};
-        if (::stat(parent.c_str(), &st) != 0)
-            return errnoStatus(errno, "cache directory parent " + parent + ": cannot stat");
-        bool owner_ok = st.st_uid == 0 || st.st_uid == ::geteuid();
-        bool shared = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0;
-        if (!owner_ok || shared)
-            return Status(EPERM, "cache directory parent " + parent + " (owner uid " +
-                                     std::to_string(st.st_uid) + ", mode " + octal(st.st_mode) +
-                                     ") may be changed by other users");
-        if (parent == "/")
-            return Status::OK();
-    }
-}
-
-// Creates the missing ancestors of PATH (mode 0700), like mkdir -p.
-void createParents(const std::string &path) {
-    for (std::size_t pos = path.find('/', 1); pos != std::string::npos;
-         pos = path.find('/', pos + 1))
-        ::mkdir(path.substr(0, pos).c_str(), 0700);
 }
 
 Status checkOpenedDirectory(int fd, const std::string &path, bool just_created) {
@@ -98,16 +69,28 @@ Result<int> openTrustedDirectory(const std::string &path, bool create) {
     std::string clean = path;
     while (clean.size() > 1 && clean.back() == '/')
         clean.pop_back();
-    if (create)
-        createParents(clean);
-    if (Status s = checkParents(clean); !s.ok())
-        return s;
-    bool created = create && ::mkdir(clean.c_str(), 0700) == 0;
-    int fd = ::open(clean.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    auto slash = clean.rfind('/');
+    std::string name = clean.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..")
+        return Status(EINVAL, "cache directory '" + path + "' does not name a directory");
+    // Walked from / with openat(O_NOFOLLOW), never by path string: a symlink anywhere (one
+    // another user planted in /tmp, say) is refused, and every ancestor must be owned by root or
+    // us and, unless sticky, not writable by group or others, so none can be swapped later.
+    common::TrustRule rule;
+    rule.also_owner = ::geteuid();
+    rule.create_mode = create ? 0700 : 0;
+    auto parent = common::openTrustedDirectoryPath(slash == 0 ? "/" : clean.substr(0, slash), rule);
+    if (!parent.ok())
+        return Status(parent.status().code(),
+                      "cache directory " + clean + ": parent " + parent.status().msg() +
+                          " (it may be changed by other users)");
+    bool created = create && ::mkdirat(parent->get(), name.c_str(), 0700) == 0;
+    int fd = ::openat(parent->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
         struct stat st {};
-        if (::lstat(clean.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+        if (::fstatat(parent->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
             return Status(ELOOP, "cache directory " + clean + " is a symlink (refused)");
         return errnoStatus(err, "cache directory " + clean + ": cannot open");
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sstream>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -87,6 +88,50 @@ Result<std::string> hashFile(const std::string &path) {
     return sha.finishHex();
 }
 
+constexpr const char *kIdentifierChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789";
+
+// SOURCE as the preprocessor reads its directives: trigraph ??= and digraph %: as '#',
+// backslash-newline splices joined, comments replaced by a space (string and character
+// literals kept, so a "/*" inside one hides nothing). Keeps the lines of directives intact.
+std::string preprocessorView(const std::string &source) {
+    std::string joined;
+    for (std::size_t i = 0; i < source.size(); ++i) {
+        if (source.compare(i, 3, "?\?=") == 0 || source.compare(i, 2, "%:") == 0) {
+            joined += '#';
+            i += source[i] == '?' ? 2 : 1;
+        } else if (source[i] == '\\' && i + 1 < source.size() && source[i + 1] == '\n') {
+            ++i;
+        } else {
+            joined += source[i];
+        }
+    }
+    std::string out;
+    char quote = 0;
+    for (std::size_t i = 0; i < joined.size(); ++i) {
+        char c = joined[i];
+        if (quote) {
+            out += c;
+            if (c == '\\' && i + 1 < joined.size())
+                out += joined[++i];
+            else if (c == quote || c == '\n')
+                quote = 0;
+        } else if (joined.compare(i, 2, "//") == 0) {
+            i = std::min(joined.find('\n', i), joined.size()) - 1;
+            out += ' ';
+        } else if (joined.compare(i, 2, "/*") == 0) {
+            std::size_t close = joined.find("*/", i + 2);
+            i = close == std::string::npos ? joined.size() : close + 1;
+            out += ' ';
+        } else {
+            if (c == '"' || c == '\'')
+                quote = c;
+            out += c;
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 std::string cacheKey(const CacheKeyInputs &in) {
@@ -109,16 +154,24 @@ std::string uncacheableReason(const std::string &source, const std::vector<std::
         for (const char *p : {"-I", "-include", "-isystem", "-iquote", "-idirafter", "--include"})
             if (f.starts_with(p))
                 return "cflag '" + f + "' names user headers, whose contents the cache key cannot see";
-    // #include "file", #include </abs/path> or #include MACRO: a user header.
-    for (std::size_t pos = source.find("include"); pos != std::string::npos;
-         pos = source.find("include", pos + 7)) {
-        std::size_t hash = source.find_last_not_of(" \t", pos == 0 ? 0 : pos - 1);
-        if (pos == 0 || hash == std::string::npos || source[hash] != '#')
+    // Every spelling of an include directive (#, %:, ??=, comments or splices inside it).
+    std::istringstream lines(preprocessorView(source));
+    for (std::string line; std::getline(lines, line);) {
+        std::size_t hash = line.find_first_not_of(" \t");
+        if (hash == std::string::npos || line[hash] != '#')
             continue;
-        std::size_t arg = source.find_first_not_of(" \t", pos + 7);
-        if (arg != std::string::npos && source[arg] == '<' && source.compare(arg, 2, "</") != 0)
-            continue; // <linux/...>: an embedded stub, part of this jitprobe version
-        return "the source includes a user header, whose contents the cache key cannot see";
+        std::size_t name = std::min(line.find_first_not_of(" \t", hash + 1), line.size());
+        std::size_t end = std::min(line.find_first_not_of(kIdentifierChars, name), line.size());
+        std::string directive = line.substr(name, end - name);
+        if (directive != "include" && directive != "include_next" && directive != "import" &&
+            directive != "embed")
+            continue;
+        // #include "file", #include </abs/path>, #include MACRO, #import, #embed: a user file.
+        std::size_t arg = line.find_first_not_of(" \t", end);
+        bool embedded = directive == "include" && arg != std::string::npos && line[arg] == '<' &&
+                        line.compare(arg, 2, "</") != 0;
+        if (!embedded)
+            return "the source includes a user header, whose contents the cache key cannot see";
     }
     return "";
 }

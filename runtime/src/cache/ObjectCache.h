@@ -69,6 +69,9 @@ class ObjectCache {
     // exactly 0700, or under a parent others may write.
     static Result<ObjectCache> open(const std::string &dir = "");
     const std::string &directory() const { return dir_; }
+    // The directory as opened and checked: all cache I/O, the compiler's included, goes through
+    // it, never through the path again.
+    int directoryFd() const { return dir_fd_; }
 
     // SHA-256 of the kernel BTF at BTF_PATH, recomputed only when its (size, mtime, inode) or
     // the boot id change; otherwise read from a small digest file in kernel-types/ (state of

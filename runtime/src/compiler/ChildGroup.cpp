@@ -27,14 +27,19 @@ void moveTo(int fd, int target) {
 
 // The forked child: only async-signal-safe calls (the parent may have other threads). A
 // failed exec reports its errno on ERR_FD (close-on-exec: EOF means the exec succeeded).
-[[noreturn]] void execChild(const char *path, int stdin_fd, int stdout_fd, int err_fd,
-                            pid_t parent) {
+[[noreturn]] void execChild(const char *path, int stdin_fd, int stdout_fd, int extra_fd,
+                            int err_fd, pid_t parent) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) // the parent died before the line above
         ::_exit(127);
     moveTo(stdin_fd, STDIN_FILENO);
     moveTo(stdout_fd, STDOUT_FILENO);
+    if (extra_fd >= 0) {
+        if (err_fd == ChildGroup::kExtraFd) // keep the exec-error channel out of the way
+            err_fd = ::fcntl(err_fd, F_DUPFD_CLOEXEC, ChildGroup::kExtraFd + 1);
+        moveTo(extra_fd, ChildGroup::kExtraFd);
+    }
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; sig++)
@@ -74,14 +79,15 @@ void ChildGroup::release() {
 
 // fork + exec rather than posix_spawn: posix_spawn cannot set PR_SET_PDEATHSIG, and without it a
 // caller killed by a signal it does not handle would leave the compiler running.
-Result<ChildGroup> ChildGroup::spawn(const std::string &path, int stdin_fd, int stdout_fd) {
+Result<ChildGroup> ChildGroup::spawn(const std::string &path, int stdin_fd, int stdout_fd,
+                                     int extra_fd) {
     int err_pipe[2];
     if (::pipe2(err_pipe, O_CLOEXEC) != 0)
         return errnoStatus(errno, "cannot start " + path + ": pipe");
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid == 0)
-        execChild(path.c_str(), stdin_fd, stdout_fd, err_pipe[1], parent);
+        execChild(path.c_str(), stdin_fd, stdout_fd, extra_fd, err_pipe[1], parent);
     int fork_errno = errno;
     ::close(err_pipe[1]);
     if (pid < 0) {

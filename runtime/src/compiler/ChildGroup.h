@@ -24,8 +24,11 @@ class ChildGroup {
     // inherited, default signal dispositions and no blocked signals (an ignored SIGINT or
     // SIGPIPE would be inherited across exec), as the leader of a new process group. The
     // kernel SIGKILLs it should the calling thread die first (PR_SET_PDEATHSIG).
+    // EXTRA_FD, when not -1, is inherited as kExtraFd (the cache directory, handed over open so
+    // the child never re-resolves its path).
     [[nodiscard]] static Result<ChildGroup> spawn(const std::string &path, int stdin_fd,
-                                                  int stdout_fd);
+                                                  int stdout_fd, int extra_fd = -1);
+    static constexpr int kExtraFd = 3;
 
     pid_t pid() const { return pid_; }
     // Readable once the child exited (a pidfd); -1 when the kernel has none (before 5.3).

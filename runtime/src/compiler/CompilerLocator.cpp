@@ -1,6 +1,7 @@
 #include "CompilerLocator.h"
 
 #include "jitprobe/common/Errors.h"
+#include "jitprobe/common/PathTrust.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -34,63 +35,16 @@ const char *compilerOverride() {
     return ::secure_getenv("JITPROBE_COMPILER");
 }
 
-// Why STAT (of WHAT, the last component when FINAL) must not be trusted as root; "" if it may.
-std::string distrust(const struct stat &st, const std::string &what, bool final) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    if (st.st_uid != 0)
-        return what + " is owned by uid " + std::to_string(st.st_uid) + ", not root";
-    bool shared = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-    if (shared && (final || (st.st_mode & S_ISVTX) == 0))
-        return what + " is writable by group or others (mode " + mode + ")";
-    if (final && !S_ISREG(st.st_mode))
-        return what + " is not a regular file";
-    return "";
-}
-
-// Walks RESOLVED from / with openat(O_NOFOLLOW): a component that became a symlink since
-// realpath() fails the open instead of being followed.
-std::string distrustWalk(const std::string &resolved) {
-    int dir = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    std::string walked;
-    for (size_t start = 1;;) {
-        struct stat st {};
-        size_t slash = resolved.find('/', start);
-        bool final = slash == std::string::npos;
-        if (dir < 0 || ::fstat(dir, &st) != 0) {
-            std::string why = (walked.empty() ? "/" : walked) + ": " + errnoText(errno);
-            if (dir >= 0)
-                ::close(dir);
-            return why;
-        }
-        if (std::string why = distrust(st, walked.empty() ? "/" : walked, false); !why.empty()) {
-            ::close(dir);
-            return why;
-        }
-        std::string name = resolved.substr(start, final ? std::string::npos : slash - start);
-        walked += "/" + name;
-        int next = ::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        ::close(dir);
-        if (final) {
-            std::string why = next < 0 || ::fstat(next, &st) != 0 ? walked + ": " + errnoText(errno)
-                                                                  : distrust(st, walked, true);
-            if (next >= 0)
-                ::close(next);
-            return why;
-        }
-        dir = next;
-        start = slash + 1;
-    }
-}
-
 } // namespace
 
 Result<std::string> CompilerLocator::checkTrusted(const std::string &path) {
     char resolved[PATH_MAX];
     if (!::realpath(path.c_str(), resolved))
         return errnoStatus(errno, path + ": cannot resolve");
-    if (std::string why = distrustWalk(resolved); !why.empty())
-        return Status(EPERM, "refusing to run the probe compiler " + path + " as root: " + why +
+    auto opened = common::openTrustedPath(resolved, common::TrustRule{});
+    if (!opened.ok())
+        return Status(EPERM, "refusing to run the probe compiler " + path + " as root: " +
+                                 opened.status().msg() +
                                  " (as root, the compiler and every directory above it must be "
                                  "owned by root and not writable by group or others)");
     return std::string(resolved);

@@ -267,7 +267,8 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
         return withContext(s, options.file_name);
     if (Status s = out.open(); !s.ok())
         return withContext(s, options.file_name);
-    Result<ChildGroup> child = ChildGroup::spawn(*path, in.read.fd, out.write.fd);
+    Result<ChildGroup> child =
+        ChildGroup::spawn(*path, in.read.fd, out.write.fd, limits.cache_dir_fd);
     if (!child.ok())
         return Status(child.status().code(),
                       options.file_name + ": the probe compiler: " + child.status().msg());
@@ -277,7 +278,10 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
         options.file_name + ": " + *path + " (pid " + std::to_string(child->pid()) + ")";
     Exchange exchange(*child, std::exchange(in.write.fd, -1), std::exchange(out.read.fd, -1),
                       limits, who);
-    if (Status s = exchange.run(frontend::encodeCompileRequest(source, options)); !s.ok())
+    frontend::CompileOptions sent = options;
+    if (limits.cache_dir_fd >= 0)
+        sent.cache_dir = "/proc/self/fd/" + std::to_string(ChildGroup::kExtraFd);
+    if (Status s = exchange.run(frontend::encodeCompileRequest(source, sent)); !s.ok())
         return s; // ~ChildGroup kills the group and reaps
     int status = child->reap();
     bool replied = WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2);

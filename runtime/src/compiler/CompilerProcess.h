@@ -26,6 +26,10 @@ struct CompileLimits {
     // Polled while waiting (on a signal and every 100 ms): true abandons the compile (e.g. the
     // caller's SIGINT handler asked to stop).
     std::function<bool()> cancelled;
+    // The open cache directory, or -1. Handed to the compiler as an inherited descriptor and
+    // named to it as /proc/self/fd/N in place of CompileOptions::cache_dir: it never resolves
+    // the path string (which another user might redirect meanwhile).
+    int cache_dir_fd = -1;
 };
 
 // The compile timeout: OPTION when positive, else $JITPROBE_COMPILE_TIMEOUT (seconds, may be

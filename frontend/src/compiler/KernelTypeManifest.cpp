@@ -1,0 +1,160 @@
+#include "compiler/KernelTypeManifest.h"
+
+#include "jitprobe/common/Sha256.h"
+#include "jitprobe/common/UniqueFd.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+namespace jitprobe::frontend {
+namespace {
+
+constexpr const char *kHeader = "jitprobe kernel-types manifest v1\n";
+constexpr std::size_t kMaxManifestBytes = 1 << 20;
+
+std::string baseName(const std::string &path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+// SHA-256 of a regular file opened without following a symlink; "" when it cannot be had.
+std::string digestNoFollow(const std::string &path) {
+    common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        return "";
+    Sha256 hash;
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return "";
+        if (n == 0)
+            break;
+        hash.update(buf.data(), static_cast<std::size_t>(n));
+    }
+    return hash.finishHex();
+}
+
+// Names in DIR (without . and ..), sorted; false when DIR cannot be read.
+bool listDirectory(const std::string &dir, std::vector<std::string> &names) {
+    DIR *d = ::opendir(dir.c_str());
+    if (!d)
+        return false;
+    while (const dirent *e = ::readdir(d))
+        if (std::string name = e->d_name; name != "." && name != "..")
+            names.push_back(name);
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return true;
+}
+
+// The files a manifest covers, relative to the kernel-types directory.
+bool coveredFiles(const std::string &stem, std::vector<std::string> &files) {
+    std::vector<std::string> parts;
+    if (!listDirectory(stem + ".d", parts))
+        return false;
+    files = {baseName(stem) + ".pch"};
+    for (const auto &part : parts)
+        files.push_back(baseName(stem) + ".d/" + part);
+    return true;
+}
+
+bool readManifest(const std::string &path, std::string &text) {
+    common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != ::geteuid() || static_cast<std::size_t>(st.st_size) > kMaxManifestBytes)
+        return false;
+    text.resize(static_cast<std::size_t>(st.st_size));
+    return ::read(fd.get(), text.data(), text.size()) == st.st_size;
+}
+
+} // namespace
+
+bool writeFileExclusively(const std::string &path, const std::string &text) {
+    std::string tmp = path + ".tmp.XXXXXX";
+    common::UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC)); // O_EXCL: no planted file or link
+    if (!fd)
+        return false;
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += static_cast<std::size_t>(n);
+    }
+    bool ok = done == text.size() && ::fchmod(fd.get(), 0600) == 0;
+    ok = ::close(fd.release()) == 0 && ok;
+    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0)
+        return true;
+    ::unlink(tmp.c_str());
+    return false;
+}
+
+bool writeKernelTypeManifest(const std::string &stem) {
+    std::vector<std::string> files;
+    if (!coveredFiles(stem, files))
+        return false;
+    std::string dir = stem.substr(0, stem.rfind('/') + 1);
+    std::string text = kHeader;
+    for (const auto &file : files) {
+        std::string digest = digestNoFollow(dir + file);
+        if (digest.empty())
+            return false;
+        text += digest + " " + file + "\n";
+    }
+    return writeFileExclusively(stem + ".manifest", text);
+}
+
+bool verifyKernelTypeManifest(const std::string &stem, std::string &why) {
+    std::string text;
+    if (!readManifest(stem + ".manifest", text) || text.rfind(kHeader, 0) != 0) {
+        why = "no valid manifest";
+        return false;
+    }
+    std::vector<std::string> files;
+    if (!coveredFiles(stem, files)) {
+        why = baseName(stem) + ".d unreadable";
+        return false;
+    }
+    std::string dir = stem.substr(0, stem.rfind('/') + 1);
+    std::istringstream lines(text.substr(std::string(kHeader).size()));
+    std::string digest, file;
+    std::size_t listed = 0;
+    while (lines >> digest >> file) {
+        if (std::find(files.begin(), files.end(), file) == files.end() ||
+            digestNoFollow(dir + file) != digest) {
+            why = file + " differs from its manifest";
+            return false;
+        }
+        listed++;
+    }
+    if (listed != files.size()) {
+        why = "files not in the manifest";
+        return false;
+    }
+    return true;
+}
+
+void removeKernelTypes(const std::string &stem) {
+    std::vector<std::string> parts;
+    if (listDirectory(stem + ".d", parts))
+        for (const auto &part : parts)
+            ::unlink((stem + ".d/" + part).c_str()); // a symlink itself, never its target
+    ::rmdir((stem + ".d").c_str());
+    ::unlink((stem + ".pch").c_str());
+    ::unlink((stem + ".manifest").c_str());
+}
+
+} // namespace jitprobe::frontend

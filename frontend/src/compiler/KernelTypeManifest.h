@@ -1,0 +1,24 @@
+// <key>.manifest beside a kernel-type PCH: the SHA-256 of the PCH and of every file of <key>.d/,
+// written with the PCH and checked before each use. A part with a line appended, a part replaced
+// by a symlink or a corrupt PCH no longer reaches a compile (or the objects cached from it): the
+// check fails and the caller rebuilds them.
+#pragma once
+#include <string>
+
+namespace jitprobe::frontend {
+
+// Writes STEM.manifest for STEM.pch and STEM.d/* (atomically, never through a symlink).
+[[nodiscard]] bool writeKernelTypeManifest(const std::string &stem);
+
+// True when STEM.manifest exists and every file it lists (opened with O_NOFOLLOW: regular files
+// only) has its digest, and STEM.d/ holds nothing else. WHY says what differed.
+[[nodiscard]] bool verifyKernelTypeManifest(const std::string &stem, std::string &why);
+
+// Removes STEM.pch, STEM.manifest and STEM.d/ (for a rebuild).
+void removeKernelTypes(const std::string &stem);
+
+// Writes TEXT to PATH through a temp file of an unpredictable name created with O_EXCL (never
+// an existing file or a symlink someone planted), mode 0600, renamed into place.
+[[nodiscard]] bool writeFileExclusively(const std::string &path, const std::string &text);
+
+} // namespace jitprobe::frontend
