@@ -27,6 +27,8 @@ sanitizer_build() {
     -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_PREBUILT_COMPILER="$BUILD_DIR/frontend/jitprobe-compiler"
   cmake --build "$dir" -j "$JOBS" --target "$@"
   export JITPROBE_COMPILER="$BUILD_DIR/frontend/jitprobe-compiler"
+  # The LLVM symbolizer plugin of the first build too (stack symbols; LLVM is not instrumented).
+  export JITPROBE_SYMBOLIZER="$BUILD_DIR/runtime/libjitprobe-symbolizer.so"
   cd "$dir"
 }
 
