@@ -1,4 +1,5 @@
 #include "compiler/KernelTypeManifest.h"
+#include "jitprobe/common/Files.h"
 
 #include "jitprobe/common/Sha256.h"
 #include "jitprobe/common/UniqueFd.h"
@@ -81,25 +82,7 @@ bool readManifest(const std::string &path, std::string &text) {
 } // namespace
 
 bool writeFileExclusively(const std::string &path, const std::string &text) {
-    std::string tmp = path + ".tmp.XXXXXX";
-    common::UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC)); // O_EXCL: no planted file or link
-    if (!fd)
-        return false;
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += static_cast<std::size_t>(n);
-    }
-    bool ok = done == text.size() && ::fchmod(fd.get(), 0600) == 0;
-    ok = ::close(fd.release()) == 0 && ok;
-    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0)
-        return true;
-    ::unlink(tmp.c_str());
-    return false;
+    return common::writeFileAtomically(AT_FDCWD, path, text).ok();
 }
 
 bool writeKernelTypeManifest(const std::string &stem) {

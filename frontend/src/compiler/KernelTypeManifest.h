@@ -17,8 +17,8 @@ namespace jitprobe::frontend {
 // Removes STEM.pch, STEM.manifest and STEM.d/ (for a rebuild).
 void removeKernelTypes(const std::string &stem);
 
-// Writes TEXT to PATH through a temp file of an unpredictable name created with O_EXCL (never
-// an existing file or a symlink someone planted), mode 0600, renamed into place.
+// common::writeFileAtomically for a path (AT_FDCWD): a fresh O_EXCL temp file, never an
+// existing file or a symlink someone planted, mode 0600, renamed into place.
 [[nodiscard]] bool writeFileExclusively(const std::string &path, const std::string &text);
 
 } // namespace jitprobe::frontend

@@ -101,38 +101,6 @@ Result<int> openTrustedDirectory(const std::string &path, bool create) {
     return fd;
 }
 
-bool writeFileAtomically(int dir_fd, const std::string &name, const std::string &bytes,
-                         std::string &why) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::string tmp = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rng());
-    int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      0600);
-    if (fd < 0) {
-        why = "cannot create " + tmp + ": " + errnoText(errno);
-        return false;
-    }
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += static_cast<std::size_t>(n);
-    }
-    // No fsync: every reader checks what it reads (an entry's SHA-256, a digest memo's stamp),
-    // so a file a crash left torn is rebuilt, never trusted; a flush to disk would add ~10-20 ms
-    // to every cache miss here.
-    bool ok = done == bytes.size() && ::fchmod(fd, 0600) == 0;
-    int err = errno;
-    ok = ::close(fd) == 0 && ok;
-    if (ok && ::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) == 0)
-        return true;
-    why = "cannot write " + name + ": " + errnoText(err ? err : errno);
-    ::unlinkat(dir_fd, tmp.c_str(), 0);
-    return false;
-}
-
 bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why,
                  std::uint64_t max_size) {
     int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

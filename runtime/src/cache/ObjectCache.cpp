@@ -1,6 +1,7 @@
 // Object cache entries: keys, the verified on-disk format, lookup/store, the kernel BTF digest,
 // stats and clear. Directory trust and file I/O live in CacheDirectory.cpp.
 #include "ObjectCache.h"
+#include "jitprobe/common/Files.h"
 
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/Sha256.h"
@@ -290,7 +291,7 @@ Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
         return text.substr(stamp.size(), 64);
     Result<std::string> digest = hashFile(btf_path);
     if (digest.ok())
-        (void)writeFileAtomically(kernel_types_fd_, name, stamp + *digest + "\n", why);
+        (void)common::writeFileAtomically(kernel_types_fd_, name, stamp + *digest + "\n");
     return digest;
 }
 
@@ -315,8 +316,8 @@ Status ObjectCache::store(const std::string &key, const CacheEntry &entry) {
         return Status(EFBIG, "cache " + dir_ + "/objects: an entry of " +
                                  std::to_string(bytes.size()) + " bytes is over the " +
                                  std::to_string(kMaxCacheEntrySize >> 20) + " MiB cap");
-    if (!writeFileAtomically(objects_fd_, key + kEntrySuffix, bytes, why))
-        return Status(EIO, "cache " + dir_ + "/objects: " + why);
+    if (Status s = common::writeFileAtomically(objects_fd_, key + kEntrySuffix, bytes); !s.ok())
+        return Status(s.code(), "cache " + dir_ + "/objects: " + s.msg());
     pruneOldEntries();
     pruneStaleFiles();
     return Status::OK();

@@ -107,8 +107,6 @@ std::string defaultCacheDirectory();
 Result<int> openTrustedDirectory(const std::string &path, bool create);
 
 // Helpers shared by the cache files (ObjectCache.cpp, CacheDirectory.cpp).
-bool writeFileAtomically(int dir_fd, const std::string &name, const std::string &bytes,
-                         std::string &why);
 // Reads NAME whole if it is a private regular file of this user of at most MAX_SIZE bytes
 // (checked with fstat before anything is read). False: WHY empty if it does not exist, else
 // why it was refused.
