@@ -232,15 +232,16 @@ bpf_link *attachUprobeAt(bpf_program *prog, pid_t pid, const common::ElfFile &fi
     return bpf_program__attach_uprobe_opts(prog, pid, path.c_str(), offset, &opts);
 }
 
-// libbpf 1.1 rejects a name with several global symbols even at one address (glibc's versioned
-// aliases such as clock_nanosleep): resolve it ourselves and attach by file offset.
+// The symbol is resolved here, from the file already open, and attached by file offset: libbpf
+// 1.1 rejects a name with several global symbols even at one address (glibc's versioned aliases
+// such as clock_nanosleep), and one resolution for every libbpf version needs no guessing from
+// its log. Only a name this lookup does not find (ENOENT: e.g. an IFUNC) is left to libbpf.
 bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const common::ElfFile &file,
                                const std::string &symbol, uint64_t symbol_offset, bool retprobe,
                                detail::LibbpfLogCapture &capture, std::string &hint) {
-    bpf_link *link = attachUprobeAt(prog, pid, file, symbol.c_str(), symbol_offset, retprobe);
-    if (link || capture.text().find("ambiguous match") == std::string::npos)
-        return link;
     auto vaddr = detail::elfFunctionAddress(file, symbol);
+    if (!vaddr.ok() && vaddr.status().code() == ENOENT)
+        return attachUprobeAt(prog, pid, file, symbol.c_str(), symbol_offset, retprobe);
     auto offset = vaddr.ok() ? detail::elfVaddrToFileOffset(file, vaddr.value())
                              : Result<uint64_t>(vaddr.status());
     if (!offset.ok()) {
