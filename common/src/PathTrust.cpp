@@ -7,13 +7,14 @@
 #include <cstdio>
 
 namespace jitprobe::common {
-namespace {
 
-std::string octal(mode_t mode) {
+std::string octalMode(mode_t mode) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
     return buf;
 }
+
+namespace {
 
 // Why opening NAME under DIR failed: a symlink is named as such (it is refused, never followed).
 Status openFailure(int dir, const std::string &name, const std::string &what, int err) {
@@ -32,7 +33,7 @@ std::string distrustReason(const struct stat &st, const std::string &what, bool 
                (rule.also_owner ? " or uid " + std::to_string(rule.also_owner) : "");
     bool shared = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
     if (shared && (final || (st.st_mode & S_ISVTX) == 0))
-        return what + " is writable by group or others (mode " + octal(st.st_mode) + ")";
+        return what + " is writable by group or others (mode " + octalMode(st.st_mode) + ")";
     if (final && rule.final_regular && !S_ISREG(st.st_mode))
         return what + " is not a regular file";
     return "";

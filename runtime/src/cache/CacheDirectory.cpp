@@ -18,12 +18,6 @@
 namespace jitprobe::detail {
 namespace {
 
-std::string octal(mode_t mode) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-    return buf;
-}
-
 std::string homeDirectory() {
     if (const char *home = std::getenv("HOME"); home && home[0] == '/')
         return home;
@@ -43,7 +37,7 @@ Status checkOpenedDirectory(int fd, const std::string &path, bool just_created) 
     if (just_created && (st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) == 0)
         st.st_mode = (st.st_mode & ~07777) | 0700; // umask may have dropped bits we need
     if ((st.st_mode & 07777) != 0700)
-        return Status(EPERM, "cache directory " + path + " has mode " + octal(st.st_mode) +
+        return Status(EPERM, "cache directory " + path + " has mode " + common::octalMode(st.st_mode) +
                                  ", expected 0700" +
                                  ((st.st_mode & 0022) ? " (writable by other users)" : "") +
                                  " (fix: chmod 700 " + path + ")");
@@ -113,7 +107,7 @@ bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::str
                    (st.st_mode & 0077) == 0;
     if (!trusted) {
         why = name + ": not a private regular file of this user (owner uid " +
-              std::to_string(st.st_uid) + ", mode " + octal(st.st_mode) + ")";
+              std::to_string(st.st_uid) + ", mode " + common::octalMode(st.st_mode) + ")";
         ::close(fd);
         return false;
     }

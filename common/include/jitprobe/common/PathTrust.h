@@ -13,6 +13,9 @@
 
 namespace jitprobe::common {
 
+// "0755": the permission bits of MODE in octal, for messages.
+[[nodiscard]] std::string octalMode(mode_t mode);
+
 struct TrustRule {
     uid_t also_owner = 0;      // a uid allowed to own components besides root
     int final_flags = O_PATH;  // how the last component is opened (| O_NOFOLLOW | O_CLOEXEC)
