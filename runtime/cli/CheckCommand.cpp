@@ -17,23 +17,23 @@ int checkCommand(const std::vector<std::string> &args) {
     if (!parseArgs(args, desc, vm))
         return kExitUsage;
     if (vm.count("help")) {
-        std::cout << "usage: jitprobe check FILE.c [options]\n" << desc;
+        std::cout << "usage: jitprobe check FILE.c|-|-e SOURCE [options]\n" << desc;
         return kExitOk;
     }
-    if (a.file.empty() || (a.format != "text" && a.format != "json")) {
-        reportError(a.file.empty() ? "check: missing FILE.c" : "--format must be text or json");
+    if (std::string problem = a.sourceProblem("check"); !problem.empty() || (a.format != "text" && a.format != "json")) {
+        reportError(!problem.empty() ? problem : "--format must be text or json");
         return kExitUsage;
     }
     installStopHandlers();
     Script script;
     ScriptOptions opts;
     opts.use_cache = !c.no_cache;
-    Status loaded = script.load_file(a.file, a.cflags(), opts);
+    Status loaded = a.load(script, opts);
     logCacheOutcome(script.phase_times());
     if (c.time_phases)
         printPhases(script.phase_times(), a.json(), false);
     if (Status s = loaded; !s.ok()) {
-        reportFailure(s);
+        reportFailure(s, script, a);
         return kExitFailure;
     }
     std::vector<ProgramRecord> programs = script.programs();
@@ -43,9 +43,10 @@ int checkCommand(const std::vector<std::string> &args) {
         write_record(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
     }
     if (all_verified)
-        reportUnattached(script, a.file, false);
+        reportUnattached(script, a.name(), false);
     if (!all_verified) {
-        reportError(a.file + ": " + (programs.empty() ? "no programs found" : "not every program was verified"));
+        std::string why = programs.empty() ? "no programs found" : "not every program was verified";
+        reportFailure(Status(EINVAL, a.name() + ": " + why), script, a);
         return kExitFailure;
     }
     return kExitOk;
@@ -66,21 +67,21 @@ int dumpCommand(const std::vector<std::string> &args) {
     if (!parseArgs(args, desc, vm))
         return kExitUsage;
     if (vm.count("help")) {
-        std::cout << "usage: jitprobe dump FILE.c --rewritten|--ir|--asm [options]\n" << desc;
+        std::cout << "usage: jitprobe dump FILE.c|-|-e SOURCE --rewritten|--ir|--asm [options]\n" << desc;
         return kExitOk;
     }
-    if (a.file.empty() || int(rewritten) + int(ir) + int(assembly) != 1) {
-        reportError("dump: give FILE.c and exactly one of --rewritten, --ir, --asm");
+    if (std::string problem = a.sourceProblem("dump"); !problem.empty() || int(rewritten) + int(ir) + int(assembly) != 1) {
+        reportError(!problem.empty() ? problem : "dump: give exactly one of --rewritten, --ir, --asm");
         return kExitUsage;
     }
-    Result<std::string> source = read_probe_source(a.file);
+    Result<std::string> source = a.read();
     if (!source.ok()) {
         reportError(source.status().msg());
         return kExitFailure;
     }
     installStopHandlers();
     DumpKind kind = rewritten ? DumpKind::Rewritten : (ir ? DumpKind::IR : DumpKind::Asm);
-    Result<std::string> text = dump_probe(*source, a.cflags(), a.file, kind, !no_cache);
+    Result<std::string> text = dump_probe(*source, a.cflags(), a.name(), kind, !no_cache);
     if (!text.ok()) {
         reportError(text.status().msg());
         return kExitFailure;

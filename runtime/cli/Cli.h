@@ -18,13 +18,23 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
-// -D/-I/--format and the probe FILE shared by run, check and dump.
+// -D/-I/--format and the probe (FILE, "-" for standard input, or -e SOURCE) shared by run,
+// check and dump.
 struct ProbeArgs {
     std::string file;
+    std::string expression; // -e SOURCE: the probe inline (diagnostics name it "<inline>")
     std::vector<std::string> defines, include_dirs;
     std::string format = "text";
     std::vector<std::string> cflags() const; // "-DNAME=VALUE", "-IDIR"
     bool json() const { return format == "json"; }
+    // The name diagnostics and notes use: FILE, "<stdin>" or "<inline>".
+    std::string name() const;
+    // "" when exactly one of FILE and -e was given, else why not (for a usage error).
+    std::string sourceProblem(const char *command) const;
+    // The probe's text: -e SOURCE, standard input for "-", or FILE.
+    Result<std::string> read() const;
+    // SCRIPT.load() of the probe, its name set in OPTIONS.
+    Status load(Script &script, ScriptOptions options) const;
 };
 void addProbeOptions(po::options_description &desc, ProbeArgs &args);
 // Parses ARGS with DESC (+ FILE as the first positional). False (after printing why) on errors.
@@ -42,6 +52,9 @@ void reportError(const std::string &message);
 void reportUnattached(Script &script, const std::string &file, bool running);
 // reportError(status.msg()), plus which capability is missing when it is a permission error.
 void reportFailure(const Status &status);
+// With --format json, also the failure as records on stdout: one per diagnostic of the
+// compile ({"type":"error","file":..,"line":..,"column":..,"message":..}), else one for STATUS.
+void reportFailure(const Status &status, Script &script, const ProbeArgs &probe);
 // "CAP_BPF, CAP_PERFMON": what this process lacks to load tracing probes ("" if nothing).
 std::string missingCapabilities();
 

@@ -18,9 +18,36 @@ std::vector<std::string> ProbeArgs::cflags() const {
     return flags;
 }
 
+std::string ProbeArgs::name() const { return expression.empty() ? probe_source_name(file) : "<inline>"; }
+
+std::string ProbeArgs::sourceProblem(const char *command) const {
+    if (file.empty() && expression.empty())
+        return std::string(command) + ": missing FILE.c (or -e SOURCE, or - for standard input)";
+    if (!file.empty() && !expression.empty())
+        return std::string(command) + ": give FILE.c or -e SOURCE, not both";
+    return "";
+}
+
+Result<std::string> ProbeArgs::read() const {
+    if (expression.empty())
+        return read_probe_source(file);
+    if (expression.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+        return Status(EINVAL, "<inline>: empty source (no probes)");
+    return expression;
+}
+
+Status ProbeArgs::load(Script &script, ScriptOptions options) const {
+    Result<std::string> source = read();
+    if (!source.ok())
+        return source.status();
+    options.file_name = name();
+    return script.load(*source, cflags(), options);
+}
+
 void addProbeOptions(po::options_description &desc, ProbeArgs &args) {
     desc.add_options()
-        ("file", po::value(&args.file), "probe source (BCC restricted C)")
+        ("file", po::value(&args.file), "probe source (BCC restricted C); - reads standard input")
+        ("expr,e", po::value(&args.expression), "SOURCE: the probe source inline, instead of FILE")
         ("define,D", po::value(&args.defines)->composing(), "NAME[=VALUE]: define a macro for the probe source")
         ("include,I", po::value(&args.include_dirs)->composing(), "DIR: add an include directory")
         ("format", po::value(&args.format)->default_value("text"), "output format: text | json (JSON Lines)");
@@ -79,6 +106,29 @@ void reportUnattached(Script &script, const std::string &file, bool running) {
                                             : " (the type BCC's Python side would load it by name with)")
                   << std::endl;
     }
+}
+
+namespace {
+DiagnosticRecord toRecord(const frontend::Diagnostic &d) {
+    using Severity = frontend::Diagnostic::Severity;
+    const char *severity = d.severity == Severity::Error ? "error" : d.severity == Severity::Warning ? "warning" : "note";
+    return DiagnosticRecord{severity, d.loc.file, d.loc.line, d.loc.column, d.message, d.hint};
+}
+} // namespace
+
+void reportFailure(const Status &status, Script &script, const ProbeArgs &probe) {
+    reportFailure(status);
+    if (!probe.json())
+        return;
+    const std::vector<frontend::Diagnostic> &diagnostics = script.bpf().diagnostics();
+    bool any_error = false;
+    for (const frontend::Diagnostic &d : diagnostics) {
+        any_error = any_error || d.severity == frontend::Diagnostic::Severity::Error;
+        write_record(std::cout, OutputFormat::Json, toRecord(d));
+    }
+    if (!any_error) // not a compile error (unreadable file, verifier, attach): the status says why
+        write_record(std::cout, OutputFormat::Json, DiagnosticRecord{"error", probe.name(), 0, 0, status.msg(), ""});
+    std::cout.flush();
 }
 
 void reportError(const std::string &message) {

@@ -84,11 +84,12 @@ int runCommand(const std::vector<std::string> &args) {
     if (!parseArgs(args, desc, vm))
         return kExitUsage;
     if (vm.count("help")) {
-        std::cout << "usage: jitprobe run FILE.c [options]\n" << desc;
+        std::cout << "usage: jitprobe run FILE.c|-|-e SOURCE [options]\n" << desc;
         return kExitOk;
     }
-    if (a.probe.file.empty() || (a.probe.format != "text" && a.probe.format != "json")) {
-        reportError(a.probe.file.empty() ? "run: missing FILE.c" : "--format must be text or json");
+    std::string problem = a.probe.sourceProblem("run");
+    if (!problem.empty() || (a.probe.format != "text" && a.probe.format != "json")) {
+        reportError(!problem.empty() ? problem : "--format must be text or json");
         return kExitUsage;
     }
     installStopHandlers();
@@ -99,17 +100,17 @@ int runCommand(const std::vector<std::string> &args) {
     opts.target_pid = a.pid;
     opts.use_cache = !a.cache.no_cache;
     Script script;
-    Status loaded = script.load_file(a.probe.file, a.probe.cflags(), opts);
+    Status loaded = a.probe.load(script, opts);
     logCacheOutcome(script.phase_times());
     if (Status s = loaded; !s.ok()) {
-        reportFailure(s);
+        reportFailure(s, script, a.probe);
         return kExitFailure;
     }
     if (Status s = script.attach_all(); !s.ok()) {
-        reportFailure(s);
+        reportFailure(s, script, a.probe);
         return kExitFailure;
     }
-    reportUnattached(script, a.probe.file, true);
+    reportUnattached(script, a.probe.name(), true);
     reportAttachments(script);
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
     if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {

@@ -17,6 +17,8 @@ BPF_F_TABLE("hash", struct comm_key, u64, noprealloc, 64, BPF_F_NO_PREALLOC);
 BPF_HASH(updated, struct comm_key, u64, 64);
 BPF_HASH(inserted, struct comm_key, u64, 64);
 BPF_HASH(looked_up, struct comm_key, u64, 64);
+// The probe deletes from it, which makes it working state by convention; here it is the result.
+// @results deleted
 BPF_HASH(deleted, u32, u64, 64);
 
 static __always_inline bool is_trigger(const char *comm) {

@@ -192,9 +192,9 @@ TEST_F(KernelTypes, AllTracepointStructsCompileWithExactOffsets) {
     std::string src = "#include \"vmlinux.h\"\n" + kernelCompatMacros(*header_);
     for (const auto &tp : all) {
         auto colon = tp.find(':');
-        TracepointFormat f;
-        std::string error;
-        ASSERT_TRUE(readTracepointFormat(kTracefs, tp.substr(0, colon), tp.substr(colon + 1), f, error)) << error;
+        auto parsed = jitprobe::common::readTracepointFormat(kTracefs, tp.substr(0, colon), tp.substr(colon + 1));
+        ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+        const TracepointFormat &f = *parsed;
         src += tracepointStructDefinition(f);
         std::string tag = "struct tracepoint__" + f.category + "__" + f.event;
         for (const auto &fld : f.fields)

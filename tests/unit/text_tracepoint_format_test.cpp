@@ -11,6 +11,8 @@
 #include <sys/mount.h>
 
 using namespace jitprobe::frontend;
+using jitprobe::common::parseTracepointFormat;
+using jitprobe::common::readTracepointFormat;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,6 +35,9 @@ format:
 
 print fmt: "prev_comm=%s prev_pid=%d", REC->prev_comm, REC->prev_pid
 )";
+
+// The error message of R, "" when R holds a format.
+std::string errorOf(const jitprobe::Result<TracepointFormat> &r) { return r.ok() ? "" : r.status().msg(); }
 
 const TracepointField *field(const TracepointFormat &f, const std::string &name) {
     for (const auto &fld : f.fields)
@@ -72,9 +77,9 @@ protected:
 } // namespace
 
 TEST(TextTracepointFormat, ParsesSchedSwitchLikeText) {
-    TracepointFormat f;
-    std::string error;
-    ASSERT_TRUE(parseTracepointFormat(kSchedSwitchLike, f, error)) << error;
+    auto parsed = parseTracepointFormat(kSchedSwitchLike);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+    TracepointFormat f = *parsed;
     EXPECT_EQ(f.event, "sched_switch");
     ASSERT_EQ(f.fields.size(), 11u);
     const auto *comm = field(f, "prev_comm");
@@ -90,9 +95,9 @@ TEST(TextTracepointFormat, ParsesSchedSwitchLikeText) {
 }
 
 TEST(TextTracepointFormat, StructDefinitionKeepsTypesAndOffsets) {
-    TracepointFormat f;
-    std::string error;
-    ASSERT_TRUE(parseTracepointFormat(kSchedSwitchLike, f, error)) << error;
+    auto parsed = parseTracepointFormat(kSchedSwitchLike);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+    TracepointFormat f = *parsed;
     f.category = "sched";
     std::string def = tracepointStructDefinition(f);
     EXPECT_EQ(def.rfind("struct tracepoint__sched__sched_switch {\n", 0), 0u) << def;
@@ -149,51 +154,51 @@ TEST(TextTracepointFormat, MisalignedMemberIsPacked) {
 }
 
 TEST(TextTracepointFormat, DataLocAndMalformedLines) {
-    TracepointFormat f;
-    std::string error;
-    ASSERT_TRUE(parseTracepointFormat("name: sched_process_fork\nformat:\n"
-                                      "\tfield:__data_loc char[] parent_comm;\toffset:8;\tsize:4;\tsigned:0;\n",
-                                      f, error));
+    auto parsed = parseTracepointFormat("name: sched_process_fork\nformat:\n"
+                                        "\tfield:__data_loc char[] parent_comm;\toffset:8;\tsize:4;\tsigned:0;\n");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+    const TracepointFormat &f = *parsed;
     ASSERT_EQ(f.fields.size(), 1u);
     EXPECT_TRUE(f.fields[0].data_loc);
     EXPECT_EQ(f.fields[0].name, "parent_comm");
     EXPECT_EQ(f.fields[0].type, "__data_loc char[]");
-    EXPECT_FALSE(parseTracepointFormat("format:\n\tfield:int x;\toffset:zz;\n", f, error));
-    EXPECT_NE(error.find("malformed"), std::string::npos);
-    EXPECT_FALSE(parseTracepointFormat("", f, error));
+    EXPECT_NE(errorOf(parseTracepointFormat("format:\n\tfield:int x;\toffset:zz;\n")).find("malformed"),
+              std::string::npos);
+    EXPECT_FALSE(errorOf(parseTracepointFormat("")).empty());
 }
 
 TEST_F(FakeTracefs, ListsAndReads) {
     auto all = jitprobe::common::listTracepoints(root_);
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(all.front(), "sched:sched_switch");
-    TracepointFormat f;
-    std::string error;
-    ASSERT_TRUE(readTracepointFormat(root_, "syscalls", "sys_enter_open", f, error)) << error;
+    auto parsed = readTracepointFormat(root_, "syscalls", "sys_enter_open");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+    TracepointFormat f = *parsed;
     EXPECT_EQ(f.category, "syscalls");
     EXPECT_EQ(f.event, "sys_enter_open");
 }
 
 TEST_F(FakeTracefs, MissingTracepointNamesItAndSuggests) {
-    TracepointFormat f;
-    std::string error;
-    EXPECT_FALSE(readTracepointFormat(root_, "syscalls", "sys_enter_opnat", f, error));
+    std::string error = errorOf(readTracepointFormat(root_, "syscalls", "sys_enter_opnat"));
+    EXPECT_FALSE(error.empty());
     EXPECT_EQ(error, "tracepoint 'syscalls:sys_enter_opnat' not found in " + (root_ / "events").string() +
                          "; did you mean 'sys_enter_openat'?");
-    EXPECT_FALSE(readTracepointFormat(root_, "shced", "sched_switch", f, error));
+    error = errorOf(readTracepointFormat(root_, "shced", "sched_switch"));
+    EXPECT_FALSE(error.empty());
     EXPECT_NE(error.find("did you mean 'sched:sched_switch'?"), std::string::npos) << error;
-    EXPECT_FALSE(readTracepointFormat(root_, "syscalls", "sys_enter_no_such_call", f, error));
+    error = errorOf(readTracepointFormat(root_, "syscalls", "sys_enter_no_such_call"));
+    EXPECT_FALSE(error.empty());
     EXPECT_NE(error.find("'syscalls:sys_enter_no_such_call' not found"), std::string::npos);
     EXPECT_EQ(error.find("did you mean"), std::string::npos) << error;
-    EXPECT_FALSE(readTracepointFormat(root_, "..", "syscalls", f, error));
+    error = errorOf(readTracepointFormat(root_, "..", "syscalls"));
+    EXPECT_FALSE(error.empty());
 }
 
 TEST_F(FakeTracefs, UnmountedTracefs) {
-    TracepointFormat f;
-    std::string error;
     fs::path empty = root_ / "empty";
     fs::create_directories(empty);
-    EXPECT_FALSE(readTracepointFormat(empty, "syscalls", "sys_enter_openat", f, error));
+    std::string error = errorOf(readTracepointFormat(empty, "syscalls", "sys_enter_openat"));
+    EXPECT_FALSE(error.empty());
     EXPECT_EQ(error.rfind("tracefs is not mounted at " + empty.string(), 0), 0u) << error;
 }
 
@@ -203,9 +208,9 @@ TEST(TextTracepointFormat, RealSysEnterOpenat) {
         mount("nodev", tracefs, "tracefs", 0, nullptr);
     if (!fs::exists(std::string(tracefs) + "/events/syscalls/sys_enter_openat/format"))
         GTEST_SKIP() << "no syscall tracepoints in " << tracefs;
-    TracepointFormat f;
-    std::string error;
-    ASSERT_TRUE(readTracepointFormat(tracefs, "syscalls", "sys_enter_openat", f, error)) << error;
+    auto parsed = readTracepointFormat(tracefs, "syscalls", "sys_enter_openat");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+    TracepointFormat f = *parsed;
     const auto *filename = field(f, "filename");
     ASSERT_NE(filename, nullptr);
     EXPECT_EQ(filename->type, "const char *");
@@ -219,7 +224,8 @@ TEST(TextTracepointFormat, RealSysEnterOpenat) {
     EXPECT_NE(def.find("struct tracepoint__syscalls__sys_enter_openat {"), std::string::npos);
     EXPECT_NE(def.find("const char *filename;"), std::string::npos) << def;
 
-    EXPECT_FALSE(readTracepointFormat(tracefs, "syscalls", "sys_enter_opnat", f, error));
+    std::string error = errorOf(readTracepointFormat(tracefs, "syscalls", "sys_enter_opnat"));
+    EXPECT_FALSE(error.empty());
     EXPECT_NE(error.find("tracepoint 'syscalls:sys_enter_opnat' not found in /sys/kernel/tracing/events"),
               std::string::npos) << error;
     EXPECT_NE(error.find("did you mean 'sys_enter_openat'?"), std::string::npos) << error;

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 json toJson(const MapSpec &m) {
     return {{"name", m.name}, {"kind", m.kind}, {"event_type", m.event_type},
-            {"pin_path", m.pin_path}, {"line", m.line}};
+            {"pin_path", m.pin_path}, {"line", m.line}, {"internal", m.internal}};
 }
 
 json toJson(const ProgramSpec &p) {
@@ -52,7 +52,7 @@ bool ProgramInfo::fromJson(const std::string &text, ProgramInfo &out) {
         ProgramInfo info;
         for (const auto &m : j.at("maps"))
             info.maps.push_back({m.at("name"), m.at("kind"), m.at("event_type"), m.at("pin_path"),
-                                 m.at("line")});
+                                 m.at("line"), m.value("internal", false)});
         for (const auto &p : j.at("programs")) {
             ProgramSpec spec{p.at("function"), p.at("section"), p.at("prog_type"), {}, p.at("line")};
             for (const auto &a : p.at("attach"))

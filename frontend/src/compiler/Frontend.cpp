@@ -6,6 +6,7 @@
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
 #include "conventions/AttachDirectives.h"
+#include "conventions/MapDirectives.h"
 #include "btf/MinCoreBtf.h"
 #include "tracepoint/TracepointFormat.h"
 #include "tracepoint/TracepointUses.h"
@@ -55,15 +56,14 @@ bool tracepointPrelude(const std::string &source, const CompileOptions &options,
                        std::string &prelude, std::vector<Diagnostic> &diags) {
     bool ok = true;
     for (const auto &use : findTracepointUses(source)) {
-        TracepointFormat format;
-        std::string error;
-        if (readTracepointFormat(options.tracefs_path, use.category, use.event, format, error)) {
-            prelude += tracepointStructDefinition(format) + "\n";
+        Result<TracepointFormat> format = common::readTracepointFormat(options.tracefs_path, use.category, use.event);
+        if (format.ok()) {
+            prelude += tracepointStructDefinition(*format) + "\n";
             continue;
         }
         // The error already carries "did you mean ...?" when a close name exists.
         diags.push_back({Diagnostic::Severity::Error, {options.file_name, use.line, use.column},
-                         error, "", "'jitprobe list tracepoints' shows what this kernel has"});
+                         format.status().msg(), "", "'jitprobe list tracepoints' shows what this kernel has"});
         ok = false;
     }
     return ok;
@@ -231,6 +231,7 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     if (!checkSourceText(source, options.file_name, diags))
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
+    auto map_directives = parseMapDirectives(source, options.file_name, diags);
     std::string prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
     for (const char *record : {"sock", "inet_sock"})
         if (definesStruct(source, record))
@@ -261,6 +262,9 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     bool types_shaken = false;
     if (!parseOwnDefinitionsWin(job, directives, result, types_shaken))
         return result;
+    applyMapDirectives(map_directives, result.info, diags);
+    if (hasErrors(diags))
+        return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {
         result.ok = !hasErrors(diags);
@@ -272,6 +276,8 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     bool last_here = options.single_compile_process && !options.want_ir && !options.want_asm;
     if (!generateObject(job, directives, source, types_shaken, last_here, result))
         return result;
+    std::vector<Diagnostic> reported; // already reported above; a fallback rewrite renews info
+    applyMapDirectives(map_directives, result.info, reported);
     result.times.codegen_ms = msSince(start);
     if (options.want_core_btf)
         addCoreBtf(options, result);

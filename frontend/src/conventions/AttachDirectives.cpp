@@ -204,19 +204,18 @@ std::string parseBody(const std::string &body, AttachDirective &d, std::string &
     return "";
 }
 
-// Column (0-based) of '@' when the line is a comment of its own starting with @attach; npos else.
-std::size_t directiveAt(const std::string &line) {
+} // namespace
+
+std::size_t directiveAt(const std::string &line, std::string_view name) {
     std::size_t p = line.find_first_not_of(" \t");
     if (p == std::string::npos || line.compare(p, 2, "//") != 0)
         return std::string::npos;
     p = line.find_first_not_of(" \t", p + 2);
-    if (p == std::string::npos || line.compare(p, 7, "@attach") != 0)
+    if (p == std::string::npos || line.compare(p, name.size(), name) != 0)
         return std::string::npos;
-    std::size_t after = p + 7;
+    std::size_t after = p + name.size();
     return after == line.size() || std::isspace(static_cast<unsigned char>(line[after])) ? p : std::string::npos;
 }
-
-} // namespace
 
 std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
                                                    const std::string &file_name,
@@ -227,7 +226,7 @@ std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
     for (unsigned n = 1; std::getline(in, line); ++n) {
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
-        std::size_t at = directiveAt(line);
+        std::size_t at = directiveAt(line, "@attach");
         if (at == std::string::npos)
             continue;
         AttachDirective d;

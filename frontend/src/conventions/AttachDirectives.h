@@ -4,6 +4,7 @@
 #include "jitprobe/frontend/Diagnostic.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jitprobe::frontend {
@@ -22,5 +23,9 @@ struct AttachDirective {
 std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
                                                    const std::string &file_name,
                                                    std::vector<Diagnostic> &diags);
+
+// Column (0-based) of '@' when LINE is a comment of its own starting with directive NAME
+// ("@attach"), followed by a blank or the end; npos otherwise.
+std::size_t directiveAt(const std::string &line, std::string_view name);
 
 } // namespace jitprobe::frontend

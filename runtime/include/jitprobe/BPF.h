@@ -278,6 +278,11 @@ class BPF {
     Status close_perf_event(const std::string &name);
 
     // Ring buffers (BPF_RINGBUF_OUTPUT); all share one poller.
+    //
+    // poll_ring_buffer() and the perf-buffer polls return -EINTR when a signal interrupts the
+    // wait (as libbpf's and BCC's do), so a Ctrl-C handler that sets a flag is seen at once.
+    // Nothing is lost: records stay in the buffer for the next poll. The loop:
+    //   while (!stop) { int n = bpf.poll_ring_buffer(100); if (n < 0 && n != -EINTR) break; }
     Status open_ring_buffer(const std::string &name, ring_buffer_raw_cb cb, void *ctx = nullptr);
     Status open_ring_buffer(const std::string &name, RingBufferCallback cb);
     int poll_ring_buffer(int timeout_ms = -1);

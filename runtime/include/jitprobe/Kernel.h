@@ -17,4 +17,20 @@ namespace jitprobe {
 // of /proc/kallsyms), sorted and unique; GLOB filters them.
 [[nodiscard]] Result<std::vector<std::string>> list_kernel_functions(const std::string &glob = "");
 
+// One field of a tracepoint's record, from its tracefs format file ("const char *" "filename").
+struct TracepointField {
+    std::string type; // as declared, array dimensions appended: "char[16]", "__data_loc char[]"
+    std::string name;
+    unsigned offset = 0, size = 0;
+    bool is_signed = false;
+};
+
+// The fields of tracepoint NAME ("CAT:EVENT"), common_* fields included, in record order.
+// Errors name the tracepoint and suggest close names.
+[[nodiscard]] Result<std::vector<TracepointField>> tracepoint_fields(const std::string &name);
+
+// Whether kprobes can be created on this kernel: its perf "kprobe" event source exists (absent
+// when the kernel is built without CONFIG_KPROBES).
+[[nodiscard]] bool kprobes_supported();
+
 } // namespace jitprobe

@@ -60,7 +60,19 @@ struct ProgramRecord { // {"type":"program","name":..,"prog_type":..,"insns":N}
     std::uint64_t insns = 0;
 };
 
-using Record = std::variant<MapRecord, HistRecord, EventRecord, LostRecord, PrintkRecord, ProgramRecord>;
+// A problem with the probe, for machine readers of a failed run or check:
+// {"type":"error"|"warning"|"note","file":..,"line":N,"column":N,"message":..[,"hint":..]}
+// (line and column 0 when the problem has no place in the source, e.g. a verifier rejection).
+struct DiagnosticRecord {
+    std::string severity = "error";
+    std::string file;
+    unsigned line = 0, column = 0;
+    std::string message;
+    std::string hint;
+};
+
+using Record =
+    std::variant<MapRecord, HistRecord, EventRecord, LostRecord, PrintkRecord, ProgramRecord, DiagnosticRecord>;
 
 enum class OutputFormat { Text, Json };
 

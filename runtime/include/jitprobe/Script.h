@@ -127,7 +127,10 @@ Result<std::string> dump_probe(const std::string &source, const std::vector<std:
                               const std::string &cache_dir = "");
 
 // Reads a probe source file, rejecting empty and non-text files with "PATH: ..." messages.
+// PATH "-" reads standard input (named "<stdin>" in messages), under the same 4 MiB cap.
 Result<std::string> read_probe_source(const std::string &path);
+// The name diagnostics use for PATH: "<stdin>" for "-", else PATH itself.
+std::string probe_source_name(const std::string &path);
 
 [[deprecated("use read_probe_source")]] inline Result<std::string> readProbeSource(const std::string &path) {
     return read_probe_source(path);

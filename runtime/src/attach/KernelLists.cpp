@@ -5,6 +5,7 @@
 #include "Tracefs.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <set>
@@ -56,5 +57,24 @@ Result<std::vector<std::string>> list_kernel_functions(const std::string &glob) 
     }
     return std::vector<std::string>(names.begin(), names.end());
 }
+
+Result<std::vector<TracepointField>> tracepoint_fields(const std::string &name) {
+    auto root = detail::Tracefs::ensureMounted();
+    if (!root.ok())
+        return root.status();
+    std::size_t colon = name.find(':');
+    if (colon == std::string::npos)
+        return Status(EINVAL, "tracepoint '" + name + "': expected CATEGORY:EVENT");
+    Result<common::TracepointFormat> format =
+        common::readTracepointFormat(root.value(), name.substr(0, colon), name.substr(colon + 1));
+    if (!format.ok())
+        return format.status();
+    std::vector<TracepointField> fields;
+    for (const common::TracepointField &f : format->fields)
+        fields.push_back({f.type, f.name, f.offset, f.size, f.is_signed});
+    return fields;
+}
+
+bool kprobes_supported() { return ::access("/sys/bus/event_source/devices/kprobe", F_OK) == 0; }
 
 } // namespace jitprobe

@@ -80,6 +80,19 @@ void render(std::string &out, const PrintkRecord &p) {
     out += '}';
 }
 
+void render(std::string &out, const DiagnosticRecord &d) {
+    openRecord(out, d.severity.c_str(), "file", d.file);
+    appendCount(out, "line", d.line);
+    appendCount(out, "column", d.column);
+    out += ",\"message\":";
+    appendJsonString(out, d.message);
+    if (!d.hint.empty()) {
+        out += ",\"hint\":";
+        appendJsonString(out, d.hint);
+    }
+    out += '}';
+}
+
 void render(std::string &out, const ProgramRecord &p) {
     openRecord(out, "program", "name", p.name);
     out += ",\"prog_type\":";

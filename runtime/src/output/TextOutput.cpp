@@ -70,6 +70,12 @@ std::string textOf(const PrintkRecord &p) {
         msg += '\n';
     return msg;
 }
+std::string textOf(const DiagnosticRecord &d) {
+    std::string where = d.file;
+    if (d.line > 0)
+        where += ":" + std::to_string(d.line) + (d.column > 0 ? ":" + std::to_string(d.column) : "");
+    return where + ": " + d.severity + ": " + d.message + (d.hint.empty() ? "" : "\nhint: " + d.hint) + "\n";
+}
 std::string textOf(const ProgramRecord &p) {
     return p.name + ": " + p.prog_type + ", " + std::to_string(p.insns) + " insns, verified\n";
 }

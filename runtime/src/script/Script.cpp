@@ -2,6 +2,7 @@
 #include "ScriptParts.h"
 #include "symbolize/Symbolizer.h"
 #include "jitprobe/common/Errors.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,22 +24,14 @@ namespace {
 // and minutes of parsing.
 constexpr std::size_t kMaxSource = 4u << 20;
 
-struct SourceFd {
-    int fd = -1;
-    ~SourceFd() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
 // PATH opened once and checked through its fd (no stat-then-open race): a regular file within
 // the cap. O_NONBLOCK: opening a FIFO must not wait for a writer.
-Status openSource(const std::string &path, SourceFd &file) {
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (file.fd < 0)
+Result<common::UniqueFd> openSource(const std::string &path) {
+    common::UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!file)
         return detail::errnoStatus(errno, path + ": cannot read");
     struct stat st {};
-    if (::fstat(file.fd, &st) != 0)
+    if (::fstat(file.get(), &st) != 0)
         return detail::errnoStatus(errno, path + ": cannot read");
     if (!S_ISREG(st.st_mode))
         return Status(EINVAL, path + ": not a regular file (" +
@@ -50,8 +43,8 @@ Status openSource(const std::string &path, SourceFd &file) {
     if (static_cast<std::size_t>(st.st_size) > kMaxSource)
         return Status(EFBIG, path + ": source is larger than " + std::to_string(kMaxSource >> 20) +
                                  " MiB; probe sources are small C files (is this the right file?)");
-    ::fcntl(file.fd, F_SETFL, ::fcntl(file.fd, F_GETFL) & ~O_NONBLOCK);
-    return Status::OK();
+    ::fcntl(file.get(), F_SETFL, ::fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
+    return file;
 }
 
 // Reads FD to its end, at most kMaxSource + 1 bytes (a file growing past the cap after fstat).
@@ -74,34 +67,47 @@ Result<std::string> readCapped(int fd, const std::string &path) {
     return text;
 }
 
-} // namespace
+Result<std::string> readSourceFile(const std::string &path) {
+    Result<common::UniqueFd> file = openSource(path);
+    if (!file.ok())
+        return file.status();
+    return readCapped(file->get(), path);
+}
 
-Result<std::string> read_probe_source(const std::string &path) {
-    SourceFd file;
-    if (Status s = openSource(path, file); !s.ok())
-        return s;
-    Result<std::string> read = readCapped(file.fd, path);
-    if (!read.ok())
-        return read;
-    const std::string &text = *read;
+// Empty text and binary files are not probe sources.
+Status checkProbeText(const std::string &text, const std::string &name) {
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
-        return Status(EINVAL, path + ": empty source (no probes)");
+        return Status(EINVAL, name + ": empty source (no probes)");
     // A NUL (or a run of other control bytes) means a binary file, not C source.
     std::size_t control = 0;
     for (unsigned char c : text)
         if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v'))
             control += c == 0 ? text.size() : 1;
     if (control * 20 > text.size())
-        return Status(EINVAL, path + ": not a text source file");
+        return Status(EINVAL, name + ": not a text source file");
+    return Status::OK();
+}
+
+} // namespace
+
+Result<std::string> read_probe_source(const std::string &path) {
+    // "-": standard input (a pipe or a terminal), under the same size cap.
+    Result<std::string> read = path == "-" ? readCapped(STDIN_FILENO, "<stdin>") : readSourceFile(path);
+    if (!read.ok())
+        return read;
+    if (Status s = checkProbeText(*read, probe_source_name(path)); !s.ok())
+        return s;
     return read;
 }
+
+std::string probe_source_name(const std::string &path) { return path == "-" ? "<stdin>" : path; }
 
 Status Script::load_file(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
     Result<std::string> source = read_probe_source(path);
     if (!source.ok())
         return source.status();
     if (options.file_name == "<probe>")
-        options.file_name = path;
+        options.file_name = probe_source_name(path);
     return load(*source, cflags, options);
 }
 
@@ -174,7 +180,7 @@ std::vector<Record> Script::results(bool symbolize_stacks) { return impl_->build
 
 Status Script::clear_maps() {
     for (const frontend::MapSpec &spec : impl_->bpf.program_info().maps) {
-        if (is_non_result_kind(spec.kind) || spec.kind == "stack_trace")
+        if (is_non_result_kind(spec.kind) || spec.kind == "stack_trace" || spec.internal)
             continue;
         BPFTableRaw table = impl_->bpf.get_raw_table(spec.name);
         if (table.valid())

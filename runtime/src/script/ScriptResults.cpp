@@ -224,7 +224,7 @@ std::vector<Record> Script::Impl::build_results(bool symbolize) {
     stacks.symbolizer = symbolize ? symbolizer.get() : nullptr;
 
     for (const frontend::MapSpec &spec : info.maps) {
-        if (is_non_result_kind(spec.kind))
+        if (is_non_result_kind(spec.kind) || spec.internal) // internal: the probes' working state
             continue;
         BPFTableRaw table = bpf.get_raw_table(spec.name);
         if (!table.valid())

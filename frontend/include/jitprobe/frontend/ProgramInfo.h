@@ -15,6 +15,9 @@ struct MapSpec {
     std::string event_type; // perf_output/ringbuf: C type name of the submitted record, if known
     std::string pin_path;   // BPF_TABLE_PINNED
     unsigned line = 0;
+    // The probes' own working state (a map they delete from, or `// @internal`): not a result,
+    // so neither printed nor cleared between intervals.
+    bool internal = false;
 };
 
 // One place a program attaches to. kind: "kprobe", "kretprobe", "tracepoint", "raw_tracepoint",

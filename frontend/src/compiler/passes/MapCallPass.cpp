@@ -251,6 +251,9 @@ class MapCallPass : public AstPass {
         }
         if (rule->event_arg >= 0)
             recordEventType(ctx, map, call.call->getArg(rule->event_arg));
+        if (call.method == "delete") // BCC's convention: results are not deleted by the probe
+            for (auto &spec : ctx.info.maps)
+                spec.internal = spec.internal || spec.name == map;
         auto kind = mapKindOf(call.map);
         bool map_of_maps = kind && kind->find("_of_maps$") != std::string::npos;
         MapFacts facts{map, isArrayMap(call.map), ringIndex(ctx.info, map), map_of_maps};
