@@ -1,5 +1,7 @@
 #include "compiler/IsolatedRun.h"
 
+#include "jitprobe/common/UniqueFd.h"
+
 #include "jitprobe/frontend/ProcessPipe.h"
 
 #include <nlohmann/json.hpp>
@@ -47,24 +49,23 @@ bool runIsolated(const std::function<bool(std::vector<std::uint8_t> &, std::vect
         diags.push_back(internalError(std::string("pipe: ") + std::strerror(errno)));
         return false;
     }
+    common::UniqueFd read_end(fds[0]), write_end(fds[1]);
     pid_t child = ::fork();
     if (child < 0) {
-        ::close(fds[0]);
-        ::close(fds[1]);
         diags.push_back(internalError(std::string("fork: ") + std::strerror(errno)));
         return false;
     }
     if (child == 0) {
-        ::close(fds[0]);
+        read_end.reset();
         std::vector<std::uint8_t> bytes;
         std::vector<Diagnostic> child_diags;
         bool ok = work(bytes, child_diags);
-        bool sent = writeAll(fds[1], encode(ok, bytes, child_diags));
+        bool sent = writeAll(write_end.get(), encode(ok, bytes, child_diags));
         ::_exit(sent ? 0 : 1); // no atexit handlers or static destructors of the parent
     }
-    ::close(fds[1]);
-    std::string data = readAll(fds[0]);
-    ::close(fds[0]);
+    write_end.reset(); // EOF once the child's copy goes
+    std::string data = readAll(read_end.get());
+    read_end.reset();
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }

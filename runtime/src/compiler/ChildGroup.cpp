@@ -57,13 +57,13 @@ void moveTo(int fd, int target) {
 } // namespace
 
 ChildGroup::ChildGroup(ChildGroup &&other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), pidfd_(std::exchange(other.pidfd_, -1)) {}
+    : pid_(std::exchange(other.pid_, -1)), pidfd_(std::move(other.pidfd_)) {}
 
 ChildGroup &ChildGroup::operator=(ChildGroup &&other) noexcept {
     if (this != &other) {
         release();
         pid_ = std::exchange(other.pid_, -1);
-        pidfd_ = std::exchange(other.pidfd_, -1);
+        pidfd_ = std::move(other.pidfd_);
     }
     return *this;
 }
@@ -84,28 +84,26 @@ Result<ChildGroup> ChildGroup::spawn(const std::string &path, int stdin_fd, int 
     int err_pipe[2];
     if (::pipe2(err_pipe, O_CLOEXEC) != 0)
         return errnoStatus(errno, "cannot start " + path + ": pipe");
+    common::UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid == 0)
-        execChild(path.c_str(), stdin_fd, stdout_fd, extra_fd, err_pipe[1], parent);
+        execChild(path.c_str(), stdin_fd, stdout_fd, extra_fd, err_write.get(), parent);
     int fork_errno = errno;
-    ::close(err_pipe[1]);
-    if (pid < 0) {
-        ::close(err_pipe[0]);
+    err_write.reset(); // the child's copy alone stays open until its exec
+    if (pid < 0)
         return errnoStatus(fork_errno, "cannot start " + path + ": fork");
-    }
     ::setpgid(pid, pid); // also here: a kill of the group must not race the child's own call
     ChildGroup child;
     child.pid_ = pid;
     int exec_errno = 0;
     ssize_t n;
-    while ((n = ::read(err_pipe[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+    while ((n = ::read(err_read.get(), &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
     }
-    ::close(err_pipe[0]);
     if (n > 0)
         return errnoStatus(exec_errno, "cannot start " + path); // child reaped on return
     // The raw call: glibc 2.36's <sys/pidfd.h> lacks extern "C" (a link error in C++).
-    child.pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    child.pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     return child;
 }
 
@@ -124,9 +122,8 @@ int ChildGroup::reap() {
     ::kill(-pid_, SIGKILL);
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
-    if (pidfd_ >= 0)
-        ::close(pidfd_);
-    pid_ = pidfd_ = -1;
+    pidfd_.reset();
+    pid_ = -1;
     return status;
 }
 

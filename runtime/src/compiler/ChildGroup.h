@@ -4,6 +4,7 @@
 // timeout, an error or an interrupted caller.
 #pragma once
 #include "jitprobe/Status.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <sys/types.h>
 
@@ -32,7 +33,7 @@ class ChildGroup {
 
     pid_t pid() const { return pid_; }
     // Readable once the child exited (a pidfd); -1 when the kernel has none (before 5.3).
-    int exitFd() const { return pidfd_; }
+    int exitFd() const { return pidfd_.get(); }
     // Has the child exited? Does not reap it: its pid keeps naming the group until reap().
     [[nodiscard]] bool exited() const;
     // Kills what is left of the group, reaps the child and returns its wait status.
@@ -40,7 +41,7 @@ class ChildGroup {
 
   private:
     pid_t pid_ = -1;
-    int pidfd_ = -1;
+    common::UniqueFd pidfd_;
     void release();
 };
 

@@ -21,10 +21,6 @@ namespace jitprobe {
 BlockedCommand::~BlockedCommand() {
     if (pid_ > 0 && !reaped_)
         terminate();
-    if (go_fd_ >= 0)
-        close(go_fd_);
-    if (pidfd_ >= 0)
-        close(pidfd_);
 }
 
 // COMMAND's words when it is nothing but words of plain characters (no quotes, variables, globs,
@@ -59,20 +55,17 @@ Status BlockedCommand::start(const std::string &command) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return Status(errno, std::string("cannot create a pipe for the command: ") + std::strerror(errno));
+    common::UniqueFd wait_end(fds[0]), go_end(fds[1]);
     pid_t pid = fork();
-    if (pid < 0) {
-        int err = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return Status(err, std::string("cannot fork the command: ") + std::strerror(err));
-    }
+    if (pid < 0)
+        return Status(errno, std::string("cannot fork the command: ") + std::strerror(errno));
     if (pid == 0) {
         // Child: wait for the go byte; EOF without it means the run was abandoned.
-        close(fds[1]);
+        go_end.reset();
         char go = 0;
         ssize_t n;
         do {
-            n = ::read(fds[0], &go, 1);
+            n = ::read(wait_end.get(), &go, 1);
         } while (n < 0 && errno == EINTR);
         if (n != 1)
             _exit(127);
@@ -81,22 +74,21 @@ Status BlockedCommand::start(const std::string &command) {
         execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
         _exit(127);
     }
-    close(fds[0]);
     pid_ = pid;
-    go_fd_ = fds[1];
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); // -1: no wakeup, polling only
+    go_fd_ = std::move(go_end);
+    pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); // -1: no wakeup, polling only
     return Status::OK();
 }
 
 Status BlockedCommand::release() {
-    if (go_fd_ < 0)
+    if (!go_fd_)
         return Status(EINVAL, "command already released");
     char go = 'g';
-    ssize_t n = ::write(go_fd_, &go, 1);
-    close(go_fd_);
-    go_fd_ = -1;
+    ssize_t n = ::write(go_fd_.get(), &go, 1);
+    int err = errno;
+    go_fd_.reset();
     if (n != 1)
-        return Status(errno, std::string("cannot start the command: ") + std::strerror(errno));
+        return Status(err, std::string("cannot start the command: ") + std::strerror(err));
     return Status::OK();
 }
 
@@ -123,9 +115,8 @@ bool BlockedCommand::poll_exited() {
 void BlockedCommand::terminate() {
     if (pid_ <= 0 || reaped_)
         return;
-    if (go_fd_ >= 0) { // never released: closing the pipe makes it exit by itself
-        close(go_fd_);
-        go_fd_ = -1;
+    if (go_fd_) { // never released: closing the pipe makes it exit by itself
+        go_fd_.reset();
     } else {
         kill(pid_, SIGTERM);
     }

@@ -1,6 +1,7 @@
 // Private pieces of jitprobe::Script: the blocked command, the private printk stream, and the
 // shared implementation state.
 #pragma once
+#include "jitprobe/common/UniqueFd.h"
 #include "jitprobe/common/Stopwatch.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
@@ -30,14 +31,14 @@ class BlockedCommand {
     bool poll_exited(); // reaps without waiting; true once the command has exited
     void terminate();   // SIGTERM, then SIGKILL after a grace period; reaps
     pid_t pid() const { return pid_; }
-    int exit_fd() const { return pidfd_; } // readable once the command exits (-1: none)
+    int exit_fd() const { return pidfd_.get(); } // readable once the command exits (-1: none)
     int exit_code() const { return exit_code_; }
 
   private:
     void record_status(int status);
     pid_t pid_ = -1;
-    int go_fd_ = -1; // write end of the release pipe
-    int pidfd_ = -1;
+    common::UniqueFd go_fd_; // write end of the release pipe
+    common::UniqueFd pidfd_;
     bool reaped_ = false;
     int exit_code_ = -1;
 };

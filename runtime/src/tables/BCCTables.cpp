@@ -1,6 +1,7 @@
 // BCC's table entry points jitprobe's own API lacks: tables over outside maps, cgroup arrays,
 // stack symbols (see BPFTable.h), and BCC's C helpers of BCCHelpers.h.
 #include "jitprobe/BCCHelpers.h"
+#include "jitprobe/common/UniqueFd.h"
 #include "jitprobe/BPFTable.h"
 
 #include "symbolize/Symbolizer.h"
@@ -53,15 +54,14 @@ Status BPFCgroupArray::update_value(int index, int cgroup2_fd) {
 Status BPFCgroupArray::update_value(int index, const std::string &cgroup2_path) {
     if (!valid())
         return status_;
-    int fd = ::open(cgroup2_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    // Closed on return: the map holds its own reference to the cgroup.
+    common::UniqueFd fd(::open(cgroup2_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
         int err = errno;
         return Status(err, "map '" + raw_.name() + "': cannot open cgroup '" + cgroup2_path +
                                "': " + errnoText(err));
     }
-    Status s = update_value(index, fd);
-    ::close(fd); // the map holds its own reference to the cgroup
-    return s;
+    return update_value(index, fd.get());
 }
 
 Status BPFCgroupArray::remove_value(int index) {
