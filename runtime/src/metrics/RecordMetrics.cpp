@@ -1,0 +1,161 @@
+// Records -> metric families (see RecordMetrics.h).
+#include "RecordMetrics.h"
+
+#include <cmath>
+
+namespace jitprobe::metrics {
+namespace {
+
+std::string labelText(const Value &v) {
+    switch (v.kind()) {
+    case Value::Kind::String: return v.as_string();
+    case Value::Kind::Int: return std::to_string(v.as_int());
+    case Value::Kind::UInt: return std::to_string(v.as_uint());
+    case Value::Kind::Bool: return v.as_bool() ? "1" : "0";
+    case Value::Kind::Null: return "";
+    default: return value_to_text(v);
+    }
+}
+
+void flattenKey(const Value &key, const std::string &prefix, Labels &out) {
+    for (const auto &[name, v] : key.as_struct()) {
+        std::string label = prefix.empty() ? name : prefix + "_" + name;
+        if (v.kind() == Value::Kind::Struct)
+            flattenKey(v, label, out);
+        else
+            out.emplace_back(sanitize_label_name(label), labelText(v));
+    }
+}
+
+Labels withExtra(const Labels &extra, Labels labels) {
+    Labels out = extra;
+    out.insert(out.end(), labels.begin(), labels.end());
+    return out;
+}
+
+// Histogram bucket bounds: BCC slot s holds [2^(s-1), 2^s - 1] (slot 0: [0, 0]).
+double slotBound(unsigned slot) { return slot == 0 ? 0 : std::ldexp(1.0, static_cast<int>(slot)) - 1; }
+
+} // namespace
+
+UnitSplit split_unit(const std::string &name) {
+    static const std::pair<const char *, double> units[] = {{"_ns", 1e9}, {"_us", 1e6}, {"_ms", 1e3}};
+    for (const auto &[suffix, divisor] : units) {
+        std::string s = suffix;
+        if (name.size() > s.size() && name.ends_with(s))
+            return {name.substr(0, name.size() - s.size()) + "_seconds", divisor, true};
+    }
+    return {name, 1, false};
+}
+
+Labels key_labels(const Value &key, const std::string &default_name) {
+    Labels out;
+    if (key.kind() == Value::Kind::Struct)
+        flattenKey(key, "", out);
+    else if (!key.is_null())
+        out.emplace_back(default_name, labelText(key));
+    return out;
+}
+
+Family &FamilySet::family(const std::string &name, MetricType type, const std::string &help) {
+    auto it = index_.find(name);
+    if (it != index_.end())
+        return families_[it->second];
+    index_.emplace(name, families_.size());
+    families_.push_back(Family{name, help, type, {}});
+    return families_.back();
+}
+
+bool FamilySet::admit(const Family &family, std::size_t samples_per_series) {
+    (void)samples_per_series;
+    std::size_t &n = series_[family.name];
+    if (n >= options_.max_series) {
+        ++dropped_;
+        return false;
+    }
+    ++n;
+    return true;
+}
+
+std::vector<Family> FamilySet::take() {
+    index_.clear();
+    series_.clear();
+    std::vector<Family> out(std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end()));
+    families_.clear();
+    return out;
+}
+
+bool is_scratch_map(const std::string &name) {
+    return name == "start" || name == "birth" || name.ends_with("_at") || name.ends_with("_ts") ||
+           name.starts_with("start_") || name.ends_with("_start");
+}
+
+void FamilySet::add_record(const Record &record, const Labels &extra) {
+    if (const auto *m = std::get_if<MapRecord>(&record))
+        add_map(*m, extra);
+    else if (const auto *h = std::get_if<HistRecord>(&record))
+        add_hist(*h, extra);
+}
+
+void FamilySet::add_map(const MapRecord &record, const Labels &extra) {
+    if (record.kind == "stack_trace" || is_scratch_map(record.name))
+        return; // stacks are what keys reference; scratch maps hold timestamps, not results
+    UnitSplit unit = split_unit(sanitize_metric_name(record.name));
+    std::string base = options_.metric_namespace.empty() ? unit.base
+                                                         : options_.metric_namespace + "_" + unit.base;
+    std::string help = "BPF map '" + record.name + "' (" + record.kind + ")";
+    for (const MapEntry &e : record.entries) {
+        Labels labels = withExtra(extra, key_labels(e.key));
+        auto addValue = [&](const std::string &name, const Value &v) {
+            if (!v.is_number())
+                return;
+            Family &f = family(name, MetricType::Counter, help);
+            if (admit(f))
+                f.samples.push_back({"_total", labels, v.as_double() / unit.divisor});
+        };
+        if (e.value.kind() == Value::Kind::Struct) {
+            for (const auto &[field, v] : e.value.as_struct()) {
+                UnitSplit fu = split_unit(sanitize_metric_name(field));
+                std::string name = base + "_" + fu.base;
+                if (!v.is_number())
+                    continue;
+                Family &f = family(name, MetricType::Counter, help + " field '" + field + "'");
+                if (admit(f))
+                    f.samples.push_back({"_total", labels, v.as_double() / unit.divisor / fu.divisor});
+            }
+        } else {
+            addValue(base, e.value);
+        }
+    }
+}
+
+void FamilySet::add_hist(const HistRecord &record, const Labels &extra) {
+    UnitSplit unit = split_unit(sanitize_metric_name(record.name));
+    std::string name = options_.metric_namespace.empty() ? unit.base
+                                                         : options_.metric_namespace + "_" + unit.base;
+    Family &f = family(name, MetricType::Histogram,
+                       "BPF log2 histogram '" + record.name + "'" + (unit.seconds ? " in seconds" : ""));
+    if (!admit(f))
+        return;
+    Labels labels = withExtra(extra, record.key ? key_labels(*record.key) : Labels{});
+    unsigned top = 0;
+    for (const HistBucket &b : record.buckets)
+        top = std::max(top, b.slot);
+    // Every slot up to the highest one seen: histogram_quantile interpolates within a bucket,
+    // so a missing empty bucket would widen its neighbour's range.
+    double cumulative = 0;
+    std::size_t next = 0;
+    for (unsigned slot = 0; slot <= top && !record.buckets.empty(); ++slot) {
+        while (next < record.buckets.size() && record.buckets[next].slot == slot)
+            cumulative += static_cast<double>(record.buckets[next++].count);
+        Labels le = labels;
+        le.emplace_back("le", format_value(slotBound(slot) / unit.divisor));
+        f.samples.push_back({"_bucket", std::move(le), cumulative});
+    }
+    Labels inf = labels;
+    inf.emplace_back("le", "+Inf");
+    f.samples.push_back({"_bucket", std::move(inf), cumulative});
+    f.samples.push_back({"_count", labels, cumulative});
+}
+
+} // namespace jitprobe::metrics
