@@ -1,0 +1,239 @@
+// issue 15: `jitprobe serve` scraped by a real Prometheus server (Debian's `prometheus`, started
+// here on a loopback port with a temporary config and data dir); `promtool check metrics` on
+// every example served; malformed scrapes neither crash the server nor stop the probes.
+#include "LiveSupport.h"
+#include "ProcessRunner.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace jitprobe::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+int freeLoopbackPort() {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 &&
+        getsockname(s, reinterpret_cast<sockaddr *>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+    close(s);
+    return port;
+}
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/jitprobe-prom-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+// A child process with a deadline: SIGTERM then SIGKILL, always reaped.
+class Child {
+  public:
+    Child(const std::vector<std::string> &argv, const fs::path &log) {
+        pid_ = fork();
+        if (pid_ == 0) {
+            int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            std::vector<char *> args;
+            for (const std::string &a : argv)
+                args.push_back(const_cast<char *>(a.c_str()));
+            args.push_back(nullptr);
+            execvp(args[0], args.data());
+            _exit(127);
+        }
+    }
+    ~Child() {
+        if (pid_ <= 0)
+            return;
+        kill(pid_, SIGTERM);
+        for (int i = 0; i < 100; ++i) {
+            if (waitpid(pid_, nullptr, WNOHANG) == pid_)
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_ = -1;
+};
+
+// A forked workload held on a pipe until go(): SHORT 1 ms sleeps, LONG 20 ms sleeps, CALLS
+// getppid() calls, then exits. Its pid is compiled into the probe as TARGET.
+class Workload {
+  public:
+    Workload(int shortSleeps, int longSleeps, int calls) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) != 0)
+            return;
+        pid_ = fork();
+        if (pid_ == 0) {
+            close(p[1]);
+            char c;
+            if (read(p[0], &c, 1) != 1)
+                _exit(1);
+            timespec shortTs{0, 1'000'000}, longTs{0, 20'000'000};
+            for (int i = 0; i < shortSleeps; ++i)
+                nanosleep(&shortTs, nullptr);
+            for (int i = 0; i < longSleeps; ++i)
+                nanosleep(&longTs, nullptr);
+            for (int i = 0; i < calls; ++i)
+                (void)getppid();
+            _exit(0);
+        }
+        close(p[0]);
+        go_ = p[1];
+    }
+    ~Workload() {
+        if (go_ >= 0)
+            close(go_);
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    void runToEnd() {
+        (void)!write(go_, "g", 1);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+    pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_ = -1;
+    int go_ = -1;
+};
+
+const char *kProbe = R"(
+struct call_key { u32 nr; };
+BPF_HASH(calls, struct call_key, u64, 1024);
+BPF_HASH(sleep_begin, u32, u64, 1024);
+BPF_HISTOGRAM(sleep_us);
+
+TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
+    if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
+        return 0;
+    struct call_key k = {.nr = (u32)args->id};
+    calls.increment(k);
+    return 0;
+}
+TRACEPOINT_PROBE(syscalls, sys_enter_clock_nanosleep) {
+    u64 id = bpf_get_current_pid_tgid();
+    if ((id >> 32) != TARGET)
+        return 0;
+    u32 tid = (u32)id;
+    u64 now = bpf_ktime_get_ns();
+    sleep_begin.update(&tid, &now);
+    return 0;
+}
+TRACEPOINT_PROBE(syscalls, sys_exit_clock_nanosleep) {
+    u32 tid = (u32)bpf_get_current_pid_tgid();
+    u64 *begin = sleep_begin.lookup(&tid);
+    if (!begin)
+        return 0;
+    sleep_us.increment(bpf_log2l((bpf_ktime_get_ns() - *begin) / 1000));
+    sleep_begin.delete(&tid);
+    return 0;
+}
+)";
+
+// The value of the single series QUERY returns (NaN if none yet).
+double queryOne(httplib::Client &prom, const std::string &query) {
+    auto res = prom.Get("/api/v1/query?query=" + httplib::detail::encode_query_param(query));
+    if (!res || res->status != 200)
+        return std::nan("");
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_discarded() || j["data"]["result"].size() != 1)
+        return std::nan("");
+    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+}
+
+// Polls QUERY until PRED holds for its value or 30 s pass.
+double waitFor(httplib::Client &prom, const std::string &query, const std::function<bool(double)> &pred) {
+    double v = std::nan("");
+    for (int i = 0; i < 150; ++i) {
+        v = queryOne(prom, query);
+        if (!std::isnan(v) && pred(v))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return v;
+}
+
+bool havePrometheus() { return access("/usr/bin/prometheus", X_OK) == 0 && access("/usr/bin/promtool", X_OK) == 0; }
+
+} // namespace
+
+TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    if (!havePrometheus())
+        GTEST_SKIP() << "prometheus/promtool not installed (scripts/common.sh PACKAGES)";
+    TempDir dir;
+    std::ofstream(dir.path / "sleeps.c") << kProbe;
+    int servePort = freeLoopbackPort(), promPort = freeLoopbackPort();
+    ASSERT_GT(servePort, 0);
+    std::ofstream(dir.path / "prometheus.yml")
+        << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+           "scrape_configs:\n  - job_name: jitprobe\n    static_configs:\n      - targets: ['127.0.0.1:"
+        << servePort << "']\n";
+    Workload work(10, 30, 37);
+    double calls = 0, p10 = 0, p90 = 0, inf = 0;
+    ProcessOptions po;
+    po.timeout_s = 120;
+    po.ready_text = "serving";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] {
+        Child prom({"prometheus", "--config.file=" + (dir.path / "prometheus.yml").string(),
+                    "--storage.tsdb.path=" + (dir.path / "data").string(),
+                    "--web.listen-address=127.0.0.1:" + std::to_string(promPort)},
+                   dir.path / "prometheus.log");
+        work.runToEnd();
+        httplib::Client client("127.0.0.1", promPort);
+        client.set_read_timeout(5, 0);
+        calls = waitFor(client, "jitprobe_calls_total{nr=\"110\"}",
+                        [](double v) { return v >= 37; });
+        inf = waitFor(client, "jitprobe_sleep_seconds_bucket{le=\"+Inf\"}", [](double v) { return v >= 40; });
+        p10 = queryOne(client, "histogram_quantile(0.1, jitprobe_sleep_seconds_bucket)");
+        p90 = queryOne(client, "histogram_quantile(0.9, jitprobe_sleep_seconds_bucket)");
+    };
+    auto r = runProcess({cliPath(), "serve", (dir.path / "sleeps.c").string(), "-D",
+                         "TARGET=" + std::to_string(work.pid()), "--listen",
+                         "127.0.0.1:" + std::to_string(servePort)},
+                        po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    EXPECT_EQ(calls, 37) << "getppid() calls of the workload, as Prometheus stored them\n"
+                         << readWholeFile(dir.path / "prometheus.log");
+    EXPECT_EQ(inf, 40); // every nanosleep: 10 short + 30 long
+    // 1 ms sleeps fall in [1024, 2047] us, 20 ms ones in [16384, 32767] us: the quantiles must
+    // land in those buckets.
+    EXPECT_GE(p10, 0.001023) << p10;
+    EXPECT_LE(p10, 0.002047) << p10;
+    EXPECT_GE(p90, 0.016383) << p90;
+    EXPECT_LE(p90, 0.032767) << p90;
+}
