@@ -11,6 +11,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -236,4 +237,129 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
     EXPECT_LE(p10, 0.002047) << p10;
     EXPECT_GE(p90, 0.016383) << p90;
     EXPECT_LE(p90, 0.032767) << p90;
+}
+
+namespace {
+std::string shellQuote(const std::string &s) {
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::vector<std::string> exampleProbes() {
+    std::vector<std::string> files;
+    for (const auto &e : fs::directory_iterator(fs::path(JITPROBE_SOURCE_DIR) / "examples"))
+        if (e.path().extension() == ".c")
+            files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+} // namespace
+
+TEST(PrometheusLive, PromtoolAcceptsEveryExampleServed) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    if (!havePrometheus())
+        GTEST_SKIP() << "prometheus/promtool not installed (scripts/common.sh PACKAGES)";
+    TempDir dir;
+    int port = freeLoopbackPort();
+    std::vector<std::string> files = exampleProbes();
+    ASSERT_GE(files.size(), 10u);
+    std::vector<std::string> argv{cliPath(), "serve"};
+    argv.insert(argv.end(), files.begin(), files.end());
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
+    std::string text, open_metrics;
+    ProcessOptions po;
+    po.timeout_s = 300;
+    po.ready_text = "serving";
+    po.send_signal = SIGTERM;
+    po.on_ready = [&] {
+        std::this_thread::sleep_for(std::chrono::seconds(2)); // let the probes see some events
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(10, 0);
+        if (auto res = client.Get("/metrics"))
+            text = res->body;
+        if (auto res = client.Get("/metrics", {{"Accept", "application/openmetrics-text; version=1.0.0"}}))
+            open_metrics = res->body;
+    };
+    auto r = runProcess(argv, po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    for (const std::string &f : files) // every example loaded: its programs are counted
+        EXPECT_NE(text.find("jitprobe_programs_loaded{probe=\"" + fs::path(f).stem().string() + "\"}"),
+                  std::string::npos) << f;
+    EXPECT_NE(text.find("# TYPE jitprobe_syscalls_total counter"), std::string::npos);
+    EXPECT_NE(text.find("# TYPE jitprobe_runq_lat_seconds histogram"), std::string::npos);
+    EXPECT_TRUE(open_metrics.ends_with("# EOF\n"));
+    std::ofstream(dir.path / "page.txt") << text;
+    std::ofstream(dir.path / "page.om") << open_metrics;
+    ProcessOptions checkOptions;
+    checkOptions.timeout_s = 60;
+    auto check = runProcess({"/bin/sh", "-c", "promtool check metrics < " + shellQuote((dir.path / "page.txt").string())},
+                            checkOptions);
+    EXPECT_TRUE(check.exited() && check.exit_code == 0) << check.output << text;
+}
+
+TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    TempDir dir;
+    std::ofstream(dir.path / "sleeps.c") << kProbe;
+    int port = freeLoopbackPort();
+    Workload work(0, 0, 500);
+    double counted = -1;
+    std::vector<int> statuses;
+    ProcessOptions po;
+    po.timeout_s = 120;
+    po.ready_text = "serving";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] {
+        // Idle connections (slowloris: a partial request line, never finished) and a flood.
+        std::vector<int> idle;
+        for (int i = 0; i < 64; ++i) {
+            // Non-blocking: once the server's backlog is full, connect() must not hold the test.
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<uint16_t>(port));
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS) {
+                pollfd p{s, POLLOUT, 0};
+                if (poll(&p, 1, 200) == 1)
+                    (void)!write(s, "GET /metr", 9);
+            }
+            idle.push_back(s);
+        }
+        work.runToEnd(); // the probe counts while every worker is held by an idle connection
+        // The held connections end: the server must serve again (no worker lost, no crash).
+        for (int s : idle)
+            close(s);
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(30, 0);
+        client.set_connection_timeout(30, 0);
+        auto status = [&](httplib::Result res) { statuses.push_back(res ? res->status : -1); };
+        status(client.Get("/metrics?" + std::string(100000, 'a')));   // URI over the cap
+        status(client.Post("/metrics", "x", "text/plain"));            // method not allowed
+        status(client.Delete("/metrics"));
+        status(client.Get("/elsewhere"));
+        auto res = client.Get("/metrics");
+        status(std::move(res));
+        auto again = client.Get("/metrics");
+        if (again && again->status == 200) {
+            std::string want = "jitprobe_calls_total{nr=\"110\"} ";
+            std::size_t at = again->body.find(want);
+            if (at != std::string::npos)
+                counted = std::stod(again->body.substr(at + want.size()));
+        }
+    };
+    auto r = runProcess({cliPath(), "serve", (dir.path / "sleeps.c").string(), "-D",
+                         "TARGET=" + std::to_string(work.pid()), "--listen", "127.0.0.1:" + std::to_string(port)},
+                        po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    ASSERT_EQ(statuses.size(), 5u);
+    // A request line over httplib's 8 KiB cap: 414, or the connection closed unanswered.
+    EXPECT_TRUE(statuses[0] == 414 || statuses[0] == -1) << statuses[0];
+    EXPECT_EQ(statuses[1], 405);
+    EXPECT_EQ(statuses[2], 405);
+    EXPECT_EQ(statuses[3], 404);
+    EXPECT_EQ(statuses[4], 200);
+    EXPECT_EQ(counted, 500); // every getppid() of the workload, counted during the flood
 }

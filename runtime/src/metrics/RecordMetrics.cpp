@@ -86,7 +86,7 @@ std::vector<Family> FamilySet::take() {
 }
 
 bool is_scratch_map(const std::string &name) {
-    return name == "start" || name == "birth" || name.ends_with("_at") || name.ends_with("_ts") ||
+    return name == "start" || name == "birth" || name == "births" || name.ends_with("_at") || name.ends_with("_ts") ||
            name.starts_with("start_") || name.ends_with("_start");
 }
 

@@ -54,7 +54,7 @@ struct UnitSplit {
 UnitSplit split_unit(const std::string &name);
 
 // Per-event scratch maps of BCC tools (start timestamps keyed by thread: `start`, `birth`,
-// `enqueued_at`, `*_ts`): not results, and one series per thread; not exported.
+// `births`, `enqueued_at`, `*_ts`): not results, and one series per thread; not exported.
 bool is_scratch_map(const std::string &name);
 
 // A decoded key as labels: struct members by name (nested ones joined with '_'), anything else
