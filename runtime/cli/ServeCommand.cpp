@@ -97,7 +97,12 @@ int serveCommand(const std::vector<std::string> &args) {
         MetricLabels extra;
         if (a.files.size() > 1) // the same map name in two files must not make duplicate series
             extra.emplace_back("probe", std::filesystem::path(file).stem().string());
-        exporter.add_script(p->script, p->run, extra);
+        auto source = read_probe_source(file);
+        Status added = source.ok() ? exporter.add_script(p->script, p->run, extra, *source, file) : source.status();
+        if (!added.ok()) {
+            reportError(added.msg());
+            return kExitUsage;
+        }
         probes.push_back(std::move(p));
     }
     std::atomic<bool> done{false};

@@ -1,6 +1,7 @@
 // The Prometheus exposition writer and records -> metrics (runtime/src/metrics/) against the
 // text format 0.0.4 / OpenMetrics rules. `promtool check metrics` checks pages in the live tests.
 #include "metrics/Exposition.h"
+#include "metrics/MetricDirectives.h"
 #include "metrics/RecordMetrics.h"
 
 #include <gtest/gtest.h>
@@ -150,4 +151,60 @@ TEST(MetricsConvert, InvalidUtf8KeyStringsStayEscaped) {
     MapRecord m{"by_comm", "hash", {{Value::structure({{"comm", Value::string("a\xff\"")}}), Value::unsigned_integer(1), {}}}};
     std::string p = page(convert(m));
     EXPECT_NE(p.find("{comm=\"a\\\\xff\\\"\"} 1\n"), std::string::npos) << p;
+}
+
+TEST(MetricDirectives, ParsesEveryOption) {
+    auto d = parse_metric_directives("BPF_HASH(errs, struct k, u64);\n"
+                                     "// @metric errs gauge unit=us help=\"failed \\\"calls\\\" by errno\" "
+                                     "labels=err,addr decode=err:errno decode=addr:ipv4\n",
+                                     "p.c");
+    ASSERT_TRUE(d.ok()) << d.status().msg();
+    ASSERT_EQ(d->count("errs"), 1u);
+    const MetricDirective &m = d->at("errs");
+    EXPECT_EQ(m.type, "gauge");
+    EXPECT_EQ(m.divisor, 1e6);
+    EXPECT_EQ(m.help, "failed \"calls\" by errno");
+    EXPECT_EQ(m.labels, (std::vector<std::string>{"err", "addr"}));
+    ASSERT_EQ(m.decode.size(), 2u);
+    EXPECT_EQ(m.line, 2u);
+}
+
+TEST(MetricDirectives, BadDirectiveIsRejectedAtItsLineAndColumn) {
+    auto d = parse_metric_directives("int x;\n  // @metric lat_ns histogram unit=parsecs\n", "probe.c");
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.status().msg().find("probe.c:2:31: error: bad @metric directive: unknown option 'unit=parsecs'"),
+              std::string::npos) << d.status().msg();
+    auto noName = parse_metric_directives("// @metric 9x\n", "probe.c");
+    ASSERT_FALSE(noName.ok());
+    EXPECT_NE(noName.status().msg().find("probe.c:1:12:"), std::string::npos) << noName.status().msg();
+    auto dup = parse_metric_directives("// @metric a\n// @metric a gauge\n", "probe.c");
+    EXPECT_FALSE(dup.ok());
+    EXPECT_TRUE(parse_metric_directives("/* @metric in a block comment is not one */\n", "p.c").ok());
+}
+
+TEST(MetricDirectives, DecodersTurnNumbersIntoNames) {
+    EXPECT_EQ(decode_label("errno", "-2"), "ENOENT");
+    EXPECT_EQ(decode_label("errno", "13"), "EACCES");
+    EXPECT_EQ(decode_label("ipv4", "16777343"), "127.0.0.1"); // __be32 127.0.0.1 read as a host u32
+    EXPECT_EQ(decode_label("hex", "255"), "0xff");
+    EXPECT_EQ(decode_label("comm", "1").empty(), false);
+    EXPECT_EQ(decode_label("ipv6", "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"), "::1");
+    EXPECT_EQ(decode_label("errno", "not a number"), "not a number");
+}
+
+TEST(MetricDirectives, OverrideTypeUnitLabelsAndDecode) {
+    auto d = parse_metric_directives("// @metric fails gauge unit=ms help=\"open failures\" labels=err "
+                                     "decode=err:errno\n// @metric start counter\n// @metric noisy ignore\n",
+                                     "p.c");
+    ASSERT_TRUE(d.ok()) << d.status().msg();
+    FamilySet set(ConvertOptions{"jp", 100});
+    set.add_record(MapRecord{"fails", "hash", {{Value::integer(-2), Value::unsigned_integer(1500), {}}}}, {}, &*d);
+    set.add_record(MapRecord{"start", "hash", {{Value::integer(1), Value::unsigned_integer(3), {}}}}, {}, &*d);
+    set.add_record(MapRecord{"noisy", "hash", {{Value::integer(1), Value::unsigned_integer(3), {}}}}, {}, &*d);
+    std::string p = page(set.take());
+    EXPECT_NE(p.find("# HELP jp_fails_seconds open failures\n# TYPE jp_fails_seconds gauge\n"
+                     "jp_fails_seconds{err=\"ENOENT\"} 1.5\n"),
+              std::string::npos) << p;
+    EXPECT_NE(p.find("jp_start_total{key=\"1\"} 3\n"), std::string::npos) << p; // exported when asked
+    EXPECT_EQ(p.find("noisy"), std::string::npos) << p;
 }

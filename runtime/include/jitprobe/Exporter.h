@@ -53,6 +53,11 @@ class Exporter {
     // Hooks RUN's on_event/on_batch (chaining existing ones): pass RUN to script.run() afterwards.
     // EXTRA labels are added to every series of this script (e.g. {"probe", "opens"}).
     void add_script(Script &script, RunOptions &run, MetricLabels extra = {});
+    // As above, with the `// @metric MAP ...` directives of SOURCE, the script's source text
+    // (README "Prometheus"). A malformed directive: an error naming FILE_NAME:LINE:COL, and
+    // nothing is added.
+    Status add_script(Script &script, RunOptions &run, MetricLabels extra, const std::string &source,
+                      const std::string &file_name);
     // Records from SOURCE (called on the scraping thread, at most once per snapshot window).
     void add_source(std::function<std::vector<Record>()> source, MetricLabels extra = {});
 

@@ -33,6 +33,18 @@ void Exporter::add_script(Script &script, RunOptions &run, MetricLabels extra) {
     impl_->scripts.push_back(std::move(snap));
 }
 
+Status Exporter::add_script(Script &script, RunOptions &run, MetricLabels extra, const std::string &source,
+                            const std::string &file_name) {
+    auto directives = parse_metric_directives(source, file_name);
+    if (!directives.ok())
+        return directives.status();
+    auto snap = std::make_unique<ScriptSnapshot>(script, toLabels(extra), std::move(*directives));
+    snap->hook(run);
+    std::lock_guard lock(impl_->mu);
+    impl_->scripts.push_back(std::move(snap));
+    return Status::OK();
+}
+
 void Exporter::add_source(std::function<std::vector<Record>()> source, MetricLabels extra) {
     std::lock_guard lock(impl_->mu);
     impl_->sources.push_back({std::move(source), toLabels(extra)});
@@ -60,7 +72,7 @@ void Exporter::add_counter(const std::string &name, const std::string &help, Met
 void Exporter::Impl::add_script_metrics(FamilySet &set, const ScriptSnapshot &snap, const ScriptState &st) {
     const std::string ns = options.metric_namespace.empty() ? "jitprobe" : options.metric_namespace;
     for (const Record &r : st.records)
-        set.add_record(r, snap.extra());
+        set.add_record(r, snap.extra(), &snap.directives());
     Family &loaded = set.family(ns + "_programs_loaded", MetricType::Gauge, "BPF programs loaded");
     loaded.samples.push_back({"", snap.extra(), static_cast<double>(st.programs.size())});
     Family &rt = set.family(ns + "_program_run_time_seconds", MetricType::Counter,

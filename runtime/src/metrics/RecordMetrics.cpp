@@ -33,6 +33,29 @@ Labels withExtra(const Labels &extra, Labels labels) {
     return out;
 }
 
+// The unit a directive asks for, else the one the name says.
+UnitSplit unitFor(const std::string &name, const MetricDirective *d) {
+    UnitSplit byName = split_unit(name);
+    if (!d || !d->divisor)
+        return byName;
+    if (*d->divisor == 0)
+        return {name, 1, false};
+    return {byName.seconds ? byName.base : name + "_seconds", *d->divisor, true};
+}
+
+// The key's labels, renamed (labels=) and decoded (decode=) as a directive says.
+Labels directedLabels(Labels labels, const MetricDirective *d) {
+    if (!d)
+        return labels;
+    for (std::size_t i = 0; i < labels.size() && i < d->labels.size(); ++i)
+        labels[i].first = d->labels[i];
+    for (auto &[name, value] : labels)
+        for (const auto &[label, kind] : d->decode)
+            if (label == name)
+                value = decode_label(kind, value);
+    return labels;
+}
+
 // Histogram bucket bounds: BCC slot s holds [2^(s-1), 2^s - 1] (slot 0: [0, 0]).
 double slotBound(unsigned slot) { return slot == 0 ? 0 : std::ldexp(1.0, static_cast<int>(slot)) - 1; }
 
@@ -90,54 +113,64 @@ bool is_scratch_map(const std::string &name) {
            name.starts_with("start_") || name.ends_with("_start");
 }
 
-void FamilySet::add_record(const Record &record, const Labels &extra) {
-    if (const auto *m = std::get_if<MapRecord>(&record))
-        add_map(*m, extra);
-    else if (const auto *h = std::get_if<HistRecord>(&record))
-        add_hist(*h, extra);
+std::string FamilySet::full_name(const std::string &base) const {
+    return options_.metric_namespace.empty() ? base : options_.metric_namespace + "_" + base;
 }
 
-void FamilySet::add_map(const MapRecord &record, const Labels &extra) {
-    if (record.kind == "stack_trace" || is_scratch_map(record.name))
+void FamilySet::add_record(const Record &record, const Labels &extra, const MetricDirectives *directives) {
+    auto directive = [&](const std::string &map) -> const MetricDirective * {
+        if (!directives)
+            return nullptr;
+        auto it = directives->find(map);
+        return it == directives->end() ? nullptr : &it->second;
+    };
+    if (const auto *m = std::get_if<MapRecord>(&record))
+        add_map(*m, extra, directive(m->name));
+    else if (const auto *h = std::get_if<HistRecord>(&record))
+        add_hist(*h, extra, directive(h->name));
+}
+
+void FamilySet::add_map(const MapRecord &record, const Labels &extra, const MetricDirective *d) {
+    if (d ? d->type == "ignore" : (record.kind == "stack_trace" || is_scratch_map(record.name)))
         return; // stacks are what keys reference; scratch maps hold timestamps, not results
-    UnitSplit unit = split_unit(sanitize_metric_name(record.name));
-    std::string base = options_.metric_namespace.empty() ? unit.base
-                                                         : options_.metric_namespace + "_" + unit.base;
-    std::string help = "BPF map '" + record.name + "' (" + record.kind + ")";
+    UnitSplit unit = unitFor(sanitize_metric_name(record.name), d);
+    std::string base = full_name(unit.base);
+    bool gauge = d && d->type == "gauge";
+    MetricType type = gauge ? MetricType::Gauge : MetricType::Counter;
+    const char *suffix = gauge ? "" : "_total";
+    std::string help = d && !d->help.empty() ? d->help : "BPF map '" + record.name + "' (" + record.kind + ")";
     for (const MapEntry &e : record.entries) {
-        Labels labels = withExtra(extra, key_labels(e.key));
-        auto addValue = [&](const std::string &name, const Value &v) {
-            if (!v.is_number())
-                return;
-            Family &f = family(name, MetricType::Counter, help);
+        Labels labels = withExtra(extra, directedLabels(key_labels(e.key), d));
+        if (e.value.kind() != Value::Kind::Struct) {
+            if (!e.value.is_number())
+                continue;
+            Family &f = family(base, type, help);
             if (admit(f))
-                f.samples.push_back({"_total", labels, v.as_double() / unit.divisor});
-        };
-        if (e.value.kind() == Value::Kind::Struct) {
-            for (const auto &[field, v] : e.value.as_struct()) {
-                UnitSplit fu = split_unit(sanitize_metric_name(field));
-                std::string name = base + "_" + fu.base;
-                if (!v.is_number())
-                    continue;
-                Family &f = family(name, MetricType::Counter, help + " field '" + field + "'");
-                if (admit(f))
-                    f.samples.push_back({"_total", labels, v.as_double() / unit.divisor / fu.divisor});
-            }
-        } else {
-            addValue(base, e.value);
+                f.samples.push_back({suffix, labels, e.value.as_double() / unit.divisor});
+            continue;
+        }
+        for (const auto &[field, v] : e.value.as_struct()) {
+            if (!v.is_number())
+                continue;
+            UnitSplit fu = split_unit(sanitize_metric_name(field));
+            Family &f = family(base + "_" + fu.base, type, help + " field '" + field + "'");
+            if (admit(f))
+                f.samples.push_back({suffix, labels, v.as_double() / unit.divisor / fu.divisor});
         }
     }
 }
 
-void FamilySet::add_hist(const HistRecord &record, const Labels &extra) {
-    UnitSplit unit = split_unit(sanitize_metric_name(record.name));
-    std::string name = options_.metric_namespace.empty() ? unit.base
-                                                         : options_.metric_namespace + "_" + unit.base;
-    Family &f = family(name, MetricType::Histogram,
-                       "BPF log2 histogram '" + record.name + "'" + (unit.seconds ? " in seconds" : ""));
+void FamilySet::add_hist(const HistRecord &record, const Labels &extra, const MetricDirective *d) {
+    if (d && d->type == "ignore")
+        return;
+    UnitSplit unit = unitFor(sanitize_metric_name(record.name), d);
+    std::string help = d && !d->help.empty()
+                           ? d->help
+                           : "BPF log2 histogram '" + record.name + "'" + (unit.seconds ? " in seconds" : "");
+    Family &f = family(full_name(unit.base), MetricType::Histogram, help);
     if (!admit(f))
         return;
-    Labels labels = withExtra(extra, record.key ? key_labels(*record.key) : Labels{});
+    Labels labels = withExtra(extra, directedLabels(record.key ? key_labels(*record.key) : Labels{}, d));
     unsigned top = 0;
     for (const HistBucket &b : record.buckets)
         top = std::max(top, b.slot);

@@ -2,6 +2,7 @@
 // configuration: names from the map, labels from the key, types from the map's shape.
 #pragma once
 #include "Exposition.h"
+#include "MetricDirectives.h"
 
 #include "jitprobe/Output.h"
 
@@ -26,7 +27,10 @@ class FamilySet {
     // NS_<map>_<field>_total); HistRecord (BCC log2) -> histogram NS_<map>, le = 2^slot - 1.
     // Maps named *_ns/*_us/*_ms are exported in seconds (NS_<map>_seconds). EXTRA labels
     // (e.g. the source file) come first on every sample.
-    void add_record(const Record &record, const Labels &extra = {});
+    // DIRECTIVES (`// @metric` comments of the record's source) override type, unit, help,
+    // label names and decode label values.
+    void add_record(const Record &record, const Labels &extra = {},
+                    const MetricDirectives *directives = nullptr);
     // A family by name (created with TYPE and HELP on first use).
     Family &family(const std::string &name, MetricType type, const std::string &help);
     // False (and counted as dropped) once FAMILY holds max_series series.
@@ -36,8 +40,9 @@ class FamilySet {
     const ConvertOptions &options() const { return options_; }
 
   private:
-    void add_map(const MapRecord &record, const Labels &extra);
-    void add_hist(const HistRecord &record, const Labels &extra);
+    void add_map(const MapRecord &record, const Labels &extra, const MetricDirective *d);
+    void add_hist(const HistRecord &record, const Labels &extra, const MetricDirective *d);
+    std::string full_name(const std::string &base) const;
     ConvertOptions options_;
     std::deque<Family> families_; // references stay valid as families are added
     std::map<std::string, std::size_t> index_;

@@ -2,6 +2,7 @@
 // request from a scraping thread; plus its buffers' event counts.
 #pragma once
 #include "Exposition.h"
+#include "MetricDirectives.h"
 
 #include "jitprobe/Script.h"
 
@@ -29,18 +30,21 @@ struct ScriptState {
 
 class ScriptSnapshot {
   public:
-    ScriptSnapshot(Script &script, Labels extra) : script_(script), extra_(std::move(extra)) {}
+    ScriptSnapshot(Script &script, Labels extra, MetricDirectives directives = {})
+        : script_(script), extra_(std::move(extra)), directives_(std::move(directives)) {}
     // Chains on_event / on_batch of RUN.
     void hook(RunOptions &run);
     // The maps as the polling thread reads them now, waiting up to TIMEOUT; the last state when
     // it does not answer in time (not running yet, or already stopped).
     ScriptState request(std::chrono::milliseconds timeout);
     const Labels &extra() const { return extra_; }
+    const MetricDirectives &directives() const { return directives_; }
 
   private:
     void on_batch(); // the polling thread
     Script &script_;
     Labels extra_;
+    MetricDirectives directives_;
     std::mutex mu_;
     std::condition_variable cv_;
     bool requested_ = false;
