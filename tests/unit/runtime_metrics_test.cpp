@@ -208,3 +208,23 @@ TEST(MetricDirectives, OverrideTypeUnitLabelsAndDecode) {
     EXPECT_NE(p.find("jp_start_total{key=\"1\"} 3\n"), std::string::npos) << p; // exported when asked
     EXPECT_EQ(p.find("noisy"), std::string::npos) << p;
 }
+
+TEST(MetricsConvert, AggregatedEventsBecomeAHistogramWithAnExactSum) {
+    auto d = parse_metric_directives("// @metric events histogram value=latency_ns labels=method\n", "p.c");
+    ASSERT_TRUE(d.ok()) << d.status().msg();
+    EventAggregate agg;
+    EventSeries &get = agg.series[{{"method", "GET"}}];
+    get.slots[11] = 2; // two events of 1024..2047 ns
+    get.slots[21] = 1; // one of 1..2 ms
+    get.count = 3;
+    get.sum = 1500 + 1600 + 1500000;
+    FamilySet set(ConvertOptions{"jp", 100});
+    set.add_events("events", d->at("events"), agg, {});
+    std::string p = page(set.take());
+    EXPECT_NE(p.find("# TYPE jp_events_latency_seconds histogram\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("jp_events_latency_seconds_bucket{method=\"GET\",le=\"2.047e-06\"} 2\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("jp_events_latency_seconds_bucket{method=\"GET\",le=\"0.002097151\"} 3\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("jp_events_latency_seconds_bucket{method=\"GET\",le=\"+Inf\"} 3\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("jp_events_latency_seconds_sum{method=\"GET\"} 0.0015031\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("jp_events_latency_seconds_count{method=\"GET\"} 3\n"), std::string::npos) << p;
+}

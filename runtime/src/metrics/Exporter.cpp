@@ -73,6 +73,9 @@ void Exporter::Impl::add_script_metrics(FamilySet &set, const ScriptSnapshot &sn
     const std::string ns = options.metric_namespace.empty() ? "jitprobe" : options.metric_namespace;
     for (const Record &r : st.records)
         set.add_record(r, snap.extra(), &snap.directives());
+    for (const auto &[buffer, agg] : st.events)
+        if (auto d = snap.directives().find(buffer); d != snap.directives().end())
+            set.add_events(buffer, d->second, agg, snap.extra());
     Family &loaded = set.family(ns + "_programs_loaded", MetricType::Gauge, "BPF programs loaded");
     loaded.samples.push_back({"", snap.extra(), static_cast<double>(st.programs.size())});
     Family &rt = set.family(ns + "_program_run_time_seconds", MetricType::Counter,

@@ -15,7 +15,7 @@ namespace jitprobe::metrics {
 namespace {
 
 const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
-                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex]";
+                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex] [value=FIELD]";
 
 struct Cursor {
     const std::string &line;
@@ -87,6 +87,8 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
         for (const std::string &l : d.labels)
             if (!isIdent(l))
                 return "bad label name '" + l + "'";
+    } else if (key == "value" && isIdent(value)) {
+        d.value = value;
     } else if (key == "decode") {
         std::size_t colon = value.find(':');
         std::string kind = colon == std::string::npos ? "" : value.substr(colon + 1);

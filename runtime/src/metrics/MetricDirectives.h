@@ -2,7 +2,11 @@
 // as comments BCC ignores.
 //
 //   // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] [help="TEXT"]
-//   //         [labels=NAME,NAME...] [decode=LABEL:KIND]...
+//   //         [labels=NAME,NAME...] [decode=LABEL:KIND]... [value=FIELD]
+//
+// On a perf/ring buffer, events are aggregated in user space: labels= names the event's fields
+// that become labels, value= the field a histogram observes (log2 buckets, with _sum) or a
+// counter sums (without value=, a counter counts events).
 //
 // KIND: errno (-2 -> ENOENT), ipv4 (a __be32 address), ipv6 (16 bytes), comm (a pid -> its
 // /proc comm), hex. labels= renames the key's labels in order. A directive names a declared map;
@@ -27,6 +31,7 @@ struct MetricDirective {
     std::string help;
     std::vector<std::string> labels;
     std::vector<std::pair<std::string, std::string>> decode; // label -> kind
+    std::string value; // events: the field observed
     unsigned line = 0;
 };
 

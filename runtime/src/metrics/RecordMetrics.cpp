@@ -192,3 +192,43 @@ void FamilySet::add_hist(const HistRecord &record, const Labels &extra, const Me
 }
 
 } // namespace jitprobe::metrics
+
+namespace jitprobe::metrics {
+
+void FamilySet::add_events(const std::string &buffer, const MetricDirective &d, const EventAggregate &agg,
+                           const Labels &extra) {
+    UnitSplit unit = unitFor(sanitize_metric_name(d.value.empty() ? "events" : d.value), &d);
+    std::string name = full_name(sanitize_metric_name(buffer) + (d.value.empty() ? "" : "_" + unit.base));
+    bool hist = d.type == "histogram";
+    std::string help = !d.help.empty() ? d.help : "events of buffer '" + buffer + "'" +
+                                                      (d.value.empty() ? "" : " by " + d.value);
+    Family &f = family(name, hist ? MetricType::Histogram : MetricType::Counter, help);
+    dropped_ += agg.dropped;
+    for (const auto &[key, s] : agg.series) {
+        if (!admit(f))
+            return;
+        Labels labels = withExtra(extra, key);
+        if (!hist) {
+            f.samples.push_back({"_total", labels, d.value.empty() ? static_cast<double>(s.count) : s.sum / unit.divisor});
+            continue;
+        }
+        unsigned top = 0;
+        for (unsigned i = 0; i < 65; ++i)
+            if (s.slots[i])
+                top = i;
+        double cumulative = 0;
+        for (unsigned slot = 0; slot <= top; ++slot) {
+            cumulative += static_cast<double>(s.slots[slot]);
+            Labels le = labels;
+            le.emplace_back("le", format_value(slotBound(slot) / unit.divisor));
+            f.samples.push_back({"_bucket", std::move(le), cumulative});
+        }
+        Labels inf = labels;
+        inf.emplace_back("le", "+Inf");
+        f.samples.push_back({"_bucket", std::move(inf), static_cast<double>(s.count)});
+        f.samples.push_back({"_sum", labels, s.sum / unit.divisor}); // exact: every event seen
+        f.samples.push_back({"_count", labels, static_cast<double>(s.count)});
+    }
+}
+
+} // namespace jitprobe::metrics

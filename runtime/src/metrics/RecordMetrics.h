@@ -3,6 +3,7 @@
 #pragma once
 #include "Exposition.h"
 #include "MetricDirectives.h"
+#include "ScriptSnapshot.h"
 
 #include "jitprobe/Output.h"
 
@@ -31,6 +32,10 @@ class FamilySet {
     // label names and decode label values.
     void add_record(const Record &record, const Labels &extra = {},
                     const MetricDirectives *directives = nullptr);
+    // Aggregated events of BUFFER as its directive says: histogram NS_<buffer>_<value> (log2
+    // buckets, _sum, _count; value units as in map names) or counter NS_<buffer>[_<value>]_total.
+    void add_events(const std::string &buffer, const MetricDirective &d, const EventAggregate &agg,
+                    const Labels &extra);
     // A family by name (created with TYPE and HELP on first use).
     Family &family(const std::string &name, MetricType type, const std::string &help);
     // False (and counted as dropped) once FAMILY holds max_series series.

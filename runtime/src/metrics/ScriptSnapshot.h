@@ -21,7 +21,19 @@ struct ProgramStats {
     std::uint64_t run_time_ns = 0, run_count = 0;
 };
 
+// Events of one buffer aggregated per label set (see MetricDirective::value).
+struct EventSeries {
+    std::uint64_t slots[65] = {}; // BCC log2 slots of the observed value
+    double sum = 0;
+    std::uint64_t count = 0;
+};
+struct EventAggregate {
+    std::map<Labels, EventSeries> series;
+    std::uint64_t dropped = 0; // events of label sets past the cap
+};
+
 struct ScriptState {
+    std::map<std::string, EventAggregate> events; // by buffer
     std::vector<Record> records;
     std::vector<ProgramStats> programs;
     std::map<std::string, std::uint64_t> received, lost; // per buffer (map name)
@@ -42,6 +54,7 @@ class ScriptSnapshot {
 
   private:
     void on_batch(); // the polling thread
+    void aggregate(const EventRecord &e); // under mu_
     Script &script_;
     Labels extra_;
     MetricDirectives directives_;
