@@ -363,3 +363,71 @@ TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
     EXPECT_EQ(statuses[4], 200);
     EXPECT_EQ(counted, 500); // every getppid() of the workload, counted during the flood
 }
+
+namespace {
+const char *kEventProbe = R"(
+struct event { u32 tgid; u64 latency_ns; };
+BPF_PERF_OUTPUT(sleeps);
+BPF_HASH(sleep_begin, u32, u64, 1024);
+// @metric sleeps histogram value=latency_ns labels=tgid help="nanosleep latency"
+TRACEPOINT_PROBE(syscalls, sys_enter_clock_nanosleep) {
+    u64 id = bpf_get_current_pid_tgid();
+    if ((id >> 32) != TARGET)
+        return 0;
+    u32 tid = (u32)id;
+    u64 now = bpf_ktime_get_ns();
+    sleep_begin.update(&tid, &now);
+    return 0;
+}
+TRACEPOINT_PROBE(syscalls, sys_exit_clock_nanosleep) {
+    u64 id = bpf_get_current_pid_tgid();
+    u32 tid = (u32)id;
+    u64 *begin = sleep_begin.lookup(&tid);
+    if (!begin)
+        return 0;
+    struct event e = {.tgid = id >> 32, .latency_ns = bpf_ktime_get_ns() - *begin};
+    sleep_begin.delete(&tid);
+    sleeps.perf_submit(args, &e, sizeof(e));
+    return 0;
+}
+)";
+} // namespace
+
+TEST(PrometheusLive, BufferEventsAggregateIntoAHistogramWithExactSum) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    TempDir dir;
+    std::ofstream(dir.path / "events.c") << kEventProbe;
+    int port = freeLoopbackPort();
+    Workload work(10, 5, 0);
+    std::string target = std::to_string(work.pid()), body;
+    ProcessOptions po;
+    po.timeout_s = 120;
+    po.ready_text = "serving";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] {
+        work.runToEnd();
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(10, 0);
+        std::string want = "jitprobe_sleeps_latency_seconds_count{tgid=\"" + target + "\"} 15";
+        for (int i = 0; i < 50 && body.find(want) == std::string::npos; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(600)); // past the snapshot window
+            if (auto res = client.Get("/metrics"))
+                body = res->body;
+        }
+    };
+    auto r = runProcess({cliPath(), "serve", (dir.path / "events.c").string(), "-D", "TARGET=" + target,
+                         "--listen", "127.0.0.1:" + std::to_string(port)},
+                        po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    std::string series = "{tgid=\"" + target + "\"}";
+    EXPECT_NE(body.find("# HELP jitprobe_sleeps_latency_seconds nanosleep latency\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("jitprobe_sleeps_latency_seconds_count" + series + " 15\n"), std::string::npos) << body;
+    // 10 sleeps of 1 ms and 5 of 20 ms: the exact sum is at least 0.11 s, with little slack.
+    std::string sumKey = "jitprobe_sleeps_latency_seconds_sum" + series + " ";
+    std::size_t at = body.find(sumKey);
+    ASSERT_NE(at, std::string::npos) << body;
+    double sum = std::stod(body.substr(at + sumKey.size()));
+    EXPECT_GE(sum, 0.11);
+    EXPECT_LT(sum, 0.5);
+    EXPECT_NE(body.find("jitprobe_events_received_total{buffer=\"sleeps\"} 15\n"), std::string::npos) << body;
+}
