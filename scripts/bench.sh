@@ -72,6 +72,10 @@ for src in "$BENCH"/libbpf/*.bpf.c; do
     { echo "bench.sh: warning: $src did not compile" >&2; rm -f "$obj"; }
 done
 
+# The scrape row (issue 15): CPU of `jitprobe serve` per scrape of 10k and 100k series.
+echo "==> jitprobe serve: CPU per scrape" >&2
+bash "$BENCH/scrape.sh" "$JITPROBE" || echo "bench.sh: warning: the scrape row failed" >&2
+
 exec /usr/bin/python3 "$BENCH/bench.py" --jitprobe "$JITPROBE" --helpers "$HELPERS" --out "$OUT" \
   --runs "$RUNS" --flood-seconds "$FLOOD_SECONDS" --bcc-kernel-source "$BCC_KERNEL_SOURCE" \
   ${BENCH_KEEP:+--keep}

@@ -73,5 +73,6 @@ int checkCommand(const std::vector<std::string> &args);
 int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
 int cacheCommand(const std::vector<std::string> &args);
+int serveCommand(const std::vector<std::string> &args);
 
 } // namespace jitprobe::cli

@@ -25,6 +25,9 @@ commands:
       --interval S [--clear]  --time-phases  --no-cache
   check FILE.c  compile and load every program through the verifier (no attach)
       -D NAME[=VALUE]  -I DIR  --format text|json  --time-phases  --no-cache
+  serve FILE.c [FILE.c ...]   load and attach every file; serve their maps as Prometheus
+                metrics until Ctrl-C (see README "Prometheus")
+      --listen 127.0.0.1:9435  --path /metrics  --namespace jitprobe  --max-series 10000
   dump FILE.c   show what the frontend makes of FILE: --rewritten | --ir | --asm  [--no-cache]
   cache stats|clear [--dir DIR]   the compiled-object cache ($JITPROBE_CACHE_DIR,
                 $XDG_CACHE_HOME/jitprobe or ~/.cache/jitprobe; root: /var/cache/jitprobe)
@@ -50,7 +53,7 @@ examples:
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
         {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
-        {"cache", cacheCommand}};
+        {"cache", cacheCommand}, {"serve", serveCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");

@@ -1,0 +1,185 @@
+// `// @metric` directives (see MetricDirectives.h).
+#include "MetricDirectives.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace jitprobe::metrics {
+namespace {
+
+const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
+                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex] [value=FIELD]";
+
+struct Cursor {
+    const std::string &line;
+    std::size_t pos;
+    void skipSpace() {
+        while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t'))
+            ++pos;
+    }
+    bool done() {
+        skipSpace();
+        return pos >= line.size();
+    }
+    // A word up to whitespace; a help="..." value may hold spaces and \" escapes.
+    Result<std::string> word() {
+        std::string out;
+        while (pos < line.size() && line[pos] != ' ' && line[pos] != '\t') {
+            if (line[pos] == '"') {
+                for (++pos; pos < line.size() && line[pos] != '"'; ++pos) {
+                    if (line[pos] == '\\' && pos + 1 < line.size())
+                        ++pos;
+                    out += line[pos];
+                }
+                if (pos >= line.size())
+                    return Status(EINVAL, "unterminated quote");
+            } else {
+                out += line[pos];
+            }
+            ++pos;
+        }
+        return out;
+    }
+};
+
+std::vector<std::string> split(const std::string &s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string part; std::getline(in, part, sep);)
+        out.push_back(part);
+    return out;
+}
+
+bool isIdent(const std::string &s) {
+    if (s.empty() || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (char c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+            return false;
+    return true;
+}
+
+// One option word; an error message (without position) when it is not one.
+std::string applyWord(MetricDirective &d, const std::string &w) {
+    static const std::map<std::string, double> units = {{"ns", 1e9}, {"us", 1e6}, {"ms", 1e3}, {"s", 1}, {"none", 0}};
+    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex"};
+    if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore") {
+        d.type = w;
+        return "";
+    }
+    std::size_t eq = w.find('=');
+    std::string key = w.substr(0, eq), value = eq == std::string::npos ? "" : w.substr(eq + 1);
+    if (key == "type" && (value == "counter" || value == "gauge" || value == "histogram")) {
+        d.type = value;
+    } else if (key == "unit" && units.count(value)) {
+        d.divisor = units.at(value);
+    } else if (key == "help" && eq != std::string::npos) {
+        d.help = value;
+    } else if (key == "labels" && !value.empty()) {
+        d.labels = split(value, ',');
+        for (const std::string &l : d.labels)
+            if (!isIdent(l))
+                return "bad label name '" + l + "'";
+    } else if (key == "value" && isIdent(value)) {
+        d.value = value;
+    } else if (key == "decode") {
+        std::size_t colon = value.find(':');
+        std::string kind = colon == std::string::npos ? "" : value.substr(colon + 1);
+        if (colon == 0 || std::find(std::begin(kinds), std::end(kinds), kind) == std::end(kinds))
+            return "bad decode '" + value + "'";
+        d.decode.emplace_back(value.substr(0, colon), kind);
+    } else {
+        return "unknown option '" + w + "'";
+    }
+    return "";
+}
+
+Status lineError(const std::string &file, unsigned line, std::size_t col, const std::string &why) {
+    return Status(EINVAL, file + ":" + std::to_string(line) + ":" + std::to_string(col + 1) +
+                              ": error: bad @metric directive: " + why + " (" + kForm + ")");
+}
+
+} // namespace
+
+Result<MetricDirectives> parse_metric_directives(const std::string &source, const std::string &file_name) {
+    MetricDirectives out;
+    std::istringstream in(source);
+    unsigned lineNo = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++lineNo;
+        std::size_t at = line.find("@metric");
+        std::size_t slash = line.find("//");
+        if (at == std::string::npos || slash == std::string::npos || slash > at ||
+            line.find_first_not_of(" \t/", slash) != at)
+            continue;
+        Cursor c{line, at + 7};
+        if (c.pos < line.size() && line[c.pos] != ' ' && line[c.pos] != '\t')
+            continue; // @metrics..., not ours
+        MetricDirective d;
+        d.line = lineNo;
+        c.skipSpace();
+        std::size_t nameCol = c.pos;
+        auto name = c.word();
+        if (!name.ok() || !isIdent(*name))
+            return lineError(file_name, lineNo, nameCol, "expected a map name");
+        d.map = *name;
+        while (!c.done()) {
+            std::size_t col = c.pos;
+            auto w = c.word();
+            if (!w.ok())
+                return lineError(file_name, lineNo, col, w.status().msg());
+            if (std::string why = applyWord(d, *w); !why.empty())
+                return lineError(file_name, lineNo, col, why);
+        }
+        if (out.count(d.map))
+            return lineError(file_name, lineNo, nameCol, "a second directive for '" + d.map + "'");
+        out.emplace(d.map, std::move(d));
+    }
+    return out;
+}
+
+std::string decode_label(const std::string &kind, const std::string &value) {
+    char *end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(value.c_str(), &end, 10);
+    bool numeric = !value.empty() && end && *end == '\0' && errno == 0;
+    if (kind == "errno" && numeric) {
+        const char *name = strerrorname_np(static_cast<int>(n < 0 ? -n : n));
+        return name ? name : value;
+    }
+    if (kind == "ipv4" && numeric) {
+        in_addr a{static_cast<in_addr_t>(static_cast<unsigned long long>(n))};
+        char buf[INET_ADDRSTRLEN];
+        return inet_ntop(AF_INET, &a, buf, sizeof buf) ? buf : value;
+    }
+    if (kind == "comm" && numeric) {
+        std::ifstream f("/proc/" + std::to_string(n) + "/comm");
+        std::string comm;
+        return std::getline(f, comm) ? comm : value;
+    }
+    if (kind == "hex" && numeric) {
+        std::ostringstream o;
+        o << "0x" << std::hex << static_cast<unsigned long long>(n);
+        return o.str();
+    }
+    if (kind == "ipv6") { // a list of 16 byte values: "[32, 1, ...]"
+        std::vector<std::string> parts = split(value.substr(value.empty() ? 0 : 1), ',');
+        if (parts.size() != 16)
+            return value;
+        in6_addr a{};
+        for (int i = 0; i < 16; ++i)
+            a.s6_addr[i] = static_cast<unsigned char>(std::strtoul(parts[i].c_str(), nullptr, 10));
+        char buf[INET6_ADDRSTRLEN];
+        return inet_ntop(AF_INET6, &a, buf, sizeof buf) ? buf : value;
+    }
+    return value;
+}
+
+} // namespace jitprobe::metrics
