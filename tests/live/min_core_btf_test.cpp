@@ -126,9 +126,11 @@ struct MinCoreBtfLive : ::testing::Test {
         for (const std::string &file : entryNames()) {
             if (before.count(file))
                 continue;
-            std::string key = file.substr(0, file.find('.')), why;
-            std::string bytes = readText(cache() + "/objects/" + file);
-            EXPECT_TRUE(detail::decodeEntry(key, bytes, entry, why)) << why;
+            std::string key = file.substr(0, file.find('.'));
+            auto decoded = detail::decodeEntry(key, readText(cache() + "/objects/" + file));
+            EXPECT_TRUE(decoded.ok()) << decoded.status().msg();
+            if (decoded.ok())
+                entry = std::move(*decoded);
         }
         EXPECT_FALSE(entry.elf.empty()) << name << ": no new cache entry";
         return entry;

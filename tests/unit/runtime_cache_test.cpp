@@ -125,13 +125,14 @@ TEST(RuntimeCacheKey, EverySpellingOfAUserIncludeIsNotCacheable) {
 }
 
 TEST(RuntimeCacheEntry, RoundTripsAndBindsToItsKey) {
-    CacheEntry in = sampleEntry(), out;
-    std::string bytes = encodeEntry("k1", in), why;
-    ASSERT_TRUE(decodeEntry("k1", bytes, out, why)) << why;
-    EXPECT_EQ(out.elf, in.elf);
-    EXPECT_EQ(out.info_json, in.info_json);
-    EXPECT_EQ(out.rewritten, in.rewritten);
-    EXPECT_FALSE(decodeEntry("k2", bytes, out, why)) << "an entry copied under another key";
+    CacheEntry in = sampleEntry();
+    std::string bytes = encodeEntry("k1", in);
+    auto out = decodeEntry("k1", bytes);
+    ASSERT_TRUE(out.ok()) << out.status().msg();
+    EXPECT_EQ(out->elf, in.elf);
+    EXPECT_EQ(out->info_json, in.info_json);
+    EXPECT_EQ(out->rewritten, in.rewritten);
+    EXPECT_FALSE(decodeEntry("k2", bytes).ok()) << "an entry copied under another key";
 }
 
 TEST(RuntimeCacheEntry, EveryFlippedByteIsDetected) {
@@ -139,15 +140,12 @@ TEST(RuntimeCacheEntry, EveryFlippedByteIsDetected) {
     for (std::size_t i = 0; i < bytes.size(); i++) {
         std::string bad = bytes;
         bad[i] ^= 0x01;
-        CacheEntry out;
-        std::string why;
-        EXPECT_FALSE(decodeEntry("k", bad, out, why)) << "byte " << i;
-        EXPECT_FALSE(why.empty());
+        auto out = decodeEntry("k", bad);
+        ASSERT_FALSE(out.ok()) << "byte " << i;
+        EXPECT_FALSE(out.status().msg().empty());
     }
     for (std::size_t len = 0; len < bytes.size(); len++) {
-        CacheEntry out;
-        std::string why;
-        EXPECT_FALSE(decodeEntry("k", bytes.substr(0, len), out, why)) << "truncated to " << len;
+        EXPECT_FALSE(decodeEntry("k", bytes.substr(0, len)).ok()) << "truncated to " << len;
     }
 }
 

@@ -1,6 +1,7 @@
 // The cache directory as a security boundary: where it is, whether it may be trusted (owned by
 // us, exactly 0700, no symlink, no parent others may write), and file I/O that never follows a
 // symlink or trusts a file someone else could have written.
+#include "jitprobe/common/UniqueFd.h"
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/PathTrust.h"
 #include "ObjectCache.h"
@@ -95,42 +96,31 @@ Result<int> openTrustedDirectory(const std::string &path, bool create) {
     return fd;
 }
 
-bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why,
-                 std::uint64_t max_size) {
-    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        why = errno == ENOENT ? "" : name + ": cannot open: " + errnoText(errno);
-        return false;
-    }
+Result<std::string> readOwnFile(int dir_fd, const std::string &name, std::uint64_t max_size) {
+    common::UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
+        return Status(errno, errno == ENOENT ? name + ": no such file" : name + ": cannot open: " + errnoText(errno));
     struct stat st {};
-    bool trusted = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+    bool trusted = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
                    (st.st_mode & 0077) == 0;
-    if (!trusted) {
-        why = name + ": not a private regular file of this user (owner uid " +
-              std::to_string(st.st_uid) + ", mode " + common::octalMode(st.st_mode) + ")";
-        ::close(fd);
-        return false;
-    }
-    if (static_cast<std::uint64_t>(st.st_size) > max_size) { // before allocating any of it
-        why = name + ": " + std::to_string(st.st_size) + " bytes, over the " +
-              std::to_string(max_size) + "-byte cap";
-        ::close(fd);
-        return false;
-    }
-    out.resize(static_cast<std::size_t>(st.st_size));
+    if (!trusted)
+        return Status(EPERM, name + ": not a private regular file of this user (owner uid " +
+                                 std::to_string(st.st_uid) + ", mode " + common::octalMode(st.st_mode) + ")");
+    if (static_cast<std::uint64_t>(st.st_size) > max_size) // before allocating any of it
+        return Status(EFBIG, name + ": " + std::to_string(st.st_size) + " bytes, over the " +
+                                 std::to_string(max_size) + "-byte cap");
+    std::string out(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t done = 0;
     while (done < out.size()) {
-        ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+        ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         done += static_cast<std::size_t>(n);
     }
-    ::close(fd);
     out.resize(done); // shorter than fstat said: the caller's checks see a truncated file
-    why.clear();
-    return true;
+    return out;
 }
 
 } // namespace jitprobe::detail

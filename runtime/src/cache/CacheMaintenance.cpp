@@ -156,21 +156,21 @@ void pruneKernelTypes(int kt_fd, time_t now) {
 // build adds a ~15 MB PCH that nothing would ever remove.
 void ObjectCache::pruneStaleFiles() const {
     time_t now = ::time(nullptr);
-    for (const FileInfo &f : listFiles(objects_fd_))
+    for (const FileInfo &f : listFiles(objects_fd_.get()))
         if (isTempName(f.name) && now - f.mtime.tv_sec > kStaleTempSeconds)
-            ::unlinkat(objects_fd_, f.name.c_str(), 0);
-    pruneKernelTypes(kernel_types_fd_, now);
+            ::unlinkat(objects_fd_.get(), f.name.c_str(), 0);
+    pruneKernelTypes(kernel_types_fd_.get(), now);
 }
 
 CacheStats ObjectCache::stats() const {
     pruneStaleFiles();
-    return survey(dir_fd_, objects_fd_, dir_, false);
+    return survey(dir_fd_.get(), objects_fd_.get(), dir_, false);
 }
 
-CacheStats ObjectCache::clear() { return survey(dir_fd_, objects_fd_, dir_, true); }
+CacheStats ObjectCache::clear() { return survey(dir_fd_.get(), objects_fd_.get(), dir_, true); }
 
 void ObjectCache::pruneOldEntries() {
-    std::vector<FileInfo> entries = listFiles(objects_fd_);
+    std::vector<FileInfo> entries = listFiles(objects_fd_.get());
     std::erase_if(entries, [](const FileInfo &f) { return !endsWith(f.name, ".entry"); });
     if (entries.size() <= kMaxCacheEntries)
         return;
@@ -180,7 +180,7 @@ void ObjectCache::pruneOldEntries() {
     });
     std::size_t excess = entries.size() - kMaxCacheEntries * 3 / 4; // prune in batches
     for (std::size_t i = 0; i < excess; i++)
-        ::unlinkat(objects_fd_, entries[i].name.c_str(), 0);
+        ::unlinkat(objects_fd_.get(), entries[i].name.c_str(), 0);
 }
 
 } // namespace detail

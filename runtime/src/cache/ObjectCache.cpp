@@ -196,60 +196,27 @@ std::string encodeEntry(const std::string &key, const CacheEntry &e) {
     return out;
 }
 
-bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &out,
-                 std::string &why) {
-    if (bytes.size() < kHeaderSize + kDigestSize || bytes.compare(0, 8, kMagic, 8) != 0) {
-        why = "not a jitprobe cache entry (bad header or truncated)";
-        return false;
-    }
+Result<CacheEntry> decodeEntry(const std::string &key, const std::string &bytes) {
+    if (bytes.size() < kHeaderSize + kDigestSize || bytes.compare(0, 8, kMagic, 8) != 0)
+        return Status(EBADMSG, "not a jitprobe cache entry (bad header or truncated)");
     std::uint32_t version = static_cast<std::uint32_t>(getU64(bytes, 8) & 0xffffffffu);
-    if (version != kFormatVersion) {
-        why = "entry format version " + std::to_string(version) + ", expected " +
-              std::to_string(kFormatVersion);
-        return false;
-    }
+    if (version != kFormatVersion)
+        return Status(EBADMSG, "entry format version " + std::to_string(version) + ", expected " +
+                                   std::to_string(kFormatVersion));
     std::uint64_t elf = getU64(bytes, 16), info = getU64(bytes, 24), rw = getU64(bytes, 32);
     std::uint64_t btf = getU64(bytes, 40);
     std::uint64_t payload = bytes.size() - kHeaderSize - kDigestSize;
-    if (elf > payload || info > payload || rw > payload || btf > payload ||
-        elf + info + rw + btf != payload) {
-        why = "entry lengths do not match its size (truncated or tampered)";
-        return false;
-    }
-    if (digestOf(key, bytes, payload) != bytes.substr(kHeaderSize, kDigestSize)) {
-        why = "entry SHA-256 mismatch (corrupted or tampered)";
-        return false;
-    }
+    if (elf > payload || info > payload || rw > payload || btf > payload || elf + info + rw + btf != payload)
+        return Status(EBADMSG, "entry lengths do not match its size (truncated or tampered)");
+    if (digestOf(key, bytes, payload) != bytes.substr(kHeaderSize, kDigestSize))
+        return Status(EBADMSG, "entry SHA-256 mismatch (corrupted or tampered)");
     const char *p = bytes.data() + kHeaderSize + kDigestSize;
+    CacheEntry out;
     out.elf.assign(p, p + elf);
     out.info_json.assign(p + elf, info);
     out.rewritten.assign(p + elf + info, rw);
     out.core_btf.assign(p + elf + info + rw, p + elf + info + rw + btf);
-    return true;
-}
-
-ObjectCache::~ObjectCache() { close(); }
-
-ObjectCache::ObjectCache(ObjectCache &&o) noexcept
-    : dir_(std::move(o.dir_)), dir_fd_(std::exchange(o.dir_fd_, -1)),
-      objects_fd_(std::exchange(o.objects_fd_, -1)),
-      kernel_types_fd_(std::exchange(o.kernel_types_fd_, -1)) {}
-
-ObjectCache &ObjectCache::operator=(ObjectCache &&o) noexcept {
-    if (this != &o) {
-        close();
-        dir_ = std::move(o.dir_);
-        dir_fd_ = std::exchange(o.dir_fd_, -1);
-        objects_fd_ = std::exchange(o.objects_fd_, -1);
-        kernel_types_fd_ = std::exchange(o.kernel_types_fd_, -1);
-    }
-    return *this;
-}
-
-void ObjectCache::close() {
-    for (int *fd : {&dir_fd_, &objects_fd_, &kernel_types_fd_})
-        if (*fd >= 0)
-            ::close(std::exchange(*fd, -1));
+    return out;
 }
 
 Result<ObjectCache> ObjectCache::open(const std::string &dir) {
@@ -267,7 +234,7 @@ Result<ObjectCache> ObjectCache::open(const std::string &dir) {
         Result<int> opened = openTrustedDirectory(path + sub, true);
         if (!opened.ok())
             return opened.status();
-        *fd = *opened;
+        fd->reset(*opened);
     }
     return cache;
 }
@@ -285,27 +252,29 @@ Result<std::string> ObjectCache::kernelBtfDigest(const std::string &btf_path) {
                         std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ino) +
                         " " + std::to_string(st.st_dev) + " " + readBootId() + " ";
     std::string name = "btf-" + frontend::sha256Hex(btf_path).substr(0, 16) + ".digest";
-    std::string text, why;
-    if (readOwnFile(kernel_types_fd_, name, text, why, 4096) && text.size() == stamp.size() + 65 &&
-        text.compare(0, stamp.size(), stamp) == 0 && text.back() == '\n')
-        return text.substr(stamp.size(), 64);
+    Result<std::string> text = readOwnFile(kernel_types_fd_.get(), name, 4096);
+    if (text.ok() && text->size() == stamp.size() + 65 && text->compare(0, stamp.size(), stamp) == 0 &&
+        text->back() == '\n')
+        return text->substr(stamp.size(), 64);
     Result<std::string> digest = hashFile(btf_path);
     if (digest.ok())
-        (void)common::writeFileAtomically(kernel_types_fd_, name, stamp + *digest + "\n");
+        (void)common::writeFileAtomically(kernel_types_fd_.get(), name, stamp + *digest + "\n");
     return digest;
 }
 
 CacheLookup ObjectCache::lookup(const std::string &key, CacheEntry &out, std::string &note) {
-    std::string name = key + kEntrySuffix, bytes, why;
-    if (!readOwnFile(objects_fd_, name, bytes, why, kMaxCacheEntrySize)) {
-        if (why.empty())
-            return CacheLookup::Miss;
-    } else if (decodeEntry(key, bytes, out, why)) {
-        ::utimensat(objects_fd_, name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); // LRU
+    std::string name = key + kEntrySuffix;
+    Result<std::string> bytes = readOwnFile(objects_fd_.get(), name, kMaxCacheEntrySize);
+    if (!bytes.ok() && bytes.status().code() == ENOENT)
+        return CacheLookup::Miss;
+    Result<CacheEntry> entry = bytes.ok() ? decodeEntry(key, *bytes) : Result<CacheEntry>(bytes.status());
+    if (entry.ok()) {
+        out = std::move(*entry);
+        ::utimensat(objects_fd_.get(), name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); // LRU
         return CacheLookup::Hit;
     }
-    note = "cache entry " + entryPath(key) + ": " + why + "; deleted, recompiling";
-    ::unlinkat(objects_fd_, name.c_str(), 0);
+    note = "cache entry " + entryPath(key) + ": " + entry.status().msg() + "; deleted, recompiling";
+    ::unlinkat(objects_fd_.get(), name.c_str(), 0);
     out = {};
     return CacheLookup::Corrupt;
 }
@@ -316,7 +285,7 @@ Status ObjectCache::store(const std::string &key, const CacheEntry &entry) {
         return Status(EFBIG, "cache " + dir_ + "/objects: an entry of " +
                                  std::to_string(bytes.size()) + " bytes is over the " +
                                  std::to_string(kMaxCacheEntrySize >> 20) + " MiB cap");
-    if (Status s = common::writeFileAtomically(objects_fd_, key + kEntrySuffix, bytes); !s.ok())
+    if (Status s = common::writeFileAtomically(objects_fd_.get(), key + kEntrySuffix, bytes); !s.ok())
         return Status(s.code(), "cache " + dir_ + "/objects: " + s.msg());
     pruneOldEntries();
     pruneStaleFiles();

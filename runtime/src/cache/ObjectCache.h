@@ -4,6 +4,7 @@
 #pragma once
 #include "jitprobe/Cache.h"
 #include "jitprobe/Status.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <cstdint>
 #include <string>
@@ -39,8 +40,7 @@ std::string uncacheableReason(const std::string &source, const std::vector<std::
 // The on-disk entry format (exposed for tests): header (magic, version, lengths), SHA-256 over
 // key + header + payload, payload.
 std::string encodeEntry(const std::string &key, const CacheEntry &entry);
-bool decodeEntry(const std::string &key, const std::string &bytes, CacheEntry &out,
-                 std::string &why);
+[[nodiscard]] Result<CacheEntry> decodeEntry(const std::string &key, const std::string &bytes);
 
 // Beyond this many entries a store prunes the least recently used (a quarter of them).
 inline constexpr std::size_t kMaxCacheEntries = 256;
@@ -58,11 +58,8 @@ enum class CacheLookup { Hit, Miss, Corrupt };
 class ObjectCache {
   public:
     ObjectCache() = default;
-    ~ObjectCache();
-    ObjectCache(ObjectCache &&other) noexcept;
-    ObjectCache &operator=(ObjectCache &&other) noexcept;
-    ObjectCache(const ObjectCache &) = delete;
-    ObjectCache &operator=(const ObjectCache &) = delete;
+    ObjectCache(ObjectCache &&other) noexcept = default;
+    ObjectCache &operator=(ObjectCache &&other) noexcept = default;
 
     // Opens DIR (cache_directory() when empty), creating it, objects/ and kernel-types/ with
     // mode 0700. Refuses (with the reason) a directory that is a symlink, not owned by us, not
@@ -71,7 +68,7 @@ class ObjectCache {
     const std::string &directory() const { return dir_; }
     // The directory as opened and checked: all cache I/O, the compiler's included, goes through
     // it, never through the path again.
-    int directoryFd() const { return dir_fd_; }
+    int directoryFd() const { return dir_fd_.get(); }
 
     // SHA-256 of the kernel BTF at BTF_PATH, recomputed only when its (size, mtime, inode) or
     // the boot id change; otherwise read from a small digest file in kernel-types/ (state of
@@ -90,13 +87,10 @@ class ObjectCache {
     CacheStats clear(); // what was removed
 
   private:
-    void close();
     void pruneOldEntries();
     void pruneStaleFiles() const; // temp leftovers, unused PCHs (CacheMaintenance.cpp)
     std::string dir_;
-    int dir_fd_ = -1;
-    int objects_fd_ = -1;
-    int kernel_types_fd_ = -1;
+    common::UniqueFd dir_fd_, objects_fd_, kernel_types_fd_;
 };
 
 // $JITPROBE_CACHE_DIR, else root: /var/cache/jitprobe, else $XDG_CACHE_HOME/jitprobe, else
@@ -107,10 +101,8 @@ std::string defaultCacheDirectory();
 Result<int> openTrustedDirectory(const std::string &path, bool create);
 
 // Helpers shared by the cache files (ObjectCache.cpp, CacheDirectory.cpp).
-// Reads NAME whole if it is a private regular file of this user of at most MAX_SIZE bytes
-// (checked with fstat before anything is read). False: WHY empty if it does not exist, else
-// why it was refused.
-bool readOwnFile(int dir_fd, const std::string &name, std::string &out, std::string &why,
-                 std::uint64_t max_size);
+// NAME whole if it is a private regular file of this user of at most MAX_SIZE bytes (checked
+// with fstat before anything is read). ENOENT when it does not exist, else why it was refused.
+[[nodiscard]] Result<std::string> readOwnFile(int dir_fd, const std::string &name, std::uint64_t max_size);
 
 } // namespace jitprobe::detail
