@@ -30,7 +30,9 @@ protected:
         char tmpl[] = "/tmp/jitprobe-text-XXXXXX";
         dir_ = mkdtemp(tmpl);
         auto start = std::chrono::steady_clock::now();
-        ok_ = generateVmlinuxHeader(kBtf, *header_, *error_);
+        auto header = generateVmlinuxHeader(kBtf);
+        ok_ = header.ok();
+        *(ok_ ? header_ : error_) = ok_ ? *header : header.status().msg();
         ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         std::ofstream(dir_ / "vmlinux.h") << *header_;
     }
@@ -146,9 +148,9 @@ TEST_F(KernelTypes, SplitPartsEndBetweenDeclarations) {
 }
 
 TEST_F(KernelTypes, MissingBtfIsAnError) {
-    std::string out, error;
-    EXPECT_FALSE(generateVmlinuxHeader("/nonexistent/vmlinux", out, error));
-    EXPECT_NE(error.find("/nonexistent/vmlinux"), std::string::npos) << error;
+    auto header = generateVmlinuxHeader("/nonexistent/vmlinux");
+    ASSERT_FALSE(header.ok());
+    EXPECT_NE(header.status().msg().find("/nonexistent/vmlinux"), std::string::npos) << header.status().msg();
 }
 
 TEST_F(KernelTypes, DigestOfBtfIsStable) {

@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <fstream>
 #include <string_view>
 
@@ -51,37 +52,24 @@ void appendPrintf(void *ctx, const char *fmt, va_list args) {
 
 } // namespace
 
-bool generateVmlinuxHeader(const std::string &btf_path, std::string &out, std::string &error) {
-    struct btf *btf = btf__parse(btf_path.c_str(), nullptr);
-    if (!btf) {
-        error = "cannot read kernel BTF from " + btf_path + ": " + std::strerror(errno);
-        return false;
-    }
+Result<std::string> generateVmlinuxHeader(const std::string &btf_path) {
+    std::unique_ptr<struct btf, void (*)(struct btf *)> btf(btf__parse(btf_path.c_str(), nullptr), btf__free);
+    if (!btf)
+        return Status(errno, "cannot read kernel BTF from " + btf_path + ": " + std::strerror(errno));
     std::string text;
     text.reserve(8u << 20);
     text += kPrologue;
-    struct btf_dump *dump = btf_dump__new(btf, appendPrintf, &text, nullptr);
-    if (!dump) {
-        error = "cannot dump BTF from " + btf_path + ": " + std::strerror(errno);
-        btf__free(btf);
-        return false;
-    }
-    bool ok = true;
-    __u32 count = btf__type_cnt(btf);
-    for (__u32 id = 1; id < count && ok; ++id) {
-        if (int err = btf_dump__dump_type(dump, id); err) {
-            error = "cannot dump BTF type " + std::to_string(id) + " from " + btf_path + ": " +
-                    std::strerror(-err);
-            ok = false;
-        }
-    }
-    btf_dump__free(dump);
-    btf__free(btf);
-    if (!ok)
-        return false;
+    std::unique_ptr<struct btf_dump, void (*)(struct btf_dump *)> dump(
+        btf_dump__new(btf.get(), appendPrintf, &text, nullptr), btf_dump__free);
+    if (!dump)
+        return Status(errno, "cannot dump BTF from " + btf_path + ": " + std::strerror(errno));
+    __u32 count = btf__type_cnt(btf.get());
+    for (__u32 id = 1; id < count; ++id)
+        if (int err = btf_dump__dump_type(dump.get(), id); err)
+            return Status(-err, "cannot dump BTF type " + std::to_string(id) + " from " + btf_path + ": " +
+                                    std::strerror(-err));
     text += kEpilogue;
-    out = std::move(text);
-    return true;
+    return text;
 }
 
 std::string vmlinuxPartName(std::size_t index) {

@@ -1,6 +1,8 @@
 // Kernel types for probe sources come from the running kernel's BTF, dumped as C (a vmlinux.h),
 // because this machine has no kernel headers. The digest keys caches built from that header.
 #pragma once
+#include "jitprobe/Status.h"
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -8,8 +10,8 @@
 namespace jitprobe::frontend {
 
 // Dumps every type in the BTF file at btf_path as C, wrapped like `bpftool btf dump ... format c`
-// (include guard + preserve_access_index for CO-RE). false + error on failure.
-bool generateVmlinuxHeader(const std::string &btf_path, std::string &out, std::string &error);
+// (include guard + preserve_access_index for CO-RE). Errors name the file.
+[[nodiscard]] Result<std::string> generateVmlinuxHeader(const std::string &btf_path);
 
 // vmlinux.h cut at blank lines between top-level declarations into parts of about part_bytes:
 // top keeps the include guard and the preserve_access_index pragma and includes the parts in

@@ -126,17 +126,18 @@ bool usableFile(const std::string &path) {
 }
 
 // vmlinux.h is the same for the life of the process: generate it once.
-bool vmlinuxHeader(const std::string &btf_path, std::string &text, std::string &error) {
+Result<std::string> vmlinuxHeader(const std::string &btf_path) {
     static std::mutex lock;
     static std::string cached_path, cached_text;
     std::lock_guard<std::mutex> guard(lock);
     if (cached_path != btf_path || cached_text.empty()) {
-        if (!generateVmlinuxHeader(btf_path, cached_text, error))
-            return false;
+        Result<std::string> text = generateVmlinuxHeader(btf_path);
+        if (!text.ok())
+            return text;
+        cached_text = std::move(*text);
         cached_path = btf_path;
     }
-    text = cached_text;
-    return true;
+    return cached_text;
 }
 
 // The PCH holds the dialect and libbpf headers too: a jitprobe build with other headers must
@@ -234,13 +235,14 @@ bool prepareKernelTypes(const std::string &btf_path, const std::string &cache_di
         markUsed(stem + ".pch");
         usePch();
     } else {
-        std::string text, error;
-        if (!vmlinuxHeader(btf_path, text, error)) {
+        Result<std::string> header = vmlinuxHeader(btf_path);
+        if (!header.ok()) {
             diags.push_back({Diagnostic::Severity::Error, {btf_path, 0, 0},
-                             "cannot read kernel types: " + error, "",
+                             "cannot read kernel types: " + header.status().msg(), "",
                              "jitprobe needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)"});
             return false;
         }
+        std::string text = std::move(*header);
         // A PCH that fails to build is not fatal: this compile parses vmlinux.h instead.
         if (!stem.empty() && writeKernelTypeDirectory(stem + ".d", text)) {
             ClangJob job = prefixJob(out.files);
