@@ -1,5 +1,6 @@
 // `jitprobe check FILE.c` (verifier only) and `jitprobe dump FILE.c --rewritten|--ir|--asm`.
 #include "Cli.h"
+#include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
 #include <iostream>
@@ -51,6 +52,28 @@ int checkCommand(const std::vector<std::string> &args) {
     return kExitOk;
 }
 
+namespace {
+// A portable object keeps the rewritten C; IR and assembly would need the compiler.
+int dumpPortable(const std::string &file, bool rewritten) {
+    if (!rewritten) {
+        reportError(file + ": a portable object holds only the rewritten C (--rewritten); "
+                           "dump the source for --ir/--asm");
+        return kExitUsage;
+    }
+    BPF bpf;
+    InitOptions opts;
+    opts.want_rewritten = true;
+    opts.load_programs = false;
+    if (Status s = bpf.init_file(file, opts); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    std::string text = bpf.rewritten_source();
+    std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+    return kExitOk;
+}
+} // namespace
+
 int dumpCommand(const std::vector<std::string> &args) {
     ProbeArgs a;
     bool rewritten = false, ir = false, assembly = false, no_cache = false;
@@ -73,6 +96,8 @@ int dumpCommand(const std::vector<std::string> &args) {
         reportError("dump: give FILE.c and exactly one of --rewritten, --ir, --asm");
         return kExitUsage;
     }
+    if (a.file.ends_with(".jpo"))
+        return dumpPortable(a.file, rewritten);
     Result<std::string> source = read_probe_source(a.file);
     if (!source.ok()) {
         reportError(source.status().msg());
