@@ -158,3 +158,16 @@ TEST_F(PortableFixture, CppApiWritesAndLoadsReadingTaskFieldsThroughCore) {
     Status t = third.init_file(again);
     EXPECT_TRUE(t.ok()) << t.msg();
 }
+
+// The kprobe-form example (run in the VM by scripts/vmtest.sh; this kernel has no kprobes):
+// built into a .jpo, both programs pass this kernel's verifier from it.
+TEST_F(PortableFixture, KprobeExampleBuildsAndVerifiesFromItsJpo) {
+    int rc = -1;
+    std::string built = cli("build " JITPROBE_SOURCE_DIR "/examples/opensnoop_kprobe.c -o " + jpo, "", &rc);
+    ASSERT_EQ(rc, 0) << built;
+    std::string checked = cli("check --format json " + jpo, "JITPROBE_COMPILER=/nonexistent", &rc);
+    EXPECT_EQ(rc, 0) << checked;
+    for (const char *prog : {"kprobe__do_sys_openat2", "kretprobe__do_sys_openat2"})
+        EXPECT_TRUE(has(checked, std::string("{\"type\":\"program\",\"name\":\"") + prog +
+                                     "\",\"prog_type\":\"kprobe\"")) << checked;
+}
