@@ -40,7 +40,7 @@ build_jpo() {
   timeout 300 "$JITPROBE" build "$ROOT/$src" -o "$OBJDIR/$name.jpo" "$@" >"$OBJDIR/$name.log" 2>&1 ||
     { cat "$OBJDIR/$name.log" >&2; die "could not build $OBJDIR/$name.jpo on the host"; }
 }
-for name in core_task cpp_kprobe fmod_ret kprobe_args kretprobe_ret kfunc; do
+for name in core_task core_missing cpp_kprobe fmod_ret kprobe_args kretprobe_ret kfunc; do
   build_jpo "tests/vm/$name.c" "$name"
 done
 build_jpo tests/vm/lsm_file_open.c lsm_check -D TARGET_PID=0
