@@ -160,10 +160,11 @@ else fail core_jpo "jitprobe run core_task.jpo failed" "$WORK/core_jpo.out"; fi
 # 6.4+): the load fails, naming the type and the field.
 if timeout 120 "$JP" check "$OBJDIR/core_missing.jpo" >"$WORK/core_missing.out" 2>&1; then
   fail core_missing_field "loaded, although 6.1's task_struct has no mm_cid" "$WORK/core_missing.out"
-elif grep -q "task_struct" "$WORK/core_missing.out" && grep -q "mm_cid" "$WORK/core_missing.out"; then
+elif grep -q "struct task_struct\.mm_cid" "$WORK/core_missing.out" &&
+     grep -q "bpf_core_field_exists" "$WORK/core_missing.out"; then
   pass core_missing_field
   grep -m2 "mm_cid" "$WORK/core_missing.out" | sed 's/^/# /' >&2
-else fail core_missing_field "the error does not name task_struct and mm_cid" "$WORK/core_missing.out"; fi
+else fail core_missing_field "the error does not name task_struct.mm_cid with a hint" "$WORK/core_missing.out"; fi
 
 # The C++ API: attach_kprobe entry + return (maxactive), detach_kprobe, from a host-built .jpo.
 if timeout 300 "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" "$OBJDIR/cpp_kprobe.jpo" "$MARKER" \
