@@ -124,6 +124,11 @@ TEST_F(PortableFixture, CliRefusesBadFilesNamingFileAndReason) {
     out = cli("check " + cut, "", &rc);
     EXPECT_EQ(rc >> 8, 1);
     EXPECT_TRUE(has(out, cut + ": section lengths do not match")) << out;
+    std::string renamed = dir + "/probe.bin"; // the loader is chosen by the .jpo suffix
+    fs::copy_file(jpo, renamed);
+    out = cli("check " + renamed, "", &rc);
+    EXPECT_EQ(rc >> 8, 1);
+    EXPECT_TRUE(has(out, renamed + ": a jitprobe portable object, not C source")) << out;
     out = cli("run " + probe + ".jpo", "", &rc); // missing
     EXPECT_EQ(rc >> 8, 1);
     EXPECT_TRUE(has(out, probe + ".jpo: cannot open the portable object")) << out;

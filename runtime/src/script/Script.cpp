@@ -84,6 +84,9 @@ Result<std::string> read_probe_source(const std::string &path) {
     if (!read.ok())
         return read;
     const std::string &text = *read;
+    if (text.starts_with("JITPRJPO")) // the portable object magic (cache/PortableObject.h)
+        return Status(EINVAL, path + ": a jitprobe portable object, not C source: name it "
+                                     "FILE.jpo (the .jpo suffix selects the object loader)");
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
         return Status(EINVAL, path + ": empty source (no probes)");
     // A NUL (or a run of other control bytes) means a binary file, not C source.
