@@ -28,6 +28,26 @@ esac
 [ -x "$JITPROBE" ] || die "$JITPROBE not built (cmake --build $BUILD_DIR --target jitprobe-cli)"
 [ -x "$COMPILER" ] || die "$COMPILER not built (cmake --build $BUILD_DIR --target jitprobe-compiler)"
 
+# Portable objects for the guest, built here on this host's kernel (compile once, run
+# everywhere): under BUILD_DIR, which the guest reads over 9p (its /tmp is its own).
+OBJDIR="$BUILD_DIR/vm-objects"
+mkdir -p "$OBJDIR"
+# build_jpo SRC NAME [-D ...]: $OBJDIR/NAME.jpo from $ROOT/SRC. Most guest tests run these:
+# a compile under TCG takes 15-25 s, a .jpo loads in 1-2 s.
+build_jpo() {
+  local src="$1" name="$2"
+  shift 2
+  timeout 300 "$JITPROBE" build "$ROOT/$src" -o "$OBJDIR/$name.jpo" "$@" >"$OBJDIR/$name.log" 2>&1 ||
+    { cat "$OBJDIR/$name.log" >&2; die "could not build $OBJDIR/$name.jpo on the host"; }
+}
+for name in core_task core_missing cpp_kprobe fmod_ret kprobe_args kretprobe_ret kfunc; do
+  build_jpo "tests/vm/$name.c" "$name"
+done
+build_jpo tests/vm/lsm_file_open.c lsm_check -D TARGET_PID=0
+build_jpo examples/opensnoop_kprobe.c opensnoop_kprobe
+[ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" ] ||
+  die "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_kprobe)"
+
 if ! command -v qemu-system-x86_64 >/dev/null; then
   [ "$(id -u)" -eq 0 ] || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
   echo "==> installing qemu-system-x86"

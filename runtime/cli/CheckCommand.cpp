@@ -1,5 +1,6 @@
 // `jitprobe check FILE.c` (verifier only) and `jitprobe dump FILE.c --rewritten|--ir|--asm`.
 #include "Cli.h"
+#include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
 
 #include <iostream>
@@ -52,6 +53,28 @@ int checkCommand(const std::vector<std::string> &args) {
     return kExitOk;
 }
 
+namespace {
+// A portable object keeps the rewritten C; IR and assembly would need the compiler.
+int dumpPortable(const std::string &file, bool rewritten) {
+    if (!rewritten) {
+        reportError(file + ": a portable object holds only the rewritten C (--rewritten); "
+                           "dump the source for --ir/--asm");
+        return kExitUsage;
+    }
+    BPF bpf;
+    InitOptions opts;
+    opts.want_rewritten = true;
+    opts.load_programs = false;
+    if (Status s = bpf.init_file(file, opts); !s.ok()) {
+        reportError(s.msg());
+        return kExitFailure;
+    }
+    std::string text = bpf.rewritten_source();
+    std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+    return kExitOk;
+}
+} // namespace
+
 int dumpCommand(const std::vector<std::string> &args) {
     ProbeArgs a;
     bool rewritten = false, ir = false, assembly = false, no_cache = false;
@@ -74,6 +97,8 @@ int dumpCommand(const std::vector<std::string> &args) {
         reportError(!problem.empty() ? problem : "dump: give exactly one of --rewritten, --ir, --asm");
         return kExitUsage;
     }
+    if (a.expression.empty() && a.file.ends_with(".jpo"))
+        return dumpPortable(a.file, rewritten);
     Result<std::string> source = a.read();
     if (!source.ok()) {
         reportError(source.status().msg());

@@ -68,6 +68,7 @@ void logCacheOutcome(const PhaseTimes &times);
 // One line per phase on stderr, or a {"type":"phases",...} JSON line on stdout.
 void printPhases(const ScriptPhaseTimes &times, bool json, bool with_run);
 
+int buildCommand(const std::vector<std::string> &args);
 int runCommand(const std::vector<std::string> &args);
 int checkCommand(const std::vector<std::string> &args);
 int dumpCommand(const std::vector<std::string> &args);

@@ -37,10 +37,12 @@ Result<std::string> ProbeArgs::read() const {
 }
 
 Status ProbeArgs::load(Script &script, ScriptOptions options) const {
+    options.file_name = name();
+    if (expression.empty()) // a file, "-" or a portable object (FILE.jpo)
+        return script.load_file(file, cflags(), options);
     Result<std::string> source = read();
     if (!source.ok())
         return source.status();
-    options.file_name = name();
     return script.load(*source, cflags(), options);
 }
 

@@ -25,6 +25,9 @@ commands:
       --interval S [--clear]  --time-phases  --no-cache
   check FILE.c  compile and load every program through the verifier (no attach)
       -D NAME[=VALUE]  -I DIR  --format text|json  --time-phases  --no-cache
+  build FILE.c [-o FILE.jpo]  compile once into a portable object; `run FILE.jpo` and
+                `check FILE.jpo` load it on any kernel with BTF without the compiler
+      -D NAME[=VALUE]  -I DIR  --no-cache
   serve FILE.c [FILE.c ...]   load and attach every file; serve their maps as Prometheus
                 metrics until Ctrl-C (see README "Prometheus")
       --listen 127.0.0.1:9435  --path /metrics  --namespace jitprobe  --max-series 10000
@@ -45,6 +48,7 @@ examples:
   jitprobe run hist.c --duration 5 --format json
   jitprobe run latency.c -D 'WATCH_COMM="ls"' --interval 1 --clear
   jitprobe check probe.c --format json
+  jitprobe build probe.c -o probe.jpo && jitprobe run probe.jpo --duration 5
   jitprobe dump probe.c --rewritten
   jitprobe list tracepoints 'syscalls:sys_enter_open*'
 )";
@@ -53,7 +57,7 @@ examples:
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
         {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
-        {"cache", cacheCommand}, {"serve", serveCommand}};
+        {"cache", cacheCommand}, {"serve", serveCommand}, {"build", buildCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");

@@ -2,6 +2,7 @@
 // here on a loopback port with a temporary config and data dir); `promtool check metrics` on
 // every example served; malformed scrapes neither crash the server nor stop the probes.
 #include "LiveSupport.h"
+#include "jitprobe/Kernel.h"
 #include "ProcessRunner.h"
 
 #include <httplib.h>
@@ -247,10 +248,13 @@ std::string shellQuote(const std::string &s) {
     return out + "'";
 }
 
+// Every example this kernel can attach: the kprobe forms (*_kprobe.c) only where kprobes exist
+// (they run in the VM phase otherwise).
 std::vector<std::string> exampleProbes() {
     std::vector<std::string> files;
     for (const auto &e : fs::directory_iterator(fs::path(JITPROBE_SOURCE_DIR) / "examples"))
-        if (e.path().extension() == ".c")
+        if (e.path().extension() == ".c" &&
+            (jitprobe::kprobes_supported() || !e.path().stem().string().ends_with("_kprobe")))
             files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     return files;

@@ -43,3 +43,18 @@ TEST(VerifierExplain, OverrideReturnUnavailableSaysTheKernelCannot) {
     EXPECT_EQ(e.location, "inject.c:114");
     EXPECT_NE(e.hint.find("this kernel cannot load it"), std::string::npos) << e.hint;
 }
+
+// A portable object run on a kernel without a field it reads: libbpf rewrites the verifier's
+// complaint about the poisoned instruction into the relocation it could not resolve.
+TEST(VerifierExplain, UnresolvedCoreRelocationNamesTheKernelTypeAndField) {
+    auto e = explainVerifierLog(
+        "; u64 cid = t->mm_cid; @ core_missing.c:10\n"
+        "5: <invalid CO-RE relocation>\n"
+        "failed to resolve CO-RE relocation <byte_off> [20] struct task_struct___jp.mm_cid "
+        "(0:0 @ offset 0)\n"
+        "processed 6 insns (limit 1000000)\n");
+    EXPECT_EQ(e.location, "core_missing.c:10");
+    EXPECT_EQ(e.reason, "failed to resolve CO-RE relocation <byte_off> [20] struct "
+                        "task_struct.mm_cid (0:0 @ offset 0)");
+    EXPECT_NE(e.hint.find("bpf_core_field_exists"), std::string::npos) << e.hint;
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs inside the VM (scripts/vmtest.sh): the host-built jitprobe against a kernel with kprobes,
 # fentry/fexit and BPF LSM. One line per test, PASS name / FAIL name: why, then "N passed, M failed".
+# Most probes come as portable objects built on the host (compile once, run everywhere; a compile
+# under TCG takes 15-25 s); those using TARGET_PID (attach_kprobe, lsm_file_open) and core_task.c
+# are compiled here, by the guest.
 #   guest_tests.sh BUILD_DIR
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -8,6 +11,8 @@ BUILD_DIR="${1:?usage: guest_tests.sh BUILD_DIR}"
 JP="$BUILD_DIR/runtime/cli/jitprobe"
 WORK="$(mktemp -d /tmp/guest-tests.XXXXXX)"
 MARKER=/tmp/jitprobe-vm-marker
+# Portable objects scripts/vmtest.sh built on the host from tests/vm/*.c (and one example).
+OBJDIR="$BUILD_DIR/vm-objects"
 echo hello >"$MARKER"
 passed=0
 failed=0
@@ -23,8 +28,9 @@ fail() {
 # (stderr in NAME.err); returns jitprobe's exit status.
 run() {
   local name="$1" file="$2" cmd="$3" t0 rc
+  [[ "$file" == /* ]] || file="$HERE/$file"
   t0=$(date +%s)
-  timeout 300 "$JP" run "$HERE/$file" -c "$cmd" --format json >"$WORK/$name.out" 2>"$WORK/$name.err"
+  timeout 300 "$JP" run "$file" -c "$cmd" --format json >"$WORK/$name.out" 2>"$WORK/$name.err"
   rc=$?
   echo "# $name: jitprobe run exit $rc in $(( $(date +%s) - t0 )) s" >&2
   cat "$WORK/$name.err" >>"$WORK/$name.out"
@@ -76,12 +82,12 @@ if out="$(timeout 120 "$JP" list functions 'do_sys_openat*' 2>&1)" && grep -qx d
 else fail list_functions "do_sys_openat2 not listed: $out"; fi
 
 # kprobe__ with typed arguments: 3 opens of the marker, all relative to AT_FDCWD.
-if run kprobe_args kprobe_args.c "cat $MARKER $MARKER $MARKER"; then
+if run kprobe_args "$OBJDIR/kprobe_args.jpo" "cat $MARKER $MARKER $MARKER"; then
   expect kprobe_args "$WORK/kprobe_args.out" "hits[0] -eq 3" "hits[1] -eq 3"
 else fail kprobe_args "jitprobe run failed" "$WORK/kprobe_args.out"; fi
 
 # kprobe__ + kretprobe__ paired by thread: the marker opens (an fd), two missing files ENOENT.
-if run kretprobe_ret kretprobe_ret.c "cat $MARKER /tmp/jitprobe-vm-none1 /tmp/jitprobe-vm-none2"; then
+if run kretprobe_ret "$OBJDIR/kretprobe_ret.jpo" "cat $MARKER /tmp/jitprobe-vm-none1 /tmp/jitprobe-vm-none2"; then
   expect kretprobe_ret "$WORK/kretprobe_ret.out" "results[1] -eq 2" "results[2] -eq 1" "results[3] -eq 0"
 else fail kretprobe_ret "jitprobe run failed" "$WORK/kretprobe_ret.out"; fi
 
@@ -92,7 +98,7 @@ if run attach_kprobe attach_kprobe.c "cat $MARKER"; then
 else fail attach_kprobe "jitprobe run failed" "$WORK/attach_kprobe.out"; fi
 
 # KFUNC_PROBE / KRETFUNC_PROBE (fentry/fexit): 2 marker opens, both returning an fd.
-if run kfunc kfunc.c "cat $MARKER $MARKER"; then
+if run kfunc "$OBJDIR/kfunc.jpo" "cat $MARKER $MARKER"; then
   expect kfunc "$WORK/kfunc.out" "counts[0] -eq 2" "counts[1] -eq 2" "counts[2] -eq 2"
 else fail kfunc "jitprobe run failed" "$WORK/kfunc.out"; fi
 
@@ -102,9 +108,9 @@ if run lsm_file_open lsm_file_open.c "cat $MARKER"; then
 else fail lsm_file_open "jitprobe run failed" "$WORK/lsm_file_open.out"; fi
 
 # check --format json names the program types the kernel loaded.
-if timeout 300 "$JP" check "$HERE/kfunc.c" --format json >"$WORK/check.out" 2>&1 &&
-   timeout 300 "$JP" check "$HERE/lsm_file_open.c" -D TARGET_PID=0 --format json >>"$WORK/check.out" 2>&1 &&
-   timeout 300 "$JP" check "$HERE/kprobe_args.c" --format json >>"$WORK/check.out" 2>&1; then
+if timeout 300 "$JP" check "$OBJDIR/kfunc.jpo" --format json >"$WORK/check.out" 2>&1 &&
+   timeout 300 "$JP" check "$OBJDIR/lsm_check.jpo" --format json >>"$WORK/check.out" 2>&1 &&
+   timeout 300 "$JP" check "$OBJDIR/kprobe_args.jpo" --format json >>"$WORK/check.out" 2>&1; then
   types="$(python3 -c '
 import json, sys
 print(" ".join(sorted({json.loads(l)["prog_type"] for l in open(sys.argv[1]) if l.startswith("{\"type\":\"program\"")})))
@@ -114,11 +120,100 @@ print(" ".join(sorted({json.loads(l)["prog_type"] for l in open(sys.argv[1]) if 
   else fail check_prog_types "expected 3 distinct prog_types, got: $types" "$WORK/check.out"; fi
 else fail check_prog_types "jitprobe check failed" "$WORK/check.out"; fi
 
+# Compile once, run everywhere: core_task.jpo was built on the host (scripts/vmtest.sh), on
+# another kernel; run here without any compiler, its CO-RE reads of task_struct (tgid, pid, comm,
+# real_parent->tgid) must equal what the helpers say, for a command named jpocat opening the
+# marker twice. The same source compiled here must give the same counts.
+cp /bin/cat /tmp/jpocat
+# core_run NAME FILE [VAR=VALUE...]: jitprobe's own pid (the command's parent) in NAME.pid.
+core_run() {
+  local name="$1" file="$2" t0 jp rc
+  shift 2
+  t0=$(date +%s)
+  ( exec env "$@" "$JP" run "$file" -c "/tmp/jpocat $MARKER $MARKER" --format json \
+      >"$WORK/$name.out" 2>"$WORK/$name.err" ) &
+  jp=$!
+  wait "$jp"
+  rc=$?
+  echo "$jp" >"$WORK/$name.pid"
+  echo "# $name: jitprobe run exit $rc in $(( $(date +%s) - t0 )) s" >&2
+  cat "$WORK/$name.err" >>"$WORK/$name.out"
+  return $rc
+}
+built_on="$(strings "$OBJDIR/core_task.jpo" 2>/dev/null | sed -n 's/^built_on_kernel=//p' | head -1)"
+echo "# core_task.jpo built on kernel ${built_on:-?}, running on $(uname -r)" >&2
+if [ ! -f "$OBJDIR/core_task.jpo" ]; then
+  fail core_jpo "$OBJDIR/core_task.jpo was not built on the host"
+elif [ "$built_on" = "$(uname -r)" ]; then
+  fail core_jpo "core_task.jpo was built on this same kernel ($built_on): proves nothing"
+elif core_run core_jpo "$OBJDIR/core_task.jpo" JITPROBE_COMPILER=/nonexistent/jitprobe-compiler; then
+  n="$(mapval "$WORK/core_jpo.out" seen 0)"
+  expect core_jpo "$WORK/core_jpo.out" "seen[0] -ge 2" "seen[1] -eq $n" "seen[2] -eq $n" \
+    "seen[3] -eq $n" "seen[4] -eq $(cat "$WORK/core_jpo.pid")"
+  if core_run core_src "$HERE/core_task.c"; then
+    expect core_same_as_guest_compile "$WORK/core_src.out" "seen[0] -eq $n" "seen[1] -eq $n" \
+      "seen[2] -eq $n" "seen[3] -eq $n" "seen[4] -eq $(cat "$WORK/core_src.pid")"
+  else fail core_same_as_guest_compile "jitprobe run core_task.c failed" "$WORK/core_src.out"; fi
+else fail core_jpo "jitprobe run core_task.jpo failed" "$WORK/core_jpo.out"; fi
+
+# A host-built .jpo whose CO-RE relocation this kernel cannot satisfy (task_struct.mm_cid is
+# 6.4+): the load fails, naming the type and the field.
+if timeout 120 "$JP" check "$OBJDIR/core_missing.jpo" >"$WORK/core_missing.out" 2>&1; then
+  fail core_missing_field "loaded, although 6.1's task_struct has no mm_cid" "$WORK/core_missing.out"
+elif grep -q "struct task_struct\.mm_cid" "$WORK/core_missing.out" &&
+     grep -q "bpf_core_field_exists" "$WORK/core_missing.out"; then
+  pass core_missing_field
+  grep -m2 "mm_cid" "$WORK/core_missing.out" | sed 's/^/# /' >&2
+else fail core_missing_field "the error does not name task_struct.mm_cid with a hint" "$WORK/core_missing.out"; fi
+
+# The C++ API: attach_kprobe entry + return (maxactive), detach_kprobe, from a host-built .jpo.
+if timeout 300 "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" "$OBJDIR/cpp_kprobe.jpo" "$MARKER" \
+    >"$WORK/cpp_kprobe.out" 2>&1; then
+  pass cpp_attach_kprobe
+  sed 's/^/# /' "$WORK/cpp_kprobe.out" >&2
+else fail cpp_attach_kprobe "jitprobe_vm_cpp_kprobe failed" "$WORK/cpp_kprobe.out"; fi
+
+# KMOD_RET (fmod_ret) on security_file_open, host-built: opening a file named jitprobe-vm-deny
+# fails with EPERM while it runs, and works again once jitprobe has exited (detached).
+DENY=/tmp/jitprobe-vm-deny
+echo x >"$DENY"
+if run fmod_ret "$OBJDIR/fmod_ret.jpo" "cat $DENY"; then
+  if ! grep -q "$DENY: Operation not permitted" "$WORK/fmod_ret.out"; then
+    fail fmod_ret "cat $DENY was not refused with EPERM" "$WORK/fmod_ret.out"
+  elif ! cat "$DENY" >/dev/null; then
+    fail fmod_ret "cat $DENY still refused after jitprobe exited"
+  else
+    expect fmod_ret "$WORK/fmod_ret.out" "denied[0] -eq 1"
+  fi
+else fail fmod_ret "jitprobe run failed" "$WORK/fmod_ret.out"; fi
+
+# An example tool in its kprobe form (examples/opensnoop_kprobe.c), host-built: the marker opens
+# with an fd, the missing file fails with ENOENT, both with the path read in the kprobe.
+if run opensnoop_kprobe "$OBJDIR/opensnoop_kprobe.jpo" "cat $MARKER /tmp/jitprobe-vm-none3"; then
+  if python3 - "$WORK/opensnoop_kprobe.out" "$MARKER" <<'PY'
+import json, sys
+ev = []
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("{"):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if r.get("type") == "event" and r.get("map") == "open_events":
+            ev.append(r["data"])
+ok = any(e["comm"] == "cat" and e["path"] == sys.argv[2] and e["ret"] >= 0 for e in ev)
+missing = any(e["comm"] == "cat" and e["path"] == "/tmp/jitprobe-vm-none3" and e["ret"] == -2 for e in ev)
+sys.exit(0 if ok and missing else 1)
+PY
+  then pass opensnoop_kprobe
+  else fail opensnoop_kprobe "no cat events for the marker (fd) and the missing file (-2)" "$WORK/opensnoop_kprobe.out"; fi
+else fail opensnoop_kprobe "jitprobe run failed" "$WORK/opensnoop_kprobe.out"; fi
+
 # SIGINT: a running kprobe is registered while jitprobe runs and gone after Ctrl-C; the maps
 # (with the one marker open made meanwhile) are still printed and the exit status is 0.
 KLIST=/sys/kernel/debug/kprobes/list
 if [ -r "$KLIST" ]; then
-  timeout 300 "$JP" run "$HERE/kprobe_args.c" --duration 280 --format json \
+  timeout 300 "$JP" run "$OBJDIR/kprobe_args.jpo" --duration 280 --format json \
     >"$WORK/sigint.out" 2>&1 &
   jp=$!
   attached=0

@@ -125,6 +125,15 @@ class BPF {
     // Never loads the compiler.
     Status init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
                        const InitOptions &opts = {});
+    // Loads a portable object (FILE.jpo, written by `jitprobe build` or write_object_file):
+    // the compiled probe, relocated (CO-RE) against this kernel's BTF. Never starts the
+    // compiler. The file is opened once, size-capped and checked (magic, format version,
+    // SHA-256); a bad one fails naming PATH and why. OPTS as for init (file_name defaults to
+    // PATH; the cache options do not apply).
+    Status init_file(const std::string &path, const InitOptions &opts = {});
+    // After init (load_programs may be false): writes this object as a portable object at
+    // PATH (atomically, mode 0600), for init_file / `jitprobe run FILE.jpo` on other hosts.
+    Status write_object_file(const std::string &path) const;
     // Loads all programs if init did not (load_programs = false). Idempotent.
     Status load();
 

@@ -71,8 +71,13 @@ class Script {
     Status load(const std::string &source, const std::vector<std::string> &cflags = {},
                 const ScriptOptions &options = {});
     // Reads PATH first: an empty file or one that is not text is an error naming PATH.
+    // A PATH ending in .jpo is a portable object: load_object_file.
     Status load_file(const std::string &path, const std::vector<std::string> &cflags = {},
                     ScriptOptions options = {});
+    // Loads a portable object (`jitprobe build`, BPF::init_file): no compiler is started.
+    // CFLAGS must be empty and OPTIONS.target_pid unset (they are compiled in); a command runs.
+    Status load_object_file(const std::string &path, const std::vector<std::string> &cflags = {},
+                            const ScriptOptions &options = {});
     // Every program with an attach point. Load-only programs are left alone.
     Status attach_all();
     // Releases the command, then collects events/printk until the command exits, the duration

@@ -12,7 +12,12 @@ struct KnownRejection {
     std::string_view hint;
 };
 
+constexpr std::string_view kCoreFailure = "failed to resolve CO-RE relocation";
+
 constexpr KnownRejection kKnown[] = {
+    {kCoreFailure, "this kernel has no such type or field (the object was compiled against a "
+                   "kernel that has it, e.g. a .jpo built elsewhere): guard the read with "
+                   "bpf_core_field_exists(), or read another field on this kernel"},
     {"_or_null", "a pointer that may be NULL (e.g. a map lookup result) is used without a check: "
                  "add `if (!p) return 0;` before dereferencing it"},
     {"invalid mem access 'scalar'", "memory is read through a plain integer or a kernel/user pointer: "
@@ -70,6 +75,11 @@ VerifierExplanation explainVerifierLog(const std::string &log) {
             }
         break;
     }
+    // libbpf names the failed relocation with the probe's local type ("task_struct___jp", the
+    // rewriter's flavor of the kernel's task_struct): the user wrote "task_struct".
+    if (out.reason.find(kCoreFailure) != std::string::npos)
+        for (std::size_t at; (at = out.reason.find("___jp")) != std::string::npos;)
+            out.reason.erase(at, 5);
     for (const auto &k : kKnown)
         if (out.reason.find(k.needle) != std::string::npos) {
             out.hint = k.hint;

@@ -76,6 +76,9 @@ Result<std::string> readSourceFile(const std::string &path) {
 
 // Empty text and binary files are not probe sources.
 Status checkProbeText(const std::string &text, const std::string &name) {
+    if (text.starts_with("JITPRJPO")) // the portable object magic (cache/PortableObject.h)
+        return Status(EINVAL, name + ": a jitprobe portable object, not C source: name it "
+                                     "FILE.jpo (the .jpo suffix selects the object loader)");
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
         return Status(EINVAL, name + ": empty source (no probes)");
     // A NUL (or a run of other control bytes) means a binary file, not C source.
@@ -103,11 +106,13 @@ Result<std::string> read_probe_source(const std::string &path) {
 std::string probe_source_name(const std::string &path) { return path == "-" ? "<stdin>" : path; }
 
 Status Script::load_file(const std::string &path, const std::vector<std::string> &cflags, ScriptOptions options) {
+    if (options.file_name == "<probe>")
+        options.file_name = probe_source_name(path);
+    if (path.ends_with(".jpo"))
+        return load_object_file(path, cflags, options);
     Result<std::string> source = read_probe_source(path);
     if (!source.ok())
         return source.status();
-    if (options.file_name == "<probe>")
-        options.file_name = probe_source_name(path);
     return load(*source, cflags, options);
 }
 
@@ -129,26 +134,49 @@ Status Script::load(const std::string &source, const std::vector<std::string> &c
     } else if (options.target_pid > 0 && wants_pid) {
         flags.push_back("-DTARGET_PID=" + std::to_string(options.target_pid));
     }
+    return impl_->init_and_load(
+        [&](const InitOptions &init) { return impl_->bpf.init(source, flags, init); });
+}
+
+Status Script::load_object_file(const std::string &path, const std::vector<std::string> &cflags,
+                                const ScriptOptions &options) {
+    if (impl_->loaded)
+        return Status(EALREADY, "script already loaded: use a new jitprobe::Script");
+    // What the compiler would have used is compiled in: say so rather than ignore it.
+    if (!cflags.empty() || options.target_pid > 0)
+        return Status(EINVAL, path + ": a portable object is already compiled: give -D/-I/-p "
+                                     "(TARGET_PID) to `jitprobe build`, not here");
+    impl_->options = options;
+    if (!options.command.empty()) {
+        impl_->command = std::make_unique<BlockedCommand>();
+        if (Status s = impl_->command->start(options.command); !s.ok())
+            return s;
+    }
+    return impl_->init_and_load(
+        [&](const InitOptions &init) { return impl_->bpf.init_file(path, init); });
+}
+
+Status Script::Impl::init_and_load(const std::function<Status(const InitOptions &)> &init_fn) {
     InitOptions init;
     init.file_name = options.file_name;
     init.use_cache = options.use_cache;
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
-    init.compile_cancelled = [impl = impl_.get()] { return impl->stopRequested(); };
+    init.compile_cancelled = [this] { return stopRequested(); };
     auto t0 = std::chrono::steady_clock::now();
-    Status s = impl_->bpf.init(source, flags, init);
-    impl_->times.compile_ms = msSince(t0);
+    Status s = init_fn(init);
+    times.compile_ms = msSince(t0);
     if (s.ok()) {
         auto t1 = std::chrono::steady_clock::now();
-        s = impl_->bpf.load();
-        impl_->times.load_ms = msSince(t1);
+        s = bpf.load();
+        times.load_ms = msSince(t1);
     }
     if (!s.ok()) {
-        impl_->command.reset(); // the blocked child exits without running anything
+        command.reset(); // the blocked child exits without running anything
         return s;
     }
-    impl_->loaded = true;
+    loaded = true;
     return Status::OK();
 }
 

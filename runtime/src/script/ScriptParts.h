@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -75,6 +76,8 @@ struct Script::Impl {
     bool attached = false;
 
     bool stopRequested() const; // stop() or stop_all(), e.g. from a signal handler
+    // Runs INIT_FN (BPF::init or init_file) with the options' InitOptions, then the load.
+    Status init_and_load(const std::function<Status(const InitOptions &)> &init_fn);
     pid_t stack_pid() const; // whose user stacks we symbolize
     void snapshot_maps();
     std::vector<Record> build_results(bool symbolize);

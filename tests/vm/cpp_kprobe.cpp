@@ -1,0 +1,91 @@
+// Run in the VM by guest_tests.sh: the C++ API's attach_kprobe (entry) and its return form with
+// maxactive, on do_sys_openat2, then detach_kprobe. PROBE is tests/vm/cpp_kprobe.c or a .jpo
+// built from it on the host (init_file). Prints one line per failed check; exit 0 if none.
+//   jitprobe_vm_cpp_kprobe PROBE MARKER
+#include "jitprobe/BPF.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+using namespace jitprobe;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const std::string &what) {
+    if (!ok) {
+        std::cout << "FAIL " << what << std::endl;
+        failures++;
+    }
+}
+
+void openTimes(const std::string &path, int n) {
+    for (int i = 0; i < n; i++) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            ::close(fd);
+    }
+}
+
+Status initFrom(BPF &bpf, const std::string &probe) {
+    if (probe.ends_with(".jpo"))
+        return bpf.init_file(probe);
+    std::ifstream in(probe);
+    std::stringstream text;
+    text << in.rdbuf();
+    InitOptions opts;
+    opts.file_name = probe;
+    return bpf.init(text.str(), {}, opts);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        std::cerr << "usage: " << argv[0] << " PROBE MARKER\n";
+        return 2;
+    }
+    const std::string marker = argv[2], missing = std::string(argv[2]) + ".none";
+    BPF bpf;
+    Status s = initFrom(bpf, argv[1]);
+    if (!s.ok()) {
+        std::cout << "FAIL init: " << s.msg() << std::endl;
+        return 1;
+    }
+    s = bpf.attach_kprobe("do_sys_openat2", "on_open");
+    check(s.ok(), "attach_kprobe entry: " + s.msg());
+    s = bpf.attach_kprobe("do_sys_openat2", "on_open_return", 0, BPF_PROBE_RETURN, 32);
+    check(s.ok(), "attach_kprobe return maxactive=32: " + s.msg());
+    Status bad = bpf.attach_kprobe("jitprobe_no_such_function", "on_open");
+    check(!bad.ok() && bad.msg().find("'on_open'") != std::string::npos &&
+              bad.msg().find("jitprobe_no_such_function") != std::string::npos,
+          "a missing kernel function names the program and the function: " + bad.msg());
+    // Counted by pid, and libbpf opens files of its own while attaching: deltas around our opens.
+    auto pid = uint32_t(::getpid());
+    auto read = [&bpf, pid](const char *map) {
+        return bpf.get_hash_table<uint32_t, uint64_t>(map)[pid];
+    };
+    uint64_t entries0 = read("entries"), returns0 = read("returns"), ok0 = read("ok_returns");
+    openTimes(marker, 3);
+    openTimes(missing, 2);
+    uint64_t entries = read("entries") - entries0, returns = read("returns") - returns0,
+             ok = read("ok_returns") - ok0;
+    check(entries == 5, "entries = " + std::to_string(entries) + ", expected 5");
+    check(returns == 5, "returns = " + std::to_string(returns) + ", expected 5");
+    check(ok == 3, "returns with an fd = " + std::to_string(ok) + ", expected 3");
+    check(bpf.detach_kprobe("do_sys_openat2").ok(), "detach_kprobe entry");
+    check(bpf.detach_kprobe("do_sys_openat2", BPF_PROBE_RETURN).ok(), "detach_kprobe return");
+    check(bpf.detach_kprobe("do_sys_openat2").code() == ENOENT, "a second detach is ENOENT");
+    uint64_t detached = read("entries") + read("returns");
+    openTimes(marker, 4);
+    check(read("entries") + read("returns") == detached, "opens after detach_kprobe were counted");
+    std::cout << (failures ? "cpp_kprobe: failed" : "cpp_kprobe: ok") << " (entries " << entries
+              << ", returns " << returns << ", ok " << ok << ")" << std::endl;
+    return failures ? 1 : 0;
+}
