@@ -10,7 +10,8 @@ JOBS="${JOBS:-$(nproc)}"
 command -v ccache >/dev/null && export CMAKE_CXX_COMPILER_LAUNCHER="${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}"
 
 cmake -S "$ROOT" -B "$PKG_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-  -DJITPROBE_BUILD_TESTS=OFF -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_SHARED_SYSTEM_LIBS=ON >/dev/null
+  -DJITPROBE_BUILD_TESTS=OFF -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_SHARED_SYSTEM_LIBS=ON \
+  -DJITPROBE_BUILD_TREE_LOOKUP=OFF >/dev/null
 cmake --build "$PKG_BUILD_DIR" -j "$JOBS"
 mkdir -p "$OUTDIR"
 rm -f "$OUTDIR"/jitprobe_*.deb "$OUTDIR"/jitprobe-runtime_*.deb "$OUTDIR"/libjitprobe-dev_*.deb
