@@ -60,5 +60,6 @@ int checkCommand(const std::vector<std::string> &args);
 int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
 int cacheCommand(const std::vector<std::string> &args);
+int infoCommand(const std::vector<std::string> &args);
 
 } // namespace jitprobe::cli

@@ -1,5 +1,6 @@
 // jitprobe: compile, load and run BCC-style probe scripts; print their results.
 #include "Cli.h"
+#include "jitprobe/Features.h"
 
 #include <bpf/libbpf.h>
 
@@ -11,6 +12,12 @@
 
 #ifndef JITPROBE_VERSION
 #define JITPROBE_VERSION "0.1.0"
+#endif
+#ifndef JITPROBE_LLVM_VERSION
+#define JITPROBE_LLVM_VERSION "unknown"
+#endif
+#ifndef JITPROBE_BUILD_TYPE
+#define JITPROBE_BUILD_TYPE "unknown"
 #endif
 
 namespace {
@@ -30,11 +37,13 @@ commands:
                 $XDG_CACHE_HOME/jitprobe or ~/.cache/jitprobe; root: /var/cache/jitprobe)
   list tracepoints [GLOB]   tracepoints of this kernel ("cat:event")
   list functions [GLOB]     traceable kernel functions
+  info [--format text|json] what this kernel and process can do: program, attach and map
+                types (really loaded and attached), BTF, capabilities, mounts, cache, compiler
 
 options:
   -v, --verbose         debug logging (same as --log-level debug)
   --log-level LEVEL     trace|debug|info|warn|error|off (default: warn)
-  --version             print the version
+  --version             print the jitprobe, LLVM and libbpf versions and the build type
   -h, --help            this help
 
 examples:
@@ -50,13 +59,23 @@ examples:
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
         {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
-        {"cache", cacheCommand}};
+        {"cache", cacheCommand}, {"info", infoCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");
         return kExitUsage;
     }
     return it->second(rest);
+}
+
+// The compiler's LLVM is the one this tree was built with; the CLI itself never maps LLVM.
+void printVersion() {
+    jitprobe::Feature compiler = jitprobe::find_compiler();
+    std::cout << "jitprobe " JITPROBE_VERSION "\n"
+              << "LLVM " JITPROBE_LLVM_VERSION " (jitprobe-compiler: "
+              << (compiler.supported ? compiler.detail : "not found") << ")\n"
+              << "libbpf " << libbpf_version_string() << "\n"
+              << "build type " JITPROBE_BUILD_TYPE "\n";
 }
 
 bool setLogLevel(const std::string &name) {
@@ -85,7 +104,7 @@ int main(int argc, char **argv) {
             return kExitOk;
         }
         if (a == "--version") {
-            std::cout << "jitprobe " JITPROBE_VERSION "\n";
+            printVersion();
             return kExitOk;
         }
         if (a == "-v" || a == "--verbose") {
