@@ -31,7 +31,8 @@ void printText(const SystemFeatures &s) {
     std::cout << "kernel:   " << s.kernel_release << '\n'
               << "btf:      " << (s.btf.supported ? "yes  " : "no   ") << s.btf.detail << '\n'
               << "libbpf:   " << s.libbpf_version << '\n'
-              << "compiler: " << (s.compiler.supported ? "" : "not found: ") << s.compiler.detail << '\n'
+              << "compiler: " << (s.compiler.supported ? "" : "not found: ") << s.compiler.detail
+              << '\n'
               << "cache:    " << (s.cache.supported ? "" : "unusable: ") << s.cache.detail << '\n';
     printRows("attach types (loaded and attached)", s.attach_types);
     printRows("features", s.features);
@@ -42,7 +43,9 @@ void printText(const SystemFeatures &s) {
 }
 
 nlohmann::json toJson(const Feature &f) {
-    return {{"name", f.name}, {"supported", f.supported}, {"detail", escape_terminal_controls(f.detail)}};
+    return {{"name", f.name},
+            {"supported", f.supported},
+            {"detail", escape_terminal_controls(f.detail)}};
 }
 
 nlohmann::json toJson(const std::vector<Feature> &rows) {
@@ -73,9 +76,8 @@ void printJson(const SystemFeatures &s) {
 int infoCommand(const std::vector<std::string> &args) {
     std::string format = "text";
     po::options_description desc("info options");
-    desc.add_options()
-        ("format", po::value(&format)->default_value("text"), "output format: text | json")
-        ("help,h", "this help");
+    desc.add_options()("format", po::value(&format)->default_value("text"),
+                       "output format: text | json")("help,h", "this help");
     po::variables_map vm;
     if (!parseArgs(args, desc, vm, "format", 0))
         return kExitUsage;

@@ -42,15 +42,18 @@ TEST(SystemInfo, KprobeAnswerMatchesRun) {
     auto s = jitprobe::probe_system_features();
     const jitprobe::Feature &kprobe = attachType(s, "kprobe");
     EXPECT_EQ(kprobe.supported, kernelHasKprobes()) << kprobe.detail;
-    std::string file = writeProbe("kprobe", "int kprobe__vfs_read(struct pt_regs *ctx) { return 0; }\n");
+    std::string file =
+        writeProbe("kprobe", "int kprobe__vfs_read(struct pt_regs *ctx) { return 0; }\n");
     CliRun run = runCli({"run", file, "--duration", "1"});
     if (kprobe.supported) {
         EXPECT_EQ(run.status, 0) << run.err;
         return;
     }
     EXPECT_EQ(run.status, 1) << run.err;
-    EXPECT_NE(run.err.find("no kprobe support (CONFIG_KPROBES is not set)"), std::string::npos) << run.err;
-    EXPECT_NE(kprobe.detail.find("no kprobe support (CONFIG_KPROBES is not set)"), std::string::npos)
+    EXPECT_NE(run.err.find("no kprobe support (CONFIG_KPROBES is not set)"), std::string::npos)
+        << run.err;
+    EXPECT_NE(kprobe.detail.find("no kprobe support (CONFIG_KPROBES is not set)"),
+              std::string::npos)
         << kprobe.detail;
 }
 
@@ -98,8 +101,8 @@ TEST(SystemInfo, CliJsonAndVersion) {
     std::vector<std::string> names;
     for (const auto &a : j["attach_types"])
         names.push_back(a["name"]);
-    for (const char *want : {"tracepoint", "kprobe", "kprobe.multi", "uprobe", "uprobe.multi", "fentry",
-                             "lsm", "tc", "xdp", "perf_event", "raw_tp"})
+    for (const char *want : {"tracepoint", "kprobe", "kprobe.multi", "uprobe", "uprobe.multi",
+                             "fentry", "lsm", "tc", "xdp", "perf_event", "raw_tp"})
         EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
     CliRun version = runCli({"--version"});
     ASSERT_EQ(version.status, 0);

@@ -9,7 +9,7 @@
 #      pkg-config both load and attach a probe and read its map;
 #      /proc/PID/maps of the CLI running the probe maps no LLVM;
 #   3. jitprobe and libjitprobe-dev purged (jitprobe-runtime only again): no LLVM package left,
-#      list and cache work; the portable object built in step 2 runs with no LLVM mapped
+#      list, cache and info work; the portable object built in step 2 runs with no LLVM mapped
 #      (once `jitprobe build` exists: see the MERGE NOTE in steps.sh).
 # Without the mirror the packages are installed on this host instead and purged afterwards.
 set -euo pipefail

@@ -79,7 +79,15 @@ step_runtime_only_again() {
   grep -qx "syscalls:sys_enter_openat" "$work/list.out" || fail "list: $(cat "$work/list.out")"
   in_root "jitprobe cache stats" > "$work/cache.out" || fail "cache stats failed"
   grep -q "entries:" "$work/cache.out" || fail "cache stats: $(cat "$work/cache.out")"
-  echo "    list tracepoints, cache stats: ok"
+  in_root "jitprobe info --format json" > "$work/info.json" || fail "info failed"
+  python3 - "$work/info.json" <<'PY' || fail "jitprobe info (runtime only): $(cat "$work/info.json")"
+import json, sys
+info = json.load(open(sys.argv[1]))
+attach = {a["name"]: a for a in info["attach_types"]}
+assert attach["tracepoint"]["supported"], attach["tracepoint"]
+assert not info["compiler"]["supported"], info["compiler"]  # runtime only: no compiler found
+PY
+  echo "    list tracepoints, cache stats, info (tracepoint attached, no compiler): ok"
   if [ -e "$work/opensnoop.jpo" ]; then
     CHECK_MAPS=1 run_opensnoop "$inside/opensnoop.jpo" jpo
   fi

@@ -16,17 +16,17 @@ struct Feature {
 };
 
 struct SystemFeatures {
-    std::string kernel_release;                 // uname -r
-    Feature btf;                                // /sys/kernel/btf/vmlinux
-    std::vector<Feature> program_types;         // loaded with libbpf_probe_bpf_prog_type
-    std::vector<Feature> attach_types;          // tracepoint, kprobe, ..., loaded and attached
-    std::vector<Feature> map_types;             // created with libbpf_probe_bpf_map_type
-    std::vector<Feature> features;              // ring buffer, bpf_stats
-    std::vector<Feature> capabilities;          // CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_NET_ADMIN
-    std::vector<Feature> mounts;                // tracefs, bpffs
-    Feature cache;                              // the object cache directory and its state
-    Feature compiler;                           // jitprobe-compiler found (its path) or not
-    std::string libbpf_version;                 // of the libbpf this runtime runs with
+    std::string kernel_release;         // uname -r
+    Feature btf;                        // /sys/kernel/btf/vmlinux
+    std::vector<Feature> program_types; // loaded with libbpf_probe_bpf_prog_type
+    std::vector<Feature> attach_types;  // tracepoint, kprobe, ..., loaded and attached
+    std::vector<Feature> map_types;     // created with libbpf_probe_bpf_map_type
+    std::vector<Feature> features;      // ring buffer, bpf_stats
+    std::vector<Feature> capabilities;  // CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_NET_ADMIN
+    std::vector<Feature> mounts;        // tracefs, bpffs
+    Feature cache;                      // the object cache directory and its state
+    Feature compiler;                   // jitprobe-compiler found (its path) or not
+    std::string libbpf_version;         // of the libbpf this runtime runs with
 };
 
 // Probes everything above. Attach probes need BPF privileges; without them they report the

@@ -38,7 +38,7 @@ struct ProgSpec {
 Result<UniqueFd> loadTiny(const ProgSpec &spec) {
     const bpf_insn insns[] = {
         {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, // r0 = 0
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                    // exit
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                  // exit
     };
     LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = spec.expected,
                 .attach_btf_id = spec.btf_id);
@@ -53,7 +53,8 @@ Feature result(const std::string &name, const Status &st, const std::string &ok_
 }
 
 int perfEventOpen(perf_event_attr &attr, int cpu) {
-    return static_cast<int>(::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+    return static_cast<int>(
+        ::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 // perf event of ATTR with a fresh program of TYPE attached (PERF_EVENT_IOC_SET_BPF).
@@ -98,7 +99,8 @@ Feature probeKprobe(bool has_kprobe_events) {
     Result<int> type = pmuType("kprobe");
     if (!type.ok())
         return {"kprobe", false,
-                type.status().msg() + (has_kprobe_events ? "" : " and no kprobe_events in tracefs") +
+                type.status().msg() +
+                    (has_kprobe_events ? "" : " and no kprobe_events in tracefs") +
                     ": this kernel has no kprobe support (CONFIG_KPROBES is not set)"};
     perf_event_attr attr{};
     attr.type = *type;
@@ -127,7 +129,8 @@ Feature probeUprobe() {
     if (!type.ok())
         return result("uprobe", type.status(), "");
     Result<uint64_t> addr = elfFunctionAddress(kLibc, "getpid");
-    Result<uint64_t> offset = addr.ok() ? elfVaddrToFileOffset(kLibc, *addr) : Result<uint64_t>(addr.status());
+    Result<uint64_t> offset =
+        addr.ok() ? elfVaddrToFileOffset(kLibc, *addr) : Result<uint64_t>(addr.status());
     if (!offset.ok())
         return result("uprobe", offset.status(), "");
     perf_event_attr attr{};

@@ -36,7 +36,8 @@ std::vector<Feature> programTypes() {
         const char *name = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(t));
         if (!name)
             break;
-        out.push_back(probeResult(name, libbpf_probe_bpf_prog_type(static_cast<bpf_prog_type>(t), nullptr)));
+        out.push_back(
+            probeResult(name, libbpf_probe_bpf_prog_type(static_cast<bpf_prog_type>(t), nullptr)));
     }
     return out;
 }
@@ -47,7 +48,8 @@ std::vector<Feature> mapTypes() {
         const char *name = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(t));
         if (!name)
             break;
-        out.push_back(probeResult(name, libbpf_probe_bpf_map_type(static_cast<bpf_map_type>(t), nullptr)));
+        out.push_back(
+            probeResult(name, libbpf_probe_bpf_map_type(static_cast<bpf_map_type>(t), nullptr)));
     }
     return out;
 }
@@ -60,13 +62,15 @@ std::string readFirstLine(const std::string &path) {
 }
 
 std::vector<Feature> runtimeFeatures() {
-    Feature ring = probeResult("ring_buffer", libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr));
+    Feature ring =
+        probeResult("ring_buffer", libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr));
     // BPF_ENABLE_STATS: run-time statistics on while the fd is open; closed at once.
     common::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
     std::string sysctl = readFirstLine("/proc/sys/kernel/bpf_stats_enabled");
-    Feature bpf_stats{"bpf_stats", stats.valid(),
-                      (stats.valid() ? "BPF_ENABLE_STATS works" : "BPF_ENABLE_STATS: " + errnoText(errno)) +
-                          (sysctl.empty() ? "" : "; kernel.bpf_stats_enabled=" + sysctl)};
+    Feature bpf_stats{
+        "bpf_stats", stats.valid(),
+        (stats.valid() ? "BPF_ENABLE_STATS works" : "BPF_ENABLE_STATS: " + errnoText(errno)) +
+            (sysctl.empty() ? "" : "; kernel.bpf_stats_enabled=" + sysctl)};
     return {ring, bpf_stats};
 }
 
@@ -75,8 +79,9 @@ std::vector<Feature> capabilities() {
     __user_cap_data_struct data[2]{};
     bool known = ::syscall(SYS_capget, &header, data) == 0;
     std::vector<Feature> out;
-    for (auto [cap, name] : {std::pair{39, "CAP_BPF"}, std::pair{38, "CAP_PERFMON"},
-                             std::pair{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}, std::pair{CAP_NET_ADMIN, "CAP_NET_ADMIN"}}) {
+    for (auto [cap, name] :
+         {std::pair{39, "CAP_BPF"}, std::pair{38, "CAP_PERFMON"},
+          std::pair{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}, std::pair{CAP_NET_ADMIN, "CAP_NET_ADMIN"}}) {
         bool has = known && ((data[cap / 32].effective >> (cap % 32)) & 1);
         out.push_back({name, has, known ? (has ? "effective" : "not effective") : "capget failed"});
     }
@@ -102,8 +107,9 @@ Feature cacheState() {
     Result<CacheStats> stats = cache_stats();
     if (!stats.ok())
         return {"cache", false, cache_directory() + ": " + stats.status().msg()};
-    return {"cache", true, stats->directory + ": " + std::to_string(stats->entries) + " objects, " +
-                               std::to_string(stats->bytes / 1024) + " KiB"};
+    return {"cache", true,
+            stats->directory + ": " + std::to_string(stats->entries) + " objects, " +
+                std::to_string(stats->bytes / 1024) + " KiB"};
 }
 
 } // namespace
@@ -125,7 +131,8 @@ SystemFeatures probe_system_features() {
     utsname u{};
     s.kernel_release = ::uname(&u) == 0 ? u.release : "unknown";
     bool btf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
-    s.btf = {"btf", btf, btf ? "/sys/kernel/btf/vmlinux" : "/sys/kernel/btf/vmlinux: " + errnoText(errno)};
+    s.btf = {"btf", btf,
+             btf ? "/sys/kernel/btf/vmlinux" : "/sys/kernel/btf/vmlinux: " + errnoText(errno)};
     s.program_types = programTypes();
     s.map_types = mapTypes();
     s.features = runtimeFeatures();
