@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bpf/libbpf.h>
+#include <net/if.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -89,6 +91,20 @@ TEST(SystemInfo, TracepointsAttachAndHostStateIsReal) {
     const jitprobe::Feature *tracefs = jitprobe::find_feature(s.mounts, "tracefs");
     ASSERT_NE(tracefs, nullptr);
     EXPECT_TRUE(tracefs->supported) << tracefs->detail; // probing mounted it if it was not
+    // tc and XDP were attached in a private network namespace: this host's lo carries neither.
+    EXPECT_TRUE(attachType(s, "xdp").supported) << attachType(s, "xdp").detail;
+    EXPECT_TRUE(attachType(s, "tc").supported) << attachType(s, "tc").detail;
+    __u32 xdp_id = 0;
+    ASSERT_EQ(bpf_xdp_query_id(static_cast<int>(if_nametoindex("lo")), 0, &xdp_id), 0);
+    EXPECT_EQ(xdp_id, 0u);
+    // No clsact qdisc left on lo: creating one succeeds (and it is removed again).
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(if_nametoindex("lo")),
+                .attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+    int err = bpf_tc_hook_create(&hook);
+    EXPECT_EQ(err, 0) << "lo already has a clsact qdisc";
+    if (err == 0) {
+        EXPECT_EQ(bpf_tc_hook_destroy(&hook), 0);
+    }
 }
 
 TEST(SystemInfo, CliJsonAndVersion) {

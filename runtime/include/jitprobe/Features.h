@@ -30,7 +30,8 @@ struct SystemFeatures {
 };
 
 // Probes everything above. Attach probes need BPF privileges; without them they report the
-// permission error as the reason. Creates and removes only its own programs, maps and links.
+// permission error as the reason. Creates and removes only its own programs, maps and links
+// (tc and XDP in a network namespace of a short-lived thread of its own).
 SystemFeatures probe_system_features();
 
 // The jitprobe-compiler a compile would run (its path in detail), or why none is found.

@@ -1,5 +1,6 @@
 // Attach probes for `jitprobe info`: each loads a two-instruction program (r0 = 0; exit) of the
-// type, attaches it the way `run` would, and detaches it again (RAII: every fd closes).
+// type, attaches it the way `run` would, and detaches it again (RAII: every fd closes; tc and
+// XDP in a private network namespace).
 #include "FeatureProbes.h"
 
 #include "attach/ElfOffsets.h"
@@ -11,7 +12,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <linux/perf_event.h>
+#include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -20,6 +24,7 @@
 #include <cerrno>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 namespace jitprobe::detail {
 namespace {
@@ -197,28 +202,67 @@ Feature probeSocketFilter() {
     return {"socket", true, "attached to a UDP socket"};
 }
 
-// tc and XDP: loaded only; attaching would change a network interface of this host.
-Feature probeLoadOnly(const std::string &name, bpf_prog_type type) {
-    Result<UniqueFd> prog = loadTiny({type});
-    return result(name, prog.ok() ? Status::OK() : prog.status(),
-                  "loaded (not attached: that would change a network interface)");
+Feature probeXdp(int ifindex) {
+    Result<UniqueFd> prog = loadTiny({BPF_PROG_TYPE_XDP});
+    if (!prog.ok())
+        return result("xdp", prog.status(), "");
+    int err = bpf_xdp_attach(ifindex, prog->get(), XDP_FLAGS_SKB_MODE, nullptr);
+    if (err)
+        return {"xdp", false, "attach (generic) to lo: " + errnoText(err)};
+    (void)bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, nullptr); // the namespace goes anyway
+    return {"xdp", true, "attached (generic) to lo of a private network namespace"};
 }
 
+Feature probeTc(int ifindex) {
+    Result<UniqueFd> prog = loadTiny({BPF_PROG_TYPE_SCHED_CLS});
+    if (!prog.ok())
+        return result("tc", prog.status(), "");
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    if (err && err != -EEXIST)
+        return {"tc", false, "clsact qdisc on lo: " + errnoText(err)};
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog->get());
+    err = bpf_tc_attach(&hook, &opts);
+    (void)bpf_tc_hook_destroy(&hook);
+    if (err)
+        return {"tc", false, "attach to lo ingress: " + errnoText(err)};
+    return {"tc", true, "attached to lo ingress of a private network namespace"};
+}
+
+// tc and XDP attach to the loopback device of a network namespace of their own: a thread that
+// unshares CLONE_NEWNET (namespaces are per thread), so no interface of this host changes; the
+// namespace and everything in it goes when the thread ends.
+std::vector<Feature> probeNetAttach() {
+    std::vector<Feature> out;
+    std::thread worker([&out] {
+        if (::unshare(CLONE_NEWNET) != 0) {
+            std::string why = "unshare(CLONE_NEWNET): " + errnoText(errno);
+            out = {{"tc", false, why}, {"xdp", false, why}};
+            return;
+        }
+        int lo = static_cast<int>(::if_nametoindex("lo"));
+        out = {probeTc(lo), probeXdp(lo)};
+    });
+    worker.join();
+    return out;
+}
 } // namespace
 
 std::vector<Feature> probeAttachTypes(bool has_kprobe_events) {
-    return {probeTracepoint(),
-            probeRawTracepoint(),
-            probeKprobe(has_kprobe_events),
-            probeKprobeMulti(),
-            probeUprobe(),
-            probeUprobeMulti(),
-            probeBtfTrampoline("fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, kKernelFunction),
-            probeBtfTrampoline("lsm", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open"),
-            probePerfEvent(),
-            probeSocketFilter(),
-            probeLoadOnly("tc", BPF_PROG_TYPE_SCHED_CLS),
-            probeLoadOnly("xdp", BPF_PROG_TYPE_XDP)};
+    std::vector<Feature> out{
+        probeTracepoint(),
+        probeRawTracepoint(),
+        probeKprobe(has_kprobe_events),
+        probeKprobeMulti(),
+        probeUprobe(),
+        probeUprobeMulti(),
+        probeBtfTrampoline("fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, kKernelFunction),
+        probeBtfTrampoline("lsm", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open"),
+        probePerfEvent(),
+        probeSocketFilter()};
+    for (Feature &f : probeNetAttach())
+        out.push_back(std::move(f));
+    return out;
 }
 
 } // namespace jitprobe::detail

@@ -7,7 +7,7 @@
 namespace jitprobe::detail {
 
 // tracepoint, raw_tp, kprobe, kprobe.multi, uprobe, uprobe.multi, fentry, lsm, perf_event,
-// socket, tc, xdp: loaded and (except tc/xdp) attached for real, then detached.
+// socket, tc, xdp: loaded and attached for real, then detached.
 std::vector<Feature> probeAttachTypes(bool has_kprobe_events);
 
 } // namespace jitprobe::detail
