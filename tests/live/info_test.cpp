@@ -81,6 +81,10 @@ TEST(SystemInfo, TracepointsAttachAndHostStateIsReal) {
     EXPECT_EQ(s.kernel_release, u.release);
     EXPECT_TRUE(attachType(s, "tracepoint").supported) << attachType(s, "tracepoint").detail;
     EXPECT_TRUE(attachType(s, "raw_tp").supported) << attachType(s, "raw_tp").detail;
+    // uprobes are what the live uprobe tests attach on this kernel (CONFIG_UPROBES).
+    EXPECT_EQ(attachType(s, "uprobe").supported,
+              ::access("/sys/bus/event_source/devices/uprobe/type", F_OK) == 0)
+        << attachType(s, "uprobe").detail;
     EXPECT_EQ(s.btf.supported, ::access("/sys/kernel/btf/vmlinux", R_OK) == 0);
     const jitprobe::Feature *hash = jitprobe::find_feature(s.map_types, "hash");
     ASSERT_NE(hash, nullptr);

@@ -147,10 +147,36 @@ Feature probeUprobe() {
                   std::string("attached to ") + kLibc + ":getpid");
 }
 
+// BPF_LINK_CREATE for uprobe_multi (kernel 6.6) is newer than Debian 12's libbpf 1.1 and
+// <linux/bpf.h>: the attr layout and attach type number from the kernel's UAPI, by syscall.
+constexpr __u32 kTraceUprobeMulti = 48; // BPF_TRACE_UPROBE_MULTI
+struct UprobeMultiLinkAttr {
+    __u32 prog_fd, target_fd, attach_type, flags;
+    __aligned_u64 path, offsets, ref_ctr_offsets, cookies;
+    __u32 cnt, multi_flags, pid, pad;
+};
+
 Feature probeUprobeMulti() {
-    return {"uprobe.multi", false,
-            "not probed: this build's libbpf " + std::string(libbpf_version_string()) +
-                " has no uprobe_multi link (libbpf >= 1.3)"};
+    Result<uint64_t> addr = elfFunctionAddress(kLibc, "getpid");
+    Result<uint64_t> offset =
+        addr.ok() ? elfVaddrToFileOffset(kLibc, *addr) : Result<uint64_t>(addr.status());
+    if (!offset.ok())
+        return result("uprobe.multi", offset.status(), "");
+    Result<UniqueFd> prog =
+        loadTiny({BPF_PROG_TYPE_KPROBE, static_cast<bpf_attach_type>(kTraceUprobeMulti)});
+    if (!prog.ok())
+        return result("uprobe.multi", prog.status(), "");
+    UprobeMultiLinkAttr attr{};
+    __u64 off = *offset;
+    attr.prog_fd = static_cast<__u32>(prog->get());
+    attr.attach_type = kTraceUprobeMulti;
+    attr.path = reinterpret_cast<__u64>(kLibc);
+    attr.offsets = reinterpret_cast<__u64>(&off);
+    attr.cnt = 1;
+    UniqueFd link(static_cast<int>(::syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof attr)));
+    if (!link.valid())
+        return {"uprobe.multi", false, "link_create: " + errnoText(errno)};
+    return {"uprobe.multi", true, std::string("attached to ") + kLibc + ":getpid"};
 }
 
 // fentry and LSM: BTF-typed programs on a kernel function, attached through a trampoline.
