@@ -41,6 +41,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # through the EXIT trap: unmount and remove the root on Ctrl-C too
 mount_in() { # TYPE SOURCE TARGET [OPTIONS]
   mkdir -p "$3"
   mount -t "$1" ${4:+-o "$4"} "$2" "$3"
