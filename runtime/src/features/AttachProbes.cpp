@@ -6,7 +6,6 @@
 #include "attach/ElfOffsets.h"
 #include "attach/Tracefs.h"
 #include "jitprobe/common/Errors.h"
-#include "jitprobe/common/Files.h"
 #include "jitprobe/common/UniqueFd.h"
 
 #include <bpf/bpf.h>

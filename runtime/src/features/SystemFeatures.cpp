@@ -74,13 +74,17 @@ std::vector<Feature> runtimeFeatures() {
     return {ring, bpf_stats};
 }
 
+// Not in Debian 12's <linux/capability.h> under these names on every toolchain.
+constexpr int kCapPerfmon = 38;
+constexpr int kCapBpf = 39;
+
 std::vector<Feature> capabilities() {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2]{};
     bool known = ::syscall(SYS_capget, &header, data) == 0;
     std::vector<Feature> out;
     for (auto [cap, name] :
-         {std::pair{39, "CAP_BPF"}, std::pair{38, "CAP_PERFMON"},
+         {std::pair{kCapBpf, "CAP_BPF"}, std::pair{kCapPerfmon, "CAP_PERFMON"},
           std::pair{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}, std::pair{CAP_NET_ADMIN, "CAP_NET_ADMIN"}}) {
         bool has = known && ((data[cap / 32].effective >> (cap % 32)) & 1);
         out.push_back({name, has, known ? (has ? "effective" : "not effective") : "capget failed"});
