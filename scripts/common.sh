@@ -8,8 +8,9 @@ JOBS="${JOBS:-$(nproc)}"
 PACKAGES=(build-essential cmake pkg-config python3
   llvm-16-dev libclang-16-dev libclang-cpp16-dev clang-16 libbpf-dev libelf-dev zlib1g-dev
   libboost-program-options-dev libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev
-  strace # strace: a live test proves a cache hit never opens the kernel BTF
-  libcpp-httplib-dev prometheus) # jitprobe serve / Exporter.h; prometheus + promtool: its live tests
+  strace # a live test proves a cache hit never opens the kernel BTF
+  libcpp-httplib-dev prometheus # jitprobe serve / Exporter.h; prometheus + promtool: its live tests
+  asciidoctor lintian debootstrap) # the man page; scripts/package.sh and tests/package
 
 install_packages() {
   local missing=()

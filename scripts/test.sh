@@ -7,6 +7,8 @@
 # jitprobe-compiler), running the unit tests and the short live tests under the sanitizers.
 # JITPROBE_TSAN_TESTS=1 adds a ThreadSanitizer phase (build-tsan) over the tests that use the
 # C++ API from several threads (buffers polled while tables are read and updated).
+# JITPROBE_PACKAGE_TESTS=1 builds the Debian packages (scripts/package.sh, lintian errors fail)
+# and installs them into a clean Debian 12 root (tests/package/run.sh).
 # JITPROBE_VM_TESTS=1 adds scripts/vmtest.sh: kprobes, fentry/fexit and BPF LSM attached for real
 # in a qemu guest running Debian 12's 6.1 kernel (this host's kernel has none of them).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -63,4 +65,12 @@ if [ "${JITPROBE_VM_TESTS:-0}" = 1 ]; then
   start=$(date +%s)
   "$ROOT/scripts/vmtest.sh" "$BUILD_DIR"
   echo "==> VM phase: $(( $(date +%s) - start )) s"
+fi
+
+if [ "${JITPROBE_PACKAGE_TESTS:-0}" = 1 ]; then
+  echo "==> package phase (scripts/package.sh + tests/package/run.sh: clean Debian 12 root)"
+  start=$(date +%s)
+  JOBS="$JOBS" "$ROOT/scripts/package.sh" "$BUILD_DIR/packages"
+  "$ROOT/tests/package/run.sh" "$BUILD_DIR/packages"
+  echo "==> package phase: $(( $(date +%s) - start )) s"
 fi

@@ -35,7 +35,7 @@ int buildCommand(const std::vector<std::string> &args) {
     CacheArgs c;
     std::string output;
     po::options_description desc("build options");
-    addProbeOptions(desc, a);
+    addProbeOptions(desc, a, false);
     addCacheOptions(desc, c);
     desc.add_options()("output,o", po::value(&output), "FILE.jpo to write (default: FILE with .c replaced by .jpo)")
         ("help,h", "this help");

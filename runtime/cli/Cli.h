@@ -36,7 +36,8 @@ struct ProbeArgs {
     // SCRIPT.load() of the probe, its name set in OPTIONS.
     Status load(Script &script, ScriptOptions options) const;
 };
-void addProbeOptions(po::options_description &desc, ProbeArgs &args);
+// INLINE_SOURCE: also -e SOURCE (not for build and serve, which name their files).
+void addProbeOptions(po::options_description &desc, ProbeArgs &args, bool inline_source = true);
 // Parses ARGS with DESC (+ FILE as the first positional). False (after printing why) on errors.
 bool parseArgs(const std::vector<std::string> &args, const po::options_description &desc, po::variables_map &vm,
                const char *positional_name = "file", int positional_count = 1);
@@ -75,5 +76,6 @@ int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
 int cacheCommand(const std::vector<std::string> &args);
 int serveCommand(const std::vector<std::string> &args);
+int infoCommand(const std::vector<std::string> &args);
 
 } // namespace jitprobe::cli

@@ -46,10 +46,11 @@ Status ProbeArgs::load(Script &script, ScriptOptions options) const {
     return script.load(*source, cflags(), options);
 }
 
-void addProbeOptions(po::options_description &desc, ProbeArgs &args) {
+void addProbeOptions(po::options_description &desc, ProbeArgs &args, bool inline_source) {
+    desc.add_options()("file", po::value(&args.file), "probe source (BCC restricted C); - reads standard input");
+    if (inline_source)
+        desc.add_options()("expr,e", po::value(&args.expression), "SOURCE: the probe source inline, instead of FILE");
     desc.add_options()
-        ("file", po::value(&args.file), "probe source (BCC restricted C); - reads standard input")
-        ("expr,e", po::value(&args.expression), "SOURCE: the probe source inline, instead of FILE")
         ("define,D", po::value(&args.defines)->composing(), "NAME[=VALUE]: define a macro for the probe source")
         ("include,I", po::value(&args.include_dirs)->composing(), "DIR: add an include directory")
         ("format", po::value(&args.format)->default_value("text"), "output format: text | json (JSON Lines)");

@@ -7,8 +7,11 @@
 namespace jitprobe::cli {
 namespace {
 
-const char *kListUsage = "usage: jitprobe list [-v] tracepoints [GLOB]   tracepoints (\"cat:event\"); -v: their fields\n"
-                         "       jitprobe list functions [GLOB]          traceable kernel functions\n";
+const char *kListUsage = "usage: jitprobe list [-v] tracepoints [GLOB]   tracepoints (\"cat:event\")\n"
+                         "       jitprobe list functions [GLOB]          traceable kernel functions\n"
+                         "list options:\n"
+                         "  -v [ --verbose ]      with tracepoints: each one's fields\n"
+                         "  -h [ --help ]         this help\n";
 
 // A GLOB that matches nothing is a failure: a typo must not look like an empty kernel.
 int printNames(const Result<std::vector<std::string>> &names, const char *what, const std::string &glob) {

@@ -25,7 +25,7 @@ struct ServeArgs {
 
 po::options_description serveOptions(ServeArgs &a) {
     po::options_description desc("serve options");
-    addProbeOptions(desc, a.probe);
+    addProbeOptions(desc, a.probe, false);
     desc.add_options()
         ("files", po::value(&a.files)->multitoken(), "FILE.c ...: the probes (positional)")
         ("listen", po::value(&a.listen), "HOST:PORT to serve on (default 127.0.0.1:9435; port 0: any)")

@@ -1,5 +1,6 @@
 // jitprobe: compile, load and run BCC-style probe scripts; print their results.
 #include "Cli.h"
+#include "jitprobe/Features.h"
 
 #include <bpf/libbpf.h>
 
@@ -12,6 +13,12 @@
 #ifndef JITPROBE_VERSION
 #define JITPROBE_VERSION "0.1.0"
 #endif
+#ifndef JITPROBE_LLVM_VERSION
+#define JITPROBE_LLVM_VERSION "unknown"
+#endif
+#ifndef JITPROBE_BUILD_TYPE
+#define JITPROBE_BUILD_TYPE "unknown"
+#endif
 
 namespace {
 using namespace jitprobe::cli;
@@ -21,6 +28,7 @@ const char *kUsage = R"(usage: jitprobe [-v|--log-level LEVEL] COMMAND [ARGS]
 commands:
   run FILE.c    compile, load and attach every probe; run until COMMAND exits, the duration
                 ends or Ctrl-C; then print every map that holds results
+                (FILE.c may be - for standard input, or -e 'SOURCE' replaces it; also FILE.jpo)
       -D NAME[=VALUE]  -I DIR  --format text|json  --duration S  -c CMD  -p PID
       --interval S [--clear]  --time-phases  --no-cache
   check FILE.c  compile and load every program through the verifier (no attach)
@@ -34,13 +42,15 @@ commands:
   dump FILE.c   show what the frontend makes of FILE: --rewritten | --ir | --asm  [--no-cache]
   cache stats|clear [--dir DIR]   the compiled-object cache ($JITPROBE_CACHE_DIR,
                 $XDG_CACHE_HOME/jitprobe or ~/.cache/jitprobe; root: /var/cache/jitprobe)
-  list tracepoints [GLOB]   tracepoints of this kernel ("cat:event")
+  list [-v] tracepoints [GLOB]   tracepoints of this kernel ("cat:event"); -v: their fields
   list functions [GLOB]     traceable kernel functions
+  info [--format text|json] what this kernel and process can do: program, attach and map
+                types (really loaded and attached), BTF, capabilities, mounts, cache, compiler
 
 options:
   -v, --verbose         debug logging (same as --log-level debug)
   --log-level LEVEL     trace|debug|info|warn|error|off (default: warn)
-  --version             print the version
+  --version             print the jitprobe, LLVM and libbpf versions and the build type
   -h, --help            this help
 
 examples:
@@ -48,6 +58,7 @@ examples:
   jitprobe run hist.c --duration 5 --format json
   jitprobe run latency.c -D 'WATCH_COMM="ls"' --interval 1 --clear
   jitprobe check probe.c --format json
+  jitprobe run -e 'TRACEPOINT_PROBE(sched, sched_process_exec) { bpf_trace_printk("exec\\n"); return 0; }'
   jitprobe build probe.c -o probe.jpo && jitprobe run probe.jpo --duration 5
   jitprobe dump probe.c --rewritten
   jitprobe list tracepoints 'syscalls:sys_enter_open*'
@@ -57,13 +68,23 @@ examples:
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
         {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
-        {"cache", cacheCommand}, {"serve", serveCommand}, {"build", buildCommand}};
+        {"cache", cacheCommand}, {"serve", serveCommand}, {"build", buildCommand}, {"info", infoCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");
         return kExitUsage;
     }
     return it->second(rest);
+}
+
+// The compiler's LLVM is the one this tree was built with; the CLI itself never maps LLVM.
+void printVersion() {
+    jitprobe::Feature compiler = jitprobe::find_compiler();
+    std::cout << "jitprobe " JITPROBE_VERSION "\n"
+              << "LLVM " JITPROBE_LLVM_VERSION " (jitprobe-compiler: "
+              << (compiler.supported ? compiler.detail : "not found") << ")\n"
+              << "libbpf " << libbpf_version_string() << "\n"
+              << "build type " JITPROBE_BUILD_TYPE "\n";
 }
 
 bool setLogLevel(const std::string &name) {
@@ -92,7 +113,7 @@ int main(int argc, char **argv) {
             return kExitOk;
         }
         if (a == "--version") {
-            std::cout << "jitprobe " JITPROBE_VERSION "\n";
+            printVersion();
             return kExitOk;
         }
         if (a == "-v" || a == "--verbose") {
