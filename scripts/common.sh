@@ -10,7 +10,8 @@ PACKAGES=(build-essential cmake pkg-config python3
   libboost-program-options-dev libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   strace # a live test proves a cache hit never opens the kernel BTF
   libcpp-httplib-dev prometheus # jitprobe serve / Exporter.h; prometheus + promtool: its live tests
-  asciidoctor lintian debootstrap) # the man page; scripts/package.sh and tests/package
+  asciidoctor lintian debootstrap # the man page; scripts/package.sh and tests/package
+  ccache) # the package and sanitizer builds recompile little of what the first build compiled
 
 install_packages() {
   local missing=()
@@ -27,7 +28,17 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
 
+# ccache for every build of this tree: paths relative to ROOT and no build-directory hash, so
+# build-pkg (scripts/package.sh) hits what build/ compiled with the same flags.
+use_ccache() {
+  command -v ccache >/dev/null || return 0
+  export CMAKE_CXX_COMPILER_LAUNCHER="${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}"
+  export CMAKE_C_COMPILER_LAUNCHER="${CMAKE_C_COMPILER_LAUNCHER:-ccache}"
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+}
+
 configure_and_build() {
+  use_ccache
   echo "==> configuring in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DJITPROBE_WERROR="${JITPROBE_WERROR:-OFF}" "$@"

@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUTDIR="$(realpath -m "${1:-$ROOT/build/packages}")"
 PKG_BUILD_DIR="${PKG_BUILD_DIR:-$ROOT/build-pkg}"
 JOBS="${JOBS:-$(nproc)}"
-command -v ccache >/dev/null && export CMAKE_CXX_COMPILER_LAUNCHER="${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}"
+source "$ROOT/scripts/common.sh"
+use_ccache
 
 cmake -S "$ROOT" -B "$PKG_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
   -DJITPROBE_BUILD_TESTS=OFF -DJITPROBE_BUILD_EXAMPLES=OFF -DJITPROBE_SHARED_SYSTEM_LIBS=ON \
