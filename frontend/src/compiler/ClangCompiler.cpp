@@ -124,7 +124,8 @@ class PassConsumer : public clang::ASTConsumer {
         std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),
                                              createCoreReadPass(), createKernelDerefPass(),
                                              createMapCallPass(),
-                                             createProbeFunctionPass(), createKprobeArgsPass()};
+                                             createProbeFunctionPass(), createKprobeArgsPass(),
+                                             createPrintkPass()};
         for (auto &pass : passes)
             pass->run(ctx);
         for (const auto &[loc, text] : ctx.late_inserts)

@@ -38,6 +38,8 @@ struct ProgramSpec {
 struct ProgramInfo {
     std::vector<MapSpec> maps;
     std::vector<ProgramSpec> programs;
+    // bpf_trace_printk formats, by the id PrintkPass gave their records (see PrintkFormat.h).
+    std::vector<std::string> printk_formats;
 
     const MapSpec *findMap(const std::string &name) const;
     const ProgramSpec *findProgram(const std::string &function) const;
