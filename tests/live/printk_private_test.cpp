@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -157,4 +158,23 @@ TEST(PrivatePrintk, FloodHasBoundedMemoryAndALostCount) {
     EXPECT_LT(peak_kb, 200 * 1024) << "RSS grew with the flood";
     std::printf("flood: %zu printed, %llu lost, peak RSS %ld kB\n", printed.size(),
                 static_cast<unsigned long long>(lost), peak_kb);
+}
+
+// The printk forms BCC tools use compile, verify and print what the kernel's trace_printk would.
+TEST(PrivatePrintk, DialectFormsPrintLikeTracePrintk) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    CliRun check = runCli({"check", dialectPath("printk.c")});
+    ASSERT_EQ(check.status, 0) << check.err;
+    CliRun r = runCli({"run", dialectPath("printk.c"), "--format", "json", "-c", openTrigger()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::set<std::string> msgs;
+    for (const auto &p : jsonLines(r.out, "printk"))
+        msgs.insert(p.at("msg").get<std::string>());
+    for (const char *want : {"kernel comm=jpdialect user path=/etc/hostname", "ints -7 4000000000 ff",
+                             "wide -42 18446744073709551615 J 100%", "many 1 2 3 4 5", "ptr 0x1234"})
+        EXPECT_EQ(msgs.count(want), 1u) << want << "\n" << r.out;
+    bool helper = false;
+    for (const auto &m : msgs)
+        helper = helper || m.starts_with("helper pid=");
+    EXPECT_TRUE(helper) << r.out;
 }
