@@ -259,7 +259,9 @@ CompileResult compile(const std::string &original, const CompileOptions &options
 
     auto start = Clock::now();
     bool types_shaken = false;
-    if (!parseOwnDefinitionsWin(job, directives, result, types_shaken))
+    bool parsed = parseOwnDefinitionsWin(job, directives, result, types_shaken);
+    result.disk_files.assign(job.disk_files->begin(), job.disk_files->end());
+    if (!parsed)
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
     if (options.stop_after_rewrite) {

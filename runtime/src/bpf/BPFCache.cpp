@@ -67,6 +67,8 @@ CacheSession openCache(const std::string &source, const std::vector<std::string>
                            "kernel-type PCH still used";
         return session;
     }
+    // A quick look at the text: a source that names user headers is not looked up. Not the
+    // defence: storeEntry refuses any compile the compiler says read a file from disk.
     if (std::string why = detail::uncacheableReason(source, cflags); !why.empty()) {
         times.cache_note = "not cached: " + why;
         return session;
@@ -110,6 +112,16 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
 
 void storeEntry(CacheSession &session, const frontend::CompileResult &result,
                 const std::vector<std::uint8_t> &core_btf, PhaseTimes &times) {
+    // The compiler's own report of what it read decides, not the source text: a file it
+    // opened from disk (however the #include was spelled) is not in the key.
+    if (!result.disk_files.empty()) {
+        times.cache_note = "not cached: the compile read " + result.disk_files.front() +
+                           (result.disk_files.size() > 1
+                                ? " and " + std::to_string(result.disk_files.size() - 1) + " more file(s)"
+                                : std::string()) +
+                           ", whose contents the cache key cannot see";
+        return;
+    }
     auto t0 = Clock::now();
     detail::CacheEntry entry{result.object, result.info.toJson(), result.rewritten, core_btf};
     if (Status s = session.cache->store(session.key, entry); !s.ok())
