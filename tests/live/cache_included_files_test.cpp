@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 using namespace jitprobe;
 namespace fs = std::filesystem;
@@ -90,4 +91,38 @@ TEST(CacheIncludedFiles, SourceWithoutUserFilesIsStillCached) {
     EXPECT_FALSE(hit);
     EXPECT_EQ(runOnce(dir, source, {}, hit), 7u);
     EXPECT_TRUE(hit) << "embedded headers are part of jitprobe's version, not user files";
+}
+
+// Issue 19 item 4's remainder: the PCH an object was compiled with is part of what a cache hit
+// requires. Here the manifest says the PCH in the cache is another one (as after a tampered PCH
+// was found and rebuilt): the cached object, possibly built from the bad one, is not served.
+TEST(CacheIncludedFiles, ObjectIsServedOnlyWithItsOwnPch) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    TempDir dir;
+    std::string source = std::string("#define VALUE 5\n") + kBody;
+    bool hit = true;
+    EXPECT_EQ(runOnce(dir, source, {}, hit), 5u);
+    EXPECT_EQ(runOnce(dir, source, {}, hit), 5u);
+    ASSERT_TRUE(hit);
+    int changed = 0;
+    for (const auto &e : fs::directory_iterator(dir.path / "cache" / "kernel-types")) {
+        if (e.path().extension() != ".manifest")
+            continue;
+        std::ifstream in(e.path());
+        std::string text((std::istreambuf_iterator<char>(in)), {}), out, line;
+        std::istringstream lines(text);
+        while (std::getline(lines, line)) {
+            if (line.ends_with(".pch") && line.size() > 64) {
+                line.replace(0, 64, std::string(64, '0'));
+                ++changed;
+            }
+            out += line + "\n";
+        }
+        std::ofstream(e.path(), std::ios::trunc) << out;
+    }
+    ASSERT_EQ(changed, 1) << "one PCH in the test cache";
+    EXPECT_EQ(runOnce(dir, source, {}, hit), 5u);
+    EXPECT_FALSE(hit) << "an object of another PCH was served";
+    EXPECT_EQ(runOnce(dir, source, {}, hit), 5u);
+    EXPECT_TRUE(hit) << "the recompiled object is cached with the rebuilt PCH";
 }

@@ -5,6 +5,7 @@
 
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
+#include "compiler/KernelTypeManifest.h"
 #include "conventions/AttachDirectives.h"
 #include "btf/MinCoreBtf.h"
 #include "tracepoint/TracepointFormat.h"
@@ -246,6 +247,12 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     if (!prepareKernelTypes(options.kernel_btf_path, options.cache_dir, kernel, diags))
         return result;
     result.times.kernel_types_ms = kernel.ms;
+    std::string pch_name, pch_digest;
+    if (!kernel.pch_path.empty()) { // verified by prepareKernelTypes just now
+        std::string stem = kernel.pch_path.substr(0, kernel.pch_path.size() - 4);
+        pch_name = kernel.pch_path.substr(kernel.pch_path.rfind('/') + 1);
+        pch_digest = manifestDigest(stem, pch_name);
+    }
 
     ClangJob job;
     job.main_path = mainPath(options.file_name);
@@ -282,6 +289,8 @@ CompileResult compile(const std::string &original, const CompileOptions &options
         result.ir.assign(text.begin(), text.end());
     if (options.want_asm && generateCode(job, CodegenOutput::Assembly, text, diags))
         result.asm_text.assign(text.begin(), text.end());
+    result.info.pch_name = pch_name;
+    result.info.pch_digest = pch_digest;
     result.ok = !hasErrors(diags);
     return result;
 }

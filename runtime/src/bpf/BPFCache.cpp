@@ -8,7 +8,11 @@
 #include "compiler/CompilerLocator.h"
 #include "cache/ObjectCache.h"
 
+#include "jitprobe/common/UniqueFd.h"
+
+#include <fcntl.h>
 #include <link.h>
+#include <unistd.h>
 #include <malloc.h>
 #include <sys/stat.h>
 
@@ -84,6 +88,25 @@ CacheSession openCache(const std::string &source, const std::vector<std::string>
     return session;
 }
 
+// The digest kernel-types/<stem>.manifest records for PCH_NAME now ("" if none), read through
+// the cache directory's descriptor.
+std::string currentPchDigest(int dir_fd, const std::string &pch_name) {
+    if (pch_name.find('/') != std::string::npos || !pch_name.ends_with(".pch"))
+        return "";
+    std::string manifest = "kernel-types/" + pch_name.substr(0, pch_name.size() - 4) + ".manifest";
+    common::UniqueFd fd(::openat(dir_fd, manifest.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    std::string text(64 * 1024, '\0');
+    ssize_t n = fd ? ::read(fd.get(), text.data(), text.size()) : -1;
+    text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    std::string suffix = " " + pch_name + "\n";
+    auto at = text.find(suffix);
+    if (at == std::string::npos)
+        return "";
+    auto begin = text.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return text.substr(begin, at - begin);
+}
+
 // The entry of SESSION's key, if a valid one exists. A corrupt one is deleted and reported.
 bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &times) {
     detail::CacheEntry entry;
@@ -102,6 +125,14 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
         times.cache_rebuilt = true;
         times.cache_note = "cache entry " + session.cache->entryPath(session.key) +
                            ": unreadable program info; recompiling";
+        return false;
+    }
+    // Compiled with a kernel-type PCH: served only while that very PCH is the one in the cache.
+    if (!out.info.pch_name.empty() &&
+        currentPchDigest(session.cache->directoryFd(), out.info.pch_name) != out.info.pch_digest) {
+        times.cache_rebuilt = true;
+        times.cache_note = "cache entry " + session.cache->entryPath(session.key) +
+                           ": compiled with a kernel-type PCH that is no longer there; recompiling";
         return false;
     }
     out.elf = std::move(entry.elf);
