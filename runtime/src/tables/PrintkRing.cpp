@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <cstring>
 
 namespace jitprobe {
@@ -18,7 +19,8 @@ Status TracePipe::open_ring(int ring_fd, int lost_fd, const std::vector<std::str
     ring->formats = formats;
     for (const auto &f : formats)
         ring->parsed.push_back(common::parsePrintkFormat(f));
-    ring->lost_fd = lost_fd;
+    // Duplicated (and the ring buffer mmapped): this reader may outlive the BPF object.
+    ring->lost_fd = lost_fd >= 0 ? ::fcntl(lost_fd, F_DUPFD_CLOEXEC, 0) : -1;
     ring->reader = ring_buffer__new(ring_fd, &Ring::onRecord, ring.get(), nullptr);
     if (!ring->reader)
         return detail::errnoStatus(errno, "cannot read the printk ring buffer");

@@ -8,18 +8,24 @@
 
 #include <cstring>
 
+#include <unistd.h>
+
 namespace jitprobe {
 
 struct TracePipe::Ring {
     struct ring_buffer *reader = nullptr;
-    int lost_fd = -1; // the one-slot array of __jp_printk_lost (owned by the BPF object)
+    int lost_fd = -1; // our duplicate of the one-slot array of __jp_printk_lost
     std::uint64_t lost_seen = 0;
     std::uint64_t malformed = 0; // records too short for their format, or unknown ids
     std::vector<std::string> formats;
     std::vector<common::PrintkFormat> parsed;
     std::vector<TraceLine> pending;
 
-    ~Ring() { ring_buffer__free(reader); }
+    ~Ring() {
+        ring_buffer__free(reader);
+        if (lost_fd >= 0)
+            ::close(lost_fd);
+    }
 
     static int onRecord(void *ctx, void *data, size_t size) {
         auto &ring = *static_cast<Ring *>(ctx);
