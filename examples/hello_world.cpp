@@ -1,5 +1,6 @@
 // BCC's hello_world, ported: every openat() prints a line through bpf_trace_printk, which this
-// program reads back from trace_pipe for ~2 seconds. Run as root: ./hello_world
+// program reads back for ~2 seconds from the probe's private printk stream (jitprobe compiles
+// bpf_trace_printk into records on a hidden ring buffer, not trace_pipe). Run as root.
 #include "jitprobe/BPF.h"
 #include "jitprobe/TracePipe.h"
 
@@ -24,7 +25,7 @@ int main() {
     jitprobe::TracePipe pipe;
     jitprobe::Status s = bpf.init(kProbe, {}, opts);
     if (s.ok())
-        s = pipe.open_private(); // before attaching, so no line is missed
+        s = pipe.open(bpf); // this object's printk records only
     if (s.ok())
         s = bpf.attach_all();
     if (!s.ok()) {

@@ -18,6 +18,7 @@ struct RunArgs {
     std::string command;
     int pid = -1;
     bool clear = false;
+    bool trace_pipe = false;
     CacheArgs cache;
 };
 
@@ -30,6 +31,9 @@ po::options_description runOptions(RunArgs &a) {
         ("pid,p", po::value(&a.pid), "PID: compile with -DTARGET_PID=PID")
         ("interval", po::value(&a.interval), "S: print results every S seconds")
         ("clear", po::bool_switch(&a.clear), "with --interval: clear the maps after each print")
+        ("trace-pipe", po::bool_switch(&a.trace_pipe),
+         "also read the host's trace_pipe (probes built with -DJITPROBE_TRACE_PIPE_PRINTK); "
+         "its lines can be forged by other tracers and by what is printed")
         ("help,h", "this help");
     addCacheOptions(desc, a.cache);
     return desc;
@@ -45,6 +49,7 @@ RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
     run.duration_s = a.duration;
     run.interval_s = a.interval;
     run.clear = a.clear;
+    run.host_trace_pipe = a.trace_pipe;
     run.symbolize_stacks = format == OutputFormat::Text;
     run.on_event = [format](const Record &r) { write_record(std::cout, format, r); };
     run.on_printk = [format](const Record &r) { write_record(std::cout, format, r); };

@@ -25,7 +25,9 @@ struct ProbeFile {
     ~ProbeFile() { ::unlink(path.c_str()); }
 };
 
-const char *kPrintk = "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) { bpf_trace_printk(\"x\\n\"); return 0; }\n";
+// The kernel's bpf_trace_printk (kept by JITPROBE_TRACE_PIPE_PRINTK) is a GPL-only helper.
+const char *kPrintk = "#define JITPROBE_TRACE_PIPE_PRINTK\n"
+                      "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) { bpf_trace_printk(\"x\\n\"); return 0; }\n";
 
 } // namespace
 

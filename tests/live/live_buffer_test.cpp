@@ -160,7 +160,9 @@ TEST(LiveBuffers, TracePipeReturnsPrintkLines) {
     Status init = initEvents(bpf);
     ASSERT_TRUE(init.ok()) << init.msg();
     TracePipe pipe;
-    Status s = pipe.open_private(); // the global trace_pipe may have other readers
+    // A libbpf-style object calls the kernel's bpf_printk: its lines are on the host's
+    // trace_pipe, read here from a tracefs instance (the global pipe may have other readers).
+    Status s = pipe.open_private();
     ASSERT_TRUE(s.ok()) << s.msg();
     ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_printk").ok());
     openFileTimes("/etc/hostname", 3);

@@ -287,7 +287,7 @@ TEST(KernelDerefPass, ArrayMembersAndMacroArgumentsAreReadOnce) {
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
     EXPECT_TRUE(contains(lineOf(r.rewritten, 2),
                          "u32 a = __jp_kread(sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);")) << r.rewritten;
-    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), ", BPF_CORE_READ(sk, __sk_common.skc_family));")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 3), "(__u64)(BPF_CORE_READ(sk, __sk_common.skc_family));")) << r.rewritten;
     EXPECT_TRUE(contains(lineOf(r.rewritten, 4), "bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)); }"))
         << r.rewritten;
 }

@@ -113,6 +113,7 @@ std::string encodeCompileResult(const CompileResult &r) {
         {"info", r.info.toJson()},
         {"times", {t.kernel_types_ms, t.parse_ms, t.rewrite_ms, t.codegen_ms, t.core_btf_ms}},
         {"core_btf_note", r.core_btf_note},
+        {"disk_files", r.disk_files},
         {"sizes",
          {r.object.size(), r.rewritten.size(), r.ir.size(), r.asm_text.size(), r.core_btf.size()}}};
     std::string out = head.dump() + "\n";
@@ -135,6 +136,7 @@ bool decodeHead(const nlohmann::json &head, CompileResult &r) {
         return false;
     r.times = {times[0], times[1], times[2], times[3], times[4]};
     r.core_btf_note = head.at("core_btf_note");
+    r.disk_files = head.at("disk_files").get<std::vector<std::string>>();
     return true;
 }
 

@@ -41,6 +41,8 @@ std::string ProgramInfo::toJson() const {
         j["maps"].push_back(frontend::toJson(m));
     for (const auto &p : programs)
         j["programs"].push_back(frontend::toJson(p));
+    j["printk_formats"] = printk_formats;
+    j["pch"] = {pch_name, pch_digest};
     return j.dump();
 }
 
@@ -59,6 +61,12 @@ bool ProgramInfo::fromJson(const std::string &text, ProgramInfo &out) {
                 spec.attach.push_back({a.at("kind"), a.at("target"), a.at("line")});
             info.programs.push_back(std::move(spec));
         }
+        if (j.contains("pch")) {
+            info.pch_name = j.at("pch").at(0);
+            info.pch_digest = j.at("pch").at(1);
+        }
+        if (j.contains("printk_formats"))
+            info.printk_formats = j.at("printk_formats").get<std::vector<std::string>>();
         out = std::move(info);
         return true;
     } catch (const json::exception &) {

@@ -124,7 +124,8 @@ class PassConsumer : public clang::ASTConsumer {
         std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),
                                              createCoreReadPass(), createKernelDerefPass(),
                                              createMapCallPass(),
-                                             createProbeFunctionPass(), createKprobeArgsPass()};
+                                             createProbeFunctionPass(), createKprobeArgsPass(),
+                                             createPrintkPass()};
         for (auto &pass : passes)
             pass->run(ctx);
         for (const auto &[loc, text] : ctx.late_inserts)
@@ -204,6 +205,9 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
     auto ci = makeInstance(job, Mode::Parse, collector);
     if (!ci)
         return false;
+    // From here on, what is opened is what the source includes (the driver has read
+    // /etc/os-release and such to pick a toolchain).
+    job.disk_files->clear();
     RewriteAction action(job, directives, info, diags);
     bool ok = ci->ExecuteAction(action) && !collector.hasErrors() && !hasErrors(diags);
     auto start = std::chrono::steady_clock::now();

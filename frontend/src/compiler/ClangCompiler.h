@@ -7,6 +7,8 @@
 #include "conventions/AttachDirectives.h"
 
 #include <cstdint>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct ClangJob {
     std::vector<VirtualFile> files;     // vmlinux.h, kernel_compat.h, prelude.h ...
     std::string pch_path;               // use this kernel-type PCH when non-empty
     std::string kernel_types_dir;       // real directory served as kKernelTypesVirtualDir
+    // Receives the path of every file the compile opened from disk, outside jitprobe's own
+    // kernel-type cache (user headers, -include files): what a cache key cannot see.
+    std::shared_ptr<std::set<std::string>> disk_files = std::make_shared<std::set<std::string>>();
 };
 
 enum class CodegenOutput { Object, IR, Assembly };

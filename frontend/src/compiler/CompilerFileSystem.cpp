@@ -193,8 +193,9 @@ class CheckedFile : public llvm::vfs::File {
 // and 1.1 GB of RSS) except in jitprobe's own kernel-type cache directory (the PCH is ~15 MB).
 class RegularFileSystem : public llvm::vfs::ProxyFileSystem {
   public:
-    RegularFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base, std::string own_dir)
-        : ProxyFileSystem(std::move(base)), own_dir_(std::move(own_dir)) {}
+    RegularFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> base, std::string own_dir,
+                      std::shared_ptr<std::set<std::string>> opened)
+        : ProxyFileSystem(std::move(base)), own_dir_(std::move(own_dir)), opened_(std::move(opened)) {}
 
     llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
     openFileForRead(const llvm::Twine &path) override {
@@ -219,6 +220,10 @@ class RegularFileSystem : public llvm::vfs::ProxyFileSystem {
             return refused;
         }
         ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        // Whatever spelled the #include (%:include, #import, a splice, a macro, <linux/../x>),
+        // this is where the file was really opened.
+        if (!isOwn(name) && opened_)
+            opened_->insert(name);
         return std::unique_ptr<llvm::vfs::File>(
             new CheckedFile(fd, llvm::vfs::Status::copyWithNewName(status, name)));
     }
@@ -228,6 +233,7 @@ class RegularFileSystem : public llvm::vfs::ProxyFileSystem {
         return !own_dir_.empty() && name.compare(0, own_dir_.size() + 1, own_dir_ + "/") == 0;
     }
     std::string own_dir_;
+    std::shared_ptr<std::set<std::string>> opened_;
 };
 
 // Any kernel include the layers below lack (`<linux/time64.h>`, `<rdma/rdma_cm.h>`) is an empty
@@ -307,7 +313,8 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
                               ? std::string()
                               : llvm::sys::path::parent_path(job.kernel_types_dir).str();
     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk =
-        llvm::makeIntrusiveRefCnt<RegularFileSystem>(llvm::vfs::getRealFileSystem(), own_dir);
+        llvm::makeIntrusiveRefCnt<RegularFileSystem>(llvm::vfs::getRealFileSystem(), own_dir,
+                                                      job.disk_files);
     if (!job.kernel_types_dir.empty())
         disk = llvm::makeIntrusiveRefCnt<DirectoryAliasFileSystem>(disk, kKernelTypesVirtualDir,
                                                                    job.kernel_types_dir);

@@ -5,6 +5,7 @@
 
 #include "compiler/ClangCompiler.h"
 #include "compiler/KernelTypeCache.h"
+#include "compiler/KernelTypeManifest.h"
 #include "conventions/AttachDirectives.h"
 #include "conventions/MapDirectives.h"
 #include "btf/MinCoreBtf.h"
@@ -247,6 +248,12 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     if (!prepareKernelTypes(options.kernel_btf_path, options.cache_dir, kernel, diags))
         return result;
     result.times.kernel_types_ms = kernel.ms;
+    std::string pch_name, pch_digest;
+    if (!kernel.pch_path.empty()) { // verified by prepareKernelTypes just now
+        std::string stem = kernel.pch_path.substr(0, kernel.pch_path.size() - 4);
+        pch_name = kernel.pch_path.substr(kernel.pch_path.rfind('/') + 1);
+        pch_digest = manifestDigest(stem, pch_name);
+    }
 
     ClangJob job;
     job.main_path = mainPath(options.file_name);
@@ -260,7 +267,9 @@ CompileResult compile(const std::string &original, const CompileOptions &options
 
     auto start = Clock::now();
     bool types_shaken = false;
-    if (!parseOwnDefinitionsWin(job, directives, result, types_shaken))
+    bool parsed = parseOwnDefinitionsWin(job, directives, result, types_shaken);
+    result.disk_files.assign(job.disk_files->begin(), job.disk_files->end());
+    if (!parsed)
         return result;
     applyMapDirectives(map_directives, result.info, diags);
     if (hasErrors(diags))
@@ -286,6 +295,8 @@ CompileResult compile(const std::string &original, const CompileOptions &options
         result.ir.assign(text.begin(), text.end());
     if (options.want_asm && generateCode(job, CodegenOutput::Assembly, text, diags))
         result.asm_text.assign(text.begin(), text.end());
+    result.info.pch_name = pch_name;
+    result.info.pch_digest = pch_digest;
     result.ok = !hasErrors(diags);
     return result;
 }

@@ -100,6 +100,19 @@ bool writeKernelTypeManifest(const std::string &stem) {
     return writeFileExclusively(stem + ".manifest", text);
 }
 
+std::string manifestDigest(const std::string &stem, const std::string &file) {
+    std::string text;
+    if (!readManifest(stem + ".manifest", text))
+        return "";
+    std::string suffix = " " + file + "\n";
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) {
+        std::string line = text.substr(at, nl - at + 1);
+        if (line.size() > suffix.size() && line.ends_with(suffix))
+            return line.substr(0, line.size() - suffix.size());
+    }
+    return "";
+}
+
 bool verifyKernelTypeManifest(const std::string &stem, std::string &why) {
     std::string text;
     if (!readManifest(stem + ".manifest", text) || text.rfind(kHeader, 0) != 0) {

@@ -14,6 +14,9 @@ namespace jitprobe::frontend {
 // only) has its digest, and STEM.d/ holds nothing else. WHY says what differed.
 [[nodiscard]] bool verifyKernelTypeManifest(const std::string &stem, std::string &why);
 
+// The digest STEM.manifest records for FILE (a name in STEM's directory), or "".
+std::string manifestDigest(const std::string &stem, const std::string &file);
+
 // Removes STEM.pch, STEM.manifest and STEM.d/ (for a rebuild).
 void removeKernelTypes(const std::string &stem);
 

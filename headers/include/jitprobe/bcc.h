@@ -25,9 +25,49 @@
 #endif
 
 /* ---- BCC helper names -------------------------------------------------------------------- */
-/* BCC's bpf_trace_printk takes no size argument; libbpf's bpf_printk adds it (and switches
- * to bpf_trace_vprintk beyond three arguments). */
-#define bpf_trace_printk(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)
+/* bpf_trace_printk (BCC's form, no size argument) and libbpf's bpf_printk become calls of the
+ * undefined __jp_printk, which the frontend's PrintkPass rewrites into a record on a hidden
+ * ring buffer (__jp_printk_ring) formatted by the runtime: private to the run, unforgeable by
+ * the strings printed. With JITPROBE_TRACE_PIPE_PRINTK defined in the source, PrintkPass calls
+ * the kernel's helpers instead (`(bpf_trace_printk)(...)`: parenthesised, the macro stays out). */
+extern long __jp_printk(const char *fmt, ...);
+#undef bpf_printk
+#define bpf_printk(fmt, ...) __jp_printk(fmt, ##__VA_ARGS__)
+#define bpf_trace_printk(fmt, ...) __jp_printk(fmt, ##__VA_ARGS__)
+struct __jp_printk_head { /* = jitprobe::common::PrintkHead */
+    __u32 id;
+    __u32 tid;
+    __u64 ts_ns;
+    __u32 cpu;
+    __u32 pad;
+    char comm[16];
+};
+#define __jp_printk_head_task(h, fmt_id)                                                       \
+    ({                                                                                         \
+        (h)->id = (fmt_id);                                                                    \
+        (h)->tid = (__u32)bpf_get_current_pid_tgid();                                          \
+        (h)->ts_ns = bpf_ktime_get_ns();                                                       \
+        (h)->cpu = bpf_get_smp_processor_id();                                                 \
+        (h)->pad = 0;                                                                          \
+        bpf_get_current_comm((h)->comm, sizeof((h)->comm));                                    \
+    })
+/* Packet programs have no current task. */
+#define __jp_printk_head_packet(h, fmt_id)                                                     \
+    ({                                                                                         \
+        (h)->id = (fmt_id);                                                                    \
+        (h)->tid = 0;                                                                          \
+        (h)->ts_ns = bpf_ktime_get_ns();                                                       \
+        (h)->cpu = bpf_get_smp_processor_id();                                                 \
+        (h)->pad = 0;                                                                          \
+        __builtin_memset((h)->comm, 0, sizeof((h)->comm));                                     \
+    })
+/* %s: a kernel string, else a user one (as the kernel's %s does), truncated to the field. */
+#define __jp_printk_str(dst, src)                                                              \
+    ({                                                                                         \
+        const void *__jp_s = (const void *)(unsigned long)(src);                               \
+        if (bpf_probe_read_kernel_str((dst), sizeof(dst), __jp_s) < 0)                         \
+            bpf_probe_read_user_str((dst), sizeof(dst), __jp_s);                               \
+    })
 /* <net/sock.h> and friends give BCC tools these; BTF has no macros. */
 #ifndef ntohs
 #define ntohs(x) bpf_ntohs(x)

@@ -44,6 +44,10 @@ struct RunOptions {
     double interval_s = 0;  // > 0: call on_interval with results() this often
     bool clear = false;     // with interval: clear the maps after each on_interval
     bool symbolize_stacks = false; // results for on_interval carry symbolized frames
+    // Also read the host's trace_pipe (a tracefs instance of this run) for probes that call
+    // the kernel's bpf_trace_printk (built with JITPROBE_TRACE_PIPE_PRINTK). Off by default:
+    // the host stream is shared by every tracer and its lines can be forged by what is printed.
+    bool host_trace_pipe = false;
     std::function<void(const Record &)> on_event;   // EventRecord / LostRecord, as they arrive
     std::function<void(const Record &)> on_printk;  // PrintkRecord, as they arrive
     std::function<void(const std::vector<Record> &)> on_interval;

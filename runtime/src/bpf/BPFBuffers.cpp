@@ -1,5 +1,6 @@
 // BPF's buffer methods: open, poll and close the perf and ring buffers it owns.
 #include "BPFImpl.h"
+#include "jitprobe/TracePipe.h"
 
 #include "jitprobe/common/Errors.h"
 #include "libbpf/LibbpfLog.h"
@@ -116,5 +117,18 @@ int BPF::consume_ring_buffer() {
 }
 
 BPFRingBuffer *BPF::get_ring_buffer() { return impl_->ring_buffer.get(); }
+
+
+// TracePipe's private stream lives in the BPF object (PrintkPass's hidden ring buffer).
+Status TracePipe::open(const BPF &bpf) {
+    struct bpf_object *obj = bpf.raw_object();
+    struct bpf_map *ring = obj ? bpf_object__find_map_by_name(obj, "__jp_printk_ring") : nullptr;
+    if (!ring || bpf.program_info().printk_formats.empty())
+        return Status(EINVAL, "trace pipe: no probe of this BPF object calls bpf_trace_printk "
+                              "(or it was built with JITPROBE_TRACE_PIPE_PRINTK: use open())");
+    struct bpf_map *lost = bpf_object__find_map_by_name(obj, ".data.jp_printk");
+    int lost_fd = lost && bpf_map__value_size(lost) == sizeof(std::uint64_t) ? bpf_map__fd(lost) : -1;
+    return open_ring(bpf_map__fd(ring), lost_fd, bpf.program_info().printk_formats);
+}
 
 } // namespace jitprobe

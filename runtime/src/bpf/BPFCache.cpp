@@ -8,7 +8,11 @@
 #include "compiler/CompilerLocator.h"
 #include "cache/ObjectCache.h"
 
+#include "jitprobe/common/UniqueFd.h"
+
+#include <fcntl.h>
 #include <link.h>
+#include <unistd.h>
 #include <malloc.h>
 #include <sys/stat.h>
 
@@ -67,6 +71,8 @@ CacheSession openCache(const std::string &source, const std::vector<std::string>
                            "kernel-type PCH still used";
         return session;
     }
+    // A quick look at the text: a source that names user headers is not looked up. Not the
+    // defence: storeEntry refuses any compile the compiler says read a file from disk.
     if (std::string why = detail::uncacheableReason(source, cflags); !why.empty()) {
         times.cache_note = "not cached: " + why;
         return session;
@@ -80,6 +86,25 @@ CacheSession openCache(const std::string &source, const std::vector<std::string>
     session.key = detail::cacheKey({source, cflags, opts.file_name, *digest, compilerIdentity()});
     times.cache_used = true;
     return session;
+}
+
+// The digest kernel-types/<stem>.manifest records for PCH_NAME now ("" if none), read through
+// the cache directory's descriptor.
+std::string currentPchDigest(int dir_fd, const std::string &pch_name) {
+    if (pch_name.find('/') != std::string::npos || !pch_name.ends_with(".pch"))
+        return "";
+    std::string manifest = "kernel-types/" + pch_name.substr(0, pch_name.size() - 4) + ".manifest";
+    common::UniqueFd fd(::openat(dir_fd, manifest.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    std::string text(64 * 1024, '\0');
+    ssize_t n = fd ? ::read(fd.get(), text.data(), text.size()) : -1;
+    text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    std::string suffix = " " + pch_name + "\n";
+    auto at = text.find(suffix);
+    if (at == std::string::npos)
+        return "";
+    auto begin = text.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return text.substr(begin, at - begin);
 }
 
 // The entry of SESSION's key, if a valid one exists. A corrupt one is deleted and reported.
@@ -102,6 +127,14 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
                            ": unreadable program info; recompiling";
         return false;
     }
+    // Compiled with a kernel-type PCH: served only while that very PCH is the one in the cache.
+    if (!out.info.pch_name.empty() &&
+        currentPchDigest(session.cache->directoryFd(), out.info.pch_name) != out.info.pch_digest) {
+        times.cache_rebuilt = true;
+        times.cache_note = "cache entry " + session.cache->entryPath(session.key) +
+                           ": compiled with a kernel-type PCH that is no longer there; recompiling";
+        return false;
+    }
     out.elf = std::move(entry.elf);
     out.rewritten = std::move(entry.rewritten);
     out.core_btf = std::move(entry.core_btf);
@@ -110,6 +143,16 @@ bool lookupEntry(CacheSession &session, detail::CompiledProbe &out, PhaseTimes &
 
 void storeEntry(CacheSession &session, const frontend::CompileResult &result,
                 const std::vector<std::uint8_t> &core_btf, PhaseTimes &times) {
+    // The compiler's own report of what it read decides, not the source text: a file it
+    // opened from disk (however the #include was spelled) is not in the key.
+    if (!result.disk_files.empty()) {
+        times.cache_note = "not cached: the compile read " + result.disk_files.front() +
+                           (result.disk_files.size() > 1
+                                ? " and " + std::to_string(result.disk_files.size() - 1) + " more file(s)"
+                                : std::string()) +
+                           ", whose contents the cache key cannot see";
+        return;
+    }
     auto t0 = Clock::now();
     detail::CacheEntry entry{result.object, result.info.toJson(), result.rewritten, core_btf};
     if (Status s = session.cache->store(session.key, entry); !s.ok())

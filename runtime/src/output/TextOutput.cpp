@@ -64,11 +64,13 @@ std::string textOf(const EventRecord &e) { return e.map + ": " + value_to_text(e
 std::string textOf(const LostRecord &l) {
     return "lost " + std::to_string(l.count) + " events on " + l.map + "\n";
 }
+// One record, one line: a newline inside a message (a printed string) is escaped, so it
+// cannot pass for a second line.
 std::string textOf(const PrintkRecord &p) {
-    std::string msg = p.msg;
-    if (msg.empty() || msg.back() != '\n')
-        msg += '\n';
-    return msg;
+    std::string msg;
+    for (char c : p.msg)
+        msg += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return msg + "\n";
 }
 std::string textOf(const DiagnosticRecord &d) {
     std::string where = d.file;

@@ -5,6 +5,7 @@
 #include "jitprobe/common/Stopwatch.h"
 #include "jitprobe/BPF.h"
 #include "jitprobe/Script.h"
+#include "jitprobe/TracePipe.h"
 
 #include <sys/types.h>
 
@@ -44,21 +45,19 @@ class BlockedCommand {
     int exit_code_ = -1;
 };
 
-// bpf_trace_printk output read from a private tracefs instance with only the bpf_trace_printk
-// event enabled: concurrent jitprobe runs (and other trace_pipe readers) do not steal each
-// other's lines, and lines written before this run started are never seen.
-class PrintkStream {
+// bpf_trace_printk output of a run. Private (default): the records of the probes' rewritten
+// bpf_trace_printk calls. Host (RunOptions::host_trace_pipe, for probes built with
+// JITPROBE_TRACE_PIPE_PRINTK): a tracefs instance of this process with only the
+// bpf_trace_printk event enabled, read in bounded batches; stale instances of dead jitprobe
+// processes are removed first.
+class PrintkStreams {
   public:
-    ~PrintkStream();
-    Status open();
-    // Messages of the complete lines that arrived within TIMEOUT_MS.
-    std::vector<std::string> read(int timeout_ms);
-    bool is_open() const { return fd_ >= 0; }
+    Status open(const BPF &bpf, const RunOptions &options);
+    // Emits the messages that arrived within TIMEOUT_MS (on_printk) and losses (on_event).
+    void pump(const RunOptions &options, int timeout_ms);
 
   private:
-    std::string instance_dir_;
-    std::string partial_;
-    int fd_ = -1;
+    TracePipe private_, host_;
 };
 
 // Script::stop_all() was called (e.g. by a signal handler): compiles in progress are cancelled.

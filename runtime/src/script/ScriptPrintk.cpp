@@ -1,19 +1,16 @@
-// PrintkStream: a private tracefs instance whose trace_pipe carries only bpf_trace_printk.
+// PrintkStreams: a run's bpf_trace_printk output, private by default (see ScriptParts.h).
 #include "ScriptParts.h"
 #include "attach/Tracefs.h"
-#include "jitprobe/TracePipe.h"
 
-#include <atomic>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace jitprobe {
@@ -23,7 +20,6 @@ bool writeFile(const std::string &path, const std::string &text) {
     out << text;
     return static_cast<bool>(out.flush());
 }
-std::atomic<unsigned> g_instance_counter{0};
 
 // Instances left by jitprobe processes that died without cleaning up (SIGKILL, crash).
 void removeStaleInstances(const std::string &instances_dir) {
@@ -42,58 +38,49 @@ void removeStaleInstances(const std::string &instances_dir) {
     }
     closedir(dir);
 }
+
+// Whether any program calls the kernel's bpf_trace_printk / bpf_trace_vprintk (sources built
+// with JITPROBE_TRACE_PIPE_PRINTK): only then is the host trace_pipe worth reading.
+bool usesKernelPrintk(const BPF &bpf) {
+    struct bpf_object *obj = bpf.raw_object();
+    struct bpf_program *prog;
+    if (!obj)
+        return false;
+    bpf_object__for_each_program(prog, obj) {
+        const struct bpf_insn *insns = bpf_program__insns(prog);
+        for (std::size_t i = 0; insns && i < bpf_program__insn_cnt(prog); ++i)
+            if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
+                (insns[i].imm == BPF_FUNC_trace_printk || insns[i].imm == BPF_FUNC_trace_vprintk))
+                return true;
+    }
+    return false;
+}
 } // namespace
 
-PrintkStream::~PrintkStream() {
-    if (fd_ >= 0)
-        close(fd_);
-    if (!instance_dir_.empty()) {
-        writeFile(instance_dir_ + "/events/bpf_trace/bpf_trace_printk/enable", "0");
-        rmdir(instance_dir_.c_str()); // tracefs removes the whole instance
-    }
-}
-
-Status PrintkStream::open() {
+Status PrintkStreams::open(const BPF &bpf, const RunOptions &options) {
+    if (!bpf.program_info().printk_formats.empty())
+        if (Status s = private_.open(bpf); !s.ok())
+            return s;
+    if (!options.host_trace_pipe || !usesKernelPrintk(bpf))
+        return Status::OK();
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
         return root.status();
     removeStaleInstances(*root + "/instances");
-    std::string dir = *root + "/instances/jitprobe-" + std::to_string(getpid()) + "-" +
-                      std::to_string(g_instance_counter++);
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-        return Status(errno, "cannot create tracefs instance " + dir + ": " + std::strerror(errno));
-    instance_dir_ = dir;
-    if (!writeFile(dir + "/events/bpf_trace/bpf_trace_printk/enable", "1"))
-        return Status(EIO, "cannot enable bpf_trace_printk events in " + dir);
-    fd_ = ::open((dir + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0)
-        return Status(errno, "cannot open " + dir + "/trace_pipe: " + std::strerror(errno));
-    return Status::OK();
+    return host_.open_private();
 }
 
-std::vector<std::string> PrintkStream::read(int timeout_ms) {
-    std::vector<std::string> messages;
-    if (fd_ < 0)
-        return messages;
-    pollfd pfd{fd_, POLLIN, 0};
-    if (poll(&pfd, 1, timeout_ms) <= 0)
-        return messages;
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::read(fd_, buf, sizeof buf)) > 0)
-        partial_.append(buf, static_cast<std::size_t>(n));
-    std::size_t start = 0, nl;
-    while ((nl = partial_.find('\n', start)) != std::string::npos) {
-        std::string line = partial_.substr(start, nl - start);
-        start = nl + 1;
-        TraceLine parsed;
-        if (TraceLine::parse(line, parsed))
-            messages.push_back(parsed.msg);
-        else if (auto tag = line.find("bpf_trace_printk: "); tag != std::string::npos)
-            messages.push_back(line.substr(tag + 18));
+void PrintkStreams::pump(const RunOptions &options, int timeout_ms) {
+    for (TracePipe *pipe : {&private_, &host_}) {
+        if (!pipe->is_open())
+            continue;
+        auto lines = pipe->read_fields(timeout_ms);
+        if (lines.ok() && options.on_printk)
+            for (TraceLine &line : lines.value())
+                options.on_printk(PrintkRecord{std::move(line.msg)});
+        if (std::uint64_t lost = pipe->take_lost(); lost > 0 && options.on_event)
+            options.on_event(LostRecord{pipe == &private_ ? "printk" : "trace_pipe", lost});
     }
-    partial_.erase(0, start);
-    return messages;
 }
 
 } // namespace jitprobe

@@ -1,11 +1,11 @@
 // Script::run: release the command, pump perf/ring buffers and printk until the end
 // condition, then drain.
 //
-// Printk rule: a run reads bpf_trace_printk lines from its own tracefs instance (see
-// PrintkStream), opened before the command is released; it sees every bpf_trace_printk line
-// written from then until the end of the drain. Lines printed by other BPF programs during the
-// same window cannot be told apart (trace_pipe records no program id); probes that must be
-// exact filter on the command's comm/pid themselves, as the conformance cases do.
+// Printk rule: the probes' bpf_trace_printk calls are records on their own hidden ring buffer
+// (PrintkPass), so a run sees exactly its probes' lines, and a printed string cannot forge a
+// line. Only with RunOptions::host_trace_pipe, for probes built with JITPROBE_TRACE_PIPE_PRINTK,
+// is the host's trace_pipe read (a tracefs instance of this run, opened before the command is
+// released): there, lines of other BPF programs in the same window cannot be told apart.
 #include "ScriptParts.h"
 
 #include <bpf/bpf.h>
@@ -86,22 +86,6 @@ bool hasBuffers(const BPF &bpf, const char *kind) {
 
 bool hasStackMaps(const BPF &bpf) { return hasBuffers(bpf, "stack_trace"); }
 
-// Whether any program calls bpf_trace_printk / bpf_trace_vprintk: only then is printk output
-// collected, so a run without printk never shows other programs' lines.
-bool usesTracePrintk(const BPF &bpf) {
-    struct bpf_object *obj = bpf.raw_object();
-    struct bpf_program *prog;
-    if (!obj)
-        return false;
-    bpf_object__for_each_program(prog, obj) {
-        const struct bpf_insn *insns = bpf_program__insns(prog);
-        for (std::size_t i = 0; insns && i < bpf_program__insn_cnt(prog); ++i)
-            if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
-                (insns[i].imm == BPF_FUNC_trace_printk || insns[i].imm == BPF_FUNC_trace_vprintk))
-                return true;
-    }
-    return false;
-}
 } // namespace
 
 void Script::stop() { impl_->stop_requested.store(true); }
@@ -116,7 +100,7 @@ bool Script::Impl::stopRequested() const {
 namespace {
 // One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.
 // Without buffers the wait ends early when EXIT_FD (the command's pidfd) says it exited.
-void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool perf, bool ring,
+void pumpOnce(BPF &bpf, PrintkStreams &printk, const RunOptions &options, bool perf, bool ring,
               int wait_ms, int exit_fd = -1) {
     if (perf) {
         bpf.poll_perf_buffers(wait_ms);
@@ -127,9 +111,7 @@ void pumpOnce(BPF &bpf, PrintkStream &printk, const RunOptions &options, bool pe
     }
     if (ring)
         bpf.poll_ring_buffer(perf ? 0 : wait_ms);
-    for (std::string &msg : printk.read(0))
-        if (options.on_printk)
-            options.on_printk(PrintkRecord{std::move(msg)});
+    printk.pump(options, 0);
     if (options.on_batch)
         options.on_batch();
 }
@@ -141,9 +123,9 @@ Status Script::run(const RunOptions &options) {
         return Status(EINVAL, "run: attach_all() first");
     if (Status s = openBuffers(impl.bpf, options); !s.ok())
         return s;
-    PrintkStream printk;
-    if (usesTracePrintk(impl.bpf))
-        (void)printk.open(); // no tracefs instance: printk output is simply not collected
+    PrintkStreams printk;
+    if (Status s = printk.open(impl.bpf, options); !s.ok())
+        return s;
     bool perf = hasBuffers(impl.bpf, "perf_output"), ring = hasBuffers(impl.bpf, "ringbuf");
     bool stacks = hasStackMaps(impl.bpf);
 
@@ -176,9 +158,7 @@ Status Script::run(const RunOptions &options) {
     pumpOnce(impl.bpf, printk, options, perf, ring, 0);
     if (ring)
         reportRingBufferLosses(impl.bpf, options);
-    for (std::string &msg : printk.read(kDrainPrintkMs))
-        if (options.on_printk)
-            options.on_printk(PrintkRecord{std::move(msg)});
+    printk.pump(options, options.host_trace_pipe ? kDrainPrintkMs : 0);
     if (options.on_batch)
         options.on_batch();
     impl.times.run_ms = msSince(start);

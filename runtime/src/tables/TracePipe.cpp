@@ -1,5 +1,6 @@
 // bpf_trace_printk output from tracefs' trace_pipe.
 #include "jitprobe/TracePipe.h"
+#include "PrintkRing.h"
 
 #include "jitprobe/common/Errors.h"
 #include "attach/Tracefs.h"
@@ -70,9 +71,12 @@ bool writeText(const std::string &path, const char *text) {
 std::atomic<unsigned> instance_counter{0};
 } // namespace
 
+TracePipe::TracePipe() = default;
 TracePipe::~TracePipe() { close(); }
 
 void TracePipe::close() {
+    ring_.reset();
+    lost_ = 0;
     if (fd_ >= 0)
         ::close(fd_);
     fd_ = -1;
@@ -85,7 +89,8 @@ void TracePipe::close() {
 }
 
 TracePipe::TracePipe(TracePipe &&other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), partial_(std::move(other.partial_)),
+    : ring_(std::move(other.ring_)), fd_(std::exchange(other.fd_, -1)),
+      lost_(std::exchange(other.lost_, 0)), partial_(std::move(other.partial_)),
       instance_dir_(std::move(other.instance_dir_)) {
     other.instance_dir_.clear();
 }
@@ -93,6 +98,8 @@ TracePipe::TracePipe(TracePipe &&other) noexcept
 TracePipe &TracePipe::operator=(TracePipe &&other) noexcept {
     if (this != &other) {
         close();
+        ring_ = std::move(other.ring_);
+        lost_ = std::exchange(other.lost_, 0);
         fd_ = std::exchange(other.fd_, -1);
         partial_ = std::move(other.partial_);
         instance_dir_ = std::exchange(other.instance_dir_, std::string());
@@ -108,7 +115,7 @@ Status TracePipe::open_pipe(const std::string &path) {
 }
 
 Status TracePipe::open() {
-    if (fd_ >= 0)
+    if (is_open())
         return Status::OK();
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
@@ -117,7 +124,7 @@ Status TracePipe::open() {
 }
 
 Status TracePipe::open_private() {
-    if (fd_ >= 0)
+    if (is_open())
         return Status::OK();
     auto root = detail::Tracefs::ensureMounted();
     if (!root.ok())
@@ -139,17 +146,52 @@ Status TracePipe::open_private() {
     return s;
 }
 
+namespace {
+// Newlines in a private message are escaped: a read_lines line is always one record.
+std::string privateLine(const TraceLine &t) {
+    std::string msg;
+    for (char c : t.msg)
+        msg += c == '\n' ? std::string("\\n") : c == '\r' ? std::string("\\r") : std::string(1, c);
+    char head[96];
+    std::snprintf(head, sizeof head, "%16s-%-7d [%03d] ..... %12.6f: ", t.task.c_str(), t.pid,
+                  t.cpu, t.timestamp);
+    return head + std::string("bpf_trace_printk: ") + msg;
+}
+
+// "CPU:3 [LOST 120 EVENTS]": the kernel overwrote lines nobody read in time.
+bool lostLine(const std::string &line, std::uint64_t &count) {
+    auto at = line.find("[LOST ");
+    unsigned long long n = 0;
+    if (!line.starts_with("CPU:") || at == std::string::npos ||
+        std::sscanf(line.c_str() + at, "[LOST %llu EVENTS]", &n) != 1)
+        return false;
+    count += n;
+    return true;
+}
+constexpr std::size_t kMaxReadBytes = 64 * 1024; // per read_lines call: a flood is batched
+} // namespace
+
 Result<std::vector<std::string>> TracePipe::read_lines(int timeout_ms) {
+    if (ring_) {
+        auto fields = read_ring(timeout_ms);
+        if (!fields.ok())
+            return fields.status();
+        std::vector<std::string> lines;
+        for (const auto &t : fields.value())
+            lines.push_back(privateLine(t));
+        return lines;
+    }
     if (fd_ < 0)
         return Status(EBADF, "trace pipe is not open");
     pollfd pfd{fd_, POLLIN, 0};
     if (::poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
         return detail::errnoStatus(errno, "poll on trace_pipe failed");
     char buf[16384];
-    for (;;) {
+    for (std::size_t total = 0; total < kMaxReadBytes;) {
         ssize_t n = ::read(fd_, buf, sizeof buf);
         if (n > 0) {
             partial_.append(buf, static_cast<size_t>(n));
+            total += static_cast<std::size_t>(n);
             continue;
         }
         if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -160,13 +202,21 @@ Result<std::vector<std::string>> TracePipe::read_lines(int timeout_ms) {
     size_t start = 0;
     // Messages that end in '\n' come out followed by an empty line: skip those.
     for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1)
-        if (nl > start)
+        if (nl > start && nl - start > kMaxLineBytes)
+            ++lost_;
+        else if (nl > start && !lostLine(partial_.substr(start, nl - start), lost_))
             lines.push_back(partial_.substr(start, nl - start));
     partial_.erase(0, start);
+    if (partial_.size() > kMaxLineBytes) { // a line without end: drop what we have of it
+        partial_.clear();
+        ++lost_;
+    }
     return lines;
 }
 
 Result<std::vector<TraceLine>> TracePipe::read_fields(int timeout_ms) {
+    if (ring_)
+        return read_ring(timeout_ms);
     auto lines = read_lines(timeout_ms);
     if (!lines.ok())
         return lines.status();

@@ -47,6 +47,10 @@ struct CompileResult {
     // relocations or none could be made, and then core_btf_note says why).
     std::vector<std::uint8_t> core_btf;
     std::string core_btf_note;
+    // Files the compile read from disk (user headers, -include files), absolute or as Clang
+    // named them; never jitprobe's embedded headers or kernel-type cache. Non-empty: the
+    // object depends on files no cache key holds.
+    std::vector<std::string> disk_files;
 };
 
 CompileResult compile(const std::string &source, const CompileOptions &options);

@@ -41,6 +41,12 @@ struct ProgramSpec {
 struct ProgramInfo {
     std::vector<MapSpec> maps;
     std::vector<ProgramSpec> programs;
+    // bpf_trace_printk formats, by the id PrintkPass gave their records (see PrintkFormat.h).
+    std::vector<std::string> printk_formats;
+    // The kernel-type PCH the object was compiled with ("<key>.pch" in the cache's
+    // kernel-types/) and its SHA-256 from the verified manifest: a cached object is served only
+    // while that PCH is still the one there (a PCH rebuilt after tampering invalidates it).
+    std::string pch_name, pch_digest;
 
     const MapSpec *findMap(const std::string &name) const;
     const ProgramSpec *findProgram(const std::string &function) const;

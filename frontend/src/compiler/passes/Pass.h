@@ -70,6 +70,7 @@ std::unique_ptr<AstPass> createKernelDerefPass();
 std::unique_ptr<AstPass> createMapCallPass();
 std::unique_ptr<AstPass> createProbeFunctionPass();
 std::unique_ptr<AstPass> createKprobeArgsPass();
+std::unique_ptr<AstPass> createPrintkPass();
 
 // "struct task_struct *" -> "struct task_struct___jp *" for each renamed record.
 std::string applyRecordRenames(std::string text, const std::vector<std::string> &renamed);
