@@ -139,6 +139,18 @@ BPF_ARRAY(calls, u64, 1);
 int on_call(struct pt_regs *ctx) { calls.increment(0); return 0; }
 )";
 
+// Calls per process: tests that run the same target binary concurrently do not mix counts.
+const char *kPidCounter = R"(
+BPF_HASH(by_pid, u32, u64);
+int on_call(struct pt_regs *ctx) { by_pid.increment(bpf_get_current_pid_tgid() >> 32); return 0; }
+)";
+
+uint64_t callsBy(BPF &bpf, pid_t pid) {
+    uint64_t v = 0;
+    (void)bpf.get_hash_table<uint32_t, uint64_t>("by_pid").get_value(uint32_t(pid), v);
+    return v;
+}
+
 uint64_t calls(BPF &bpf) {
     uint64_t v = ~0ull;
     EXPECT_TRUE(bpf.get_array_table<uint64_t>("calls").get_value(0, v).ok());
@@ -175,12 +187,13 @@ TEST(LiveUprobeSymbols, CxxMethodByDemangledNameAttachesTheMangledSymbol) {
     Status s = initSource(bpf, replaceAll("// @attach uprobe:TARGET:shapes::Square::area(int) const"
                                           " -> on_call\n",
                                           "TARGET", UPROBE_CXX_TARGET) +
-                                   kCounter);
+                                   kPidCounter);
     ASSERT_TRUE(s.ok()) << s.msg();
     Child target;
     spawn(target, {UPROBE_CXX_TARGET, "11"});
+    pid_t pid = target.pid;
     ASSERT_EQ(target.wait(30), 0);
-    EXPECT_EQ(calls(bpf), 11u);
+    EXPECT_EQ(callsBy(bpf, pid), 11u);
     // Without the parameter list the name is ambiguous: the error lists both mangled symbols.
     Status amb = bpf.attach_uprobe(UPROBE_CXX_TARGET, "shapes::Square::area", "on_call");
     EXPECT_EQ(amb.code(), EINVAL);
@@ -214,13 +227,14 @@ TEST(LiveWildcards, UprobeGlobAttachesEveryMatchingFunction) {
     BPF bpf;
     Status s = initSource(bpf, replaceAll("// @attach uprobe:TARGET:jp_wild_* -> on_call\n",
                                           "TARGET", UPROBE_CXX_TARGET) +
-                                   kCounter);
+                                   kPidCounter);
     ASSERT_TRUE(s.ok()) << s.msg();
     EXPECT_EQ(bpf.attachments().size(), 2u); // jp_wild_one, jp_wild_two
     Child target;
     spawn(target, {UPROBE_CXX_TARGET, "6"});
+    pid_t pid = target.pid;
     ASSERT_EQ(target.wait(30), 0);
-    EXPECT_EQ(calls(bpf), 18u); // 6 + 2 * 6
+    EXPECT_EQ(callsBy(bpf, pid), 18u); // 6 + 2 * 6
     // The pattern detaches what it attached.
     EXPECT_TRUE(bpf.detach_uprobe(UPROBE_CXX_TARGET, "jp_wild_*").ok());
     EXPECT_TRUE(bpf.attachments().empty());
