@@ -166,8 +166,19 @@ TEST(LiveUprobeSymbols, GoHttpServerRequestsCountedByGoSymbol) {
     if (server.empty())
         GTEST_SKIP() << why;
     BPF bpf;
+    // README's Go register-ABI example: the receiver (one *ServeMux) and the *http.Request.
     Status s = initSource(bpf, "// @attach uprobe:" + server +
-                                   ":net/http.(*ServeMux).ServeHTTP -> on_call\n" + kCounter);
+                                   ":net/http.(*ServeMux).ServeHTTP -> on_serve\n" + kCounter + R"(
+BPF_HASH(requests_by_mux, u64, u64);
+int on_serve(struct pt_regs *ctx) {
+    u64 mux = ctx->ax;           // GO_PARAM1: the receiver
+    void *req = (void *)ctx->di; // GO_PARAM4: after w's two interface words
+    if (req)
+        requests_by_mux.increment(mux);
+    calls.increment(0);
+    return 0;
+}
+)");
     ASSERT_TRUE(s.ok()) << s.msg();
     Child srv;
     spawn(srv, {server});
@@ -177,6 +188,10 @@ TEST(LiveUprobeSymbols, GoHttpServerRequestsCountedByGoSymbol) {
     for (int i = 0; i < requests; i++)
         ASSERT_TRUE(httpGet(port)) << "request " << i;
     EXPECT_EQ(calls(bpf), uint64_t(requests));
+    auto by_mux = bpf.get_hash_table<uint64_t, uint64_t>("requests_by_mux").get_table_offline();
+    ASSERT_EQ(by_mux.size(), 1u); // one ServeMux served every request
+    EXPECT_NE(by_mux[0].first, 0u);
+    EXPECT_EQ(by_mux[0].second, uint64_t(requests));
     // The C++ API takes the same spelling; main.main ran once, before the probe was attached.
     EXPECT_TRUE(bpf.attach_uprobe(server, "main.main", "on_call").ok());
 }
