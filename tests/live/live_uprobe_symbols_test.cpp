@@ -89,30 +89,6 @@ void spawn(Child &child, const std::vector<std::string> &argv, const std::vector
     child.out = fds[0];
 }
 
-// The Go server, built once into the build directory (rebuilt when its source is newer).
-std::string goServer(std::string &why) {
-    struct stat src{}, bin{};
-    if (::stat(GO_SERVER_BIN, &bin) == 0 && ::stat(GO_SERVER_SRC, &src) == 0 &&
-        bin.st_mtime >= src.st_mtime)
-        return GO_SERVER_BIN;
-    if (::access("/usr/bin/go", X_OK) != 0 && ::access("/usr/lib/go/bin/go", X_OK) != 0) {
-        why = "Debian's golang-go is not installed (scripts/common.sh PACKAGES)";
-        return "";
-    }
-    std::string dir = GO_SERVER_BIN;
-    ::mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);
-    Child go;
-    std::string cache = std::string(GO_SERVER_BIN) + ".cache";
-    spawn(go, {"go", "build", "-o", GO_SERVER_BIN, GO_SERVER_SRC},
-          {"GOCACHE=" + cache, "GOPATH=" + cache + "/gopath", "GO111MODULE=off", "CGO_ENABLED=0"});
-    int status = go.wait(300);
-    if (status != 0) {
-        why = "go build " GO_SERVER_SRC " failed (status " + std::to_string(status) + ")";
-        return "";
-    }
-    return GO_SERVER_BIN;
-}
-
 // One HTTP/1.0 GET to 127.0.0.1:PORT; true when the reply starts with a 200 status line.
 bool httpGet(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
