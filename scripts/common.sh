@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 JOBS="${JOBS:-$(nproc)}"
 
-PACKAGES=(build-essential cmake pkg-config python3
+PACKAGES=(build-essential cmake pkg-config python3 golang-go
   llvm-16-dev libclang-16-dev libclang-cpp16-dev clang-16 libbpf-dev libelf-dev zlib1g-dev
   libboost-program-options-dev libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   strace # a live test proves a cache hit never opens the kernel BTF

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -399,4 +400,24 @@ TEST_F(Examples, RingBufferLossCountCanBeTurnedOff) {
         EXPECT_NE(rec.value("type", ""), "lost") << rec.dump();
     EXPECT_GT(r.events("flood").size(), 0u) << r.describe();
     EXPECT_LT(r.events("flood").size(), attempts) << "a one-page ring buffer still drops\n" << r.describe();
+}
+
+// issue 16: Go uprobes by Go symbol; the Go server (tests/support/goserver) is found in $PATH.
+TEST_F(Examples, GoHttpCountsRequestsAndTheirLatency) {
+    std::string why, server = jitprobe::testing::goServer(why);
+    if (server.empty())
+        GTEST_SKIP() << why;
+    std::string dir = server.substr(0, server.rfind('/'));
+    std::string path = dir + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+    ::setenv("PATH", path.c_str(), 1);
+    // The server prints its port; 6 requests; bounded waits everywhere.
+    auto r = runExample("go_http.c",
+                        "f=$(mktemp); goserver >$f & s=$!; for i in $(seq 50); do "
+                        "[ -s $f ] && break; sleep 0.1; done; p=$(cat $f); for i in 1 2 3 4 5 6; "
+                        "do curl -s -m 5 -o /dev/null http://127.0.0.1:$p/; done; kill $s; rm -f $f");
+    ASSERT_EQ(r.status, 0) << r.describe();
+    auto muxes = r.entries("requests_by_mux");
+    ASSERT_EQ(muxes.size(), 1u) << r.describe();
+    EXPECT_EQ(muxes[0]["value"], 6) << r.describe();
+    EXPECT_EQ(r.total("latency_us"), 6u) << r.describe();
 }

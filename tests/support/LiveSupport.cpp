@@ -116,4 +116,26 @@ int runUprobeTarget(int n) {
     return status;
 }
 
+std::string goServer(std::string &why) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(GO_SERVER_BIN, ec) &&
+        fs::last_write_time(GO_SERVER_BIN, ec) >= fs::last_write_time(GO_SERVER_SRC, ec))
+        return GO_SERVER_BIN;
+    if (::access("/usr/bin/go", X_OK) != 0) {
+        why = "Debian's golang-go is not installed (scripts/common.sh PACKAGES)";
+        return "";
+    }
+    const std::string bin = GO_SERVER_BIN, cache = bin + ".cache";
+    fs::create_directories(fs::path(bin).parent_path(), ec);
+    std::string cmd = "timeout 300 env GOCACHE='" + cache + "' GOPATH='" + cache +
+                      "/gopath' GO111MODULE=off CGO_ENABLED=0 go build -o '" + bin + "' '" +
+                      GO_SERVER_SRC + "' >&2";
+    if (int st = std::system(cmd.c_str()); st != 0) {
+        why = "go build " GO_SERVER_SRC " failed (status " + std::to_string(st) + ")";
+        return "";
+    }
+    return bin;
+}
+
 } // namespace jitprobe::testing

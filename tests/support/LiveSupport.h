@@ -38,5 +38,8 @@ int countOpenFds();
 std::string readWholeFile(const std::string &path);
 // Runs UPROBE_TARGET with N iterations; returns its exit status.
 int runUprobeTarget(int n);
+// GO_SERVER_BIN (tests/support/goserver), built with Debian's golang-go when missing or older
+// than its source (300 s deadline, Go's cache in the build directory). "" and WHY set on failure.
+std::string goServer(std::string &why);
 
 } // namespace jitprobe::testing

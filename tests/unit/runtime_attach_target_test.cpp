@@ -1,21 +1,34 @@
 // Target-string parsing and suggestions (runtime/src/AttachTarget), no privileges needed.
 #include "attach/AttachTarget.h"
+#include "attach/BinaryLookup.h"
 #include "attach/ElfOffsets.h"
 
 #include <gtest/gtest.h>
 #include <linux/perf_event.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 using namespace jitprobe::detail;
 
-TEST(RuntimeAttachTarget, UprobeSplitsAtLastColonAndOffset) {
+TEST(RuntimeAttachTarget, UprobeSplitsAtTheBinaryAndOffset) {
     auto t = parseUprobeTarget("/lib/x86_64-linux-gnu/libc.so.6:malloc+0x4");
     ASSERT_TRUE(t.ok()) << t.status().msg();
     EXPECT_EQ(t->binary, "/lib/x86_64-linux-gnu/libc.so.6");
     EXPECT_EQ(t->symbol, "malloc");
     EXPECT_EQ(t->offset, 4u);
-    t = parseUprobeTarget("/weird:dir/bin:main+16");
+    // A ':' in a directory name: the prefix that is an existing file is the binary.
+    char dir[] = "/tmp/jp_weird:dirXXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string bin = std::string(dir) + "/bin";
+    ASSERT_EQ(close(open(bin.c_str(), O_CREAT | O_WRONLY, 0600)), 0);
+    t = parseUprobeTarget(bin + ":main+16");
+    unlink(bin.c_str());
+    rmdir(dir);
     ASSERT_TRUE(t.ok());
-    EXPECT_EQ(t->binary, "/weird:dir/bin");
+    EXPECT_EQ(t->binary, bin);
     EXPECT_EQ(t->symbol, "main");
     EXPECT_EQ(t->offset, 16u);
     EXPECT_FALSE(parseUprobeTarget("/bin/ls").ok());
@@ -23,6 +36,30 @@ TEST(RuntimeAttachTarget, UprobeSplitsAtLastColonAndOffset) {
     EXPECT_FALSE(parseUprobeTarget("/bin/ls:main+zz").ok());
     EXPECT_NE(parseUprobeTarget("nocolon").status().msg().find("invalid uprobe target 'nocolon'"),
               std::string::npos);
+}
+
+TEST(RuntimeAttachTarget, UprobeSymbolsAsBinariesSpellThem) {
+    struct Case {
+        const char *target, *binary, *symbol;
+        uint64_t offset, address;
+    } cases[] = {
+        {"/srv/go:net/http.(*ServeMux).ServeHTTP", "/srv/go", "net/http.(*ServeMux).ServeHTTP", 0, 0},
+        {"/opt/app:ns::Widget::draw(int) const+8", "/opt/app", "ns::Widget::draw(int) const", 8, 0},
+        {"libc:malloc@@GLIBC_2.2.5", "libc", "malloc@@GLIBC_2.2.5", 0, 0},
+        {"libstdc++:ns::f", "libstdc++", "ns::f", 0, 0},
+        {"/bin/x:0x401000", "/bin/x", "", 0, 0x401000},
+        {"/bin/x:operator+", "/bin/x", "operator+", 0, 0},
+    };
+    for (const auto &c : cases) {
+        auto t = parseUprobeTarget(c.target);
+        ASSERT_TRUE(t.ok()) << c.target << ": " << t.status().msg();
+        EXPECT_EQ(t->binary, c.binary) << c.target;
+        EXPECT_EQ(t->symbol, c.symbol) << c.target;
+        EXPECT_EQ(t->offset, c.offset) << c.target;
+        EXPECT_EQ(t->address, c.address) << c.target;
+    }
+    EXPECT_FALSE(parseUprobeTarget("/bin/x:0x").ok());
+    EXPECT_FALSE(parseUprobeTarget("/bin/x:f\tg").ok());
 }
 
 TEST(RuntimeAttachTarget, UsdtTakesLastTwoColons) {
@@ -92,6 +129,71 @@ TEST(RuntimeElfSymbols, VersionedAliasesResolveToOneAddress) {
     ASSERT_TRUE(offset.ok()) << offset.status().msg();
     EXPECT_EQ(elfFunctionAddress(libc, "jp_no_such_symbol").status().code(), ENOENT);
     EXPECT_FALSE(elfFunctionAddress("/etc/hostname", "main").ok());
+}
+
+TEST(RuntimeElfSymbols, VersionedNamesResolveLikeTheirBaseName) {
+    const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    auto plain = elfFunctionAddress(libc, "malloc");
+    ASSERT_TRUE(plain.ok()) << plain.status().msg();
+    auto versioned = elfFunctionAddress(libc, "malloc@@GLIBC_2.2.5");
+    ASSERT_TRUE(versioned.ok()) << versioned.status().msg();
+    EXPECT_EQ(versioned.value(), plain.value());
+}
+
+namespace jp_demangle {
+// Overloads and a unique function, found in this test's own binary by their demangled names.
+__attribute__((noinline, used)) int probe_me(int x) { return x + 1; }
+__attribute__((noinline, used)) int overloaded(int x) { return x * 2; }
+__attribute__((noinline, used)) int overloaded(double x) { return static_cast<int>(x) * 3; }
+} // namespace jp_demangle
+
+TEST(RuntimeElfSymbols, DemangledCxxNamesResolveToTheMangledSymbol) {
+    const std::string self = "/proc/self/exe";
+    auto mangled = elfFunctionAddress(self, "_ZN11jp_demangle8probe_meEi");
+    ASSERT_TRUE(mangled.ok()) << mangled.status().msg();
+    auto bare = elfFunctionAddress(self, "jp_demangle::probe_me");
+    ASSERT_TRUE(bare.ok()) << bare.status().msg();
+    EXPECT_EQ(bare.value(), mangled.value());
+    auto full = elfFunctionAddress(self, "jp_demangle::probe_me(int)");
+    ASSERT_TRUE(full.ok()) << full.status().msg();
+    EXPECT_EQ(full.value(), mangled.value());
+    auto ambiguous = elfFunctionAddress(self, "jp_demangle::overloaded");
+    EXPECT_EQ(ambiguous.status().code(), EINVAL);
+    EXPECT_NE(ambiguous.status().msg().find("_ZN11jp_demangle10overloadedEd"), std::string::npos)
+        << ambiguous.status().msg();
+    auto one = elfFunctionAddress(self, "jp_demangle::overloaded(double)");
+    ASSERT_TRUE(one.ok()) << one.status().msg();
+    EXPECT_EQ(one.value(), elfFunctionAddress(self, "_ZN11jp_demangle10overloadedEd").value());
+    EXPECT_EQ(elfFunctionAddress(self, "jp_demangle::probe").status().code(), ENOENT);
+}
+
+TEST(RuntimeBinaryLookup, ShortNamesMatchLibraryFileNames) {
+    EXPECT_TRUE(shortNameMatches("libc", "libc.so.6"));
+    EXPECT_TRUE(shortNameMatches("c", "libc.so.6"));
+    EXPECT_TRUE(shortNameMatches("libc.so.6", "libc.so.6"));
+    EXPECT_TRUE(shortNameMatches("libz", "libz.so"));
+    EXPECT_FALSE(shortNameMatches("libc", "libcrypt.so.1"));
+    EXPECT_FALSE(shortNameMatches("libc", "libc.sox"));
+    EXPECT_FALSE(shortNameMatches("lib", "libc.so.6"));
+}
+
+// The loader's choice: what ld.so.cache lists is the file the dynamic linker maps for "libc".
+TEST(RuntimeBinaryLookup, LibcShortNameIsTheLoadersLibc) {
+    auto cached = libraryFromLdCache("libc");
+    ASSERT_TRUE(cached.ok()) << cached.status().msg();
+    EXPECT_TRUE(cached->ends_with("/libc.so.6")) << *cached;
+    auto resolved = resolveShortBinary("libc", -1);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().msg();
+    char a[PATH_MAX], b[PATH_MAX];
+    ASSERT_TRUE(realpath(resolved->c_str(), a) && realpath("/lib/x86_64-linux-gnu/libc.so.6", b));
+    EXPECT_STREQ(a, b);
+    // This process maps libc: the PID form finds that very file.
+    auto mapped = resolveShortBinary("libc", getpid());
+    ASSERT_TRUE(mapped.ok()) << mapped.status().msg();
+    ASSERT_TRUE(realpath(mapped->c_str(), a));
+    EXPECT_STREQ(a, b);
+    EXPECT_EQ(resolveShortBinary("libjp_no_such_lib", -1).status().code(), ENOENT);
+    EXPECT_EQ(libraryFromLdCache("libc", "/etc/hostname").status().code(), ENOEXEC);
 }
 
 TEST(RuntimeAttachTarget, NetworkAndCgroupTargets) {

@@ -80,13 +80,30 @@ struct BadCase {
     const char *hint;    // substring
 };
 
+// Symbols as binaries spell them: Go, demangled C++ (with "::"), versioned, short names.
+TEST(TextAttachDirectives, UprobeSymbolsAsBinariesSpellThem) {
+    const char *targets[] = {
+        "/srv/goserver:net/http.(*ServeMux).ServeHTTP", "/srv/goserver:main.main",
+        "/opt/app:ns::Widget::draw(int) const",          "/opt/app:_ZN2ns6Widget4drawEi",
+        "libc:malloc@@GLIBC_2.2.5",                      "/weird:dir/bin:main+0x10",
+        "/bin/x:0x401000",                               "libc.so.6:operator+"};
+    for (const char *t : targets) {
+        std::vector<Diagnostic> diags;
+        auto ds = parse(std::string("// @attach uprobe:") + t + " -> f\n", diags);
+        EXPECT_TRUE(diags.empty()) << t << ": " << (diags.empty() ? "" : diags[0].message);
+        ASSERT_EQ(ds.size(), 1u) << t;
+        EXPECT_EQ(ds[0].target, t);
+    }
+}
+
 TEST(TextAttachDirectives, MalformedDirectivesAreErrorsAtTheirLine) {
     const BadCase cases[] = {
         {"// @attach uprobe:/lib/libc.so.6:malloc on_malloc", "missing '-> FUNCTION'",
-         "uprobe:/ABSOLUTE/PATH/BINARY:SYMBOL"},
+         "uprobe:BINARY:SYMBOL"},
         {"// @attach uprob:/lib/libc.so.6:malloc -> f", "unknown @attach kind 'uprob'",
          "did you mean 'uprobe'?"},
-        {"// @attach uprobe:libc.so.6:malloc -> f", "not an absolute path", "/ABSOLUTE/PATH"},
+        {"// @attach uprobe:/bin/x:0xzz -> f", "'0xzz' is not an address", "0xADDRESS"},
+        {"// @attach uprobe:libc: -> f", "bad uprobe target", "short name"},
         {"// @attach uprobe:/lib/libc.so.6 -> f", "bad uprobe target", "BINARY:SYMBOL"},
         {"// @attach uprobe:/lib/libc.so.6:malloc+zz -> f", "offset 'zz'", "OFFSET"},
         {"// @attach perf_event:software:cpu-clocks -> f", "unknown software event 'cpu-clocks'",

@@ -3,6 +3,7 @@
 #include "conventions/AttachDirectives.h"
 
 #include "jitprobe/common/CloseMatches.h"
+#include "jitprobe/common/UprobeSpec.h"
 
 #include <algorithm>
 #include <cctype>
@@ -36,20 +37,17 @@ bool isNumber(const std::string &s) {
 // SYMBOL[+OFFSET]
 std::string checkSymbol(const std::string &sym, const char *what) {
     std::size_t plus = sym.find('+');
-    if (!isIdentifier(sym.substr(0, plus), ".@$"))
+    if (!isIdentifier(sym.substr(0, plus), ".@$*?[]")) // globs: every matching function
         return std::string("'") + sym + "' is not a " + what;
     if (plus != std::string::npos && !isNumber(sym.substr(plus + 1)))
         return "offset '" + sym.substr(plus + 1) + "' is not a number";
     return "";
 }
 
+// Symbols as binaries spell them (Go, demangled C++, versioned); BINARY a path or short name.
 std::string checkUprobe(const std::string &t) {
-    std::size_t colon = t.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        return "expected BINARY:SYMBOL";
-    if (t[0] != '/')
-        return "binary '" + t.substr(0, colon) + "' is not an absolute path";
-    return checkSymbol(t.substr(colon + 1), "symbol name");
+    common::UprobeSpec spec;
+    return common::parseUprobeSpec(t, spec);
 }
 
 std::string checkUsdt(const std::string &t) {
@@ -92,7 +90,9 @@ std::string checkPerfEvent(const std::string &t) {
 
 std::string checkTracepoint(const std::string &t) {
     std::size_t colon = t.find(':');
-    if (colon == std::string::npos || !isIdentifier(t.substr(0, colon)) || !isIdentifier(t.substr(colon + 1)))
+    // Globs ('*', '?', '[...]') attach every matching tracepoint.
+    if (colon == std::string::npos || !isIdentifier(t.substr(0, colon), "*?[]") ||
+        !isIdentifier(t.substr(colon + 1), "*?[]"))
         return "expected CATEGORY:EVENT";
     return "";
 }
@@ -143,12 +143,12 @@ struct Kind {
 };
 
 const Kind kKinds[] = {
-    {"uprobe", "uprobe:/ABSOLUTE/PATH/BINARY:SYMBOL[+OFFSET] -> FUNCTION", checkUprobe},
-    {"uretprobe", "uretprobe:/ABSOLUTE/PATH/BINARY:SYMBOL -> FUNCTION", checkUprobe},
+    {"uprobe", "uprobe:BINARY:SYMBOL[+OFFSET]|0xADDRESS -> FUNCTION (BINARY an absolute path or a short name: libc)", checkUprobe},
+    {"uretprobe", "uretprobe:BINARY:SYMBOL|0xADDRESS -> FUNCTION (BINARY an absolute path or a short name: libc)", checkUprobe},
     {"perf_event", "perf_event:software:EVENT[:freq=N|:period=N] -> FUNCTION", checkPerfEvent},
-    {"tracepoint", "tracepoint:CATEGORY:EVENT -> FUNCTION", checkTracepoint},
+    {"tracepoint", "tracepoint:CATEGORY:EVENT -> FUNCTION (globs: syscalls:sys_enter_*)", checkTracepoint},
     {"raw_tracepoint", "raw_tracepoint:EVENT -> FUNCTION", checkName},
-    {"kprobe", "kprobe:KERNEL_FUNCTION[+OFFSET] -> FUNCTION", checkKernelFunction},
+    {"kprobe", "kprobe:KERNEL_FUNCTION[+OFFSET] -> FUNCTION (globs: tcp_*)", checkKernelFunction},
     {"kretprobe", "kretprobe:KERNEL_FUNCTION -> FUNCTION", checkKernelFunction},
     {"usdt", "usdt:/ABSOLUTE/PATH/BINARY:PROVIDER:NAME -> FUNCTION", checkUsdt},
     {"xdp", "xdp:IFACE[:generic|native] -> FUNCTION", checkXdp},

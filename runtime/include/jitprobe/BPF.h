@@ -298,6 +298,17 @@ class BPF {
     int consume_ring_buffer();
     BPFRingBuffer *get_ring_buffer(); // null until one is opened
 
+    // Symbols (BCC Python's b.ksym(addr) / b.sym(addr, pid)): the function containing ADDR,
+    // as "name", "name+0xOFF" (SHOW_OFFSET) and/or "name [module]" (SHOW_MODULE); "[unknown]"
+    // when no symbol covers it. Through the runtime's symbolizer (libjitprobe-symbolizer).
+    std::string ksym(uint64_t addr, bool show_module = false, bool show_offset = false);
+    std::string sym(uint64_t addr, int pid, bool show_module = false, bool show_offset = false);
+    // BCC Python's BPF.get_tracepoints(tp_re) / get_kprobe_functions(event_re), with shell
+    // globs as in @attach and `jitprobe list` ("syscalls:sys_enter_*", "tcp_*"); sorted.
+    [[nodiscard]] static Result<std::vector<std::string>> get_tracepoints(const std::string &pattern);
+    [[nodiscard]] static Result<std::vector<std::string>>
+    get_kprobe_functions(const std::string &pattern);
+
     // Introspection.
     const frontend::ProgramInfo &program_info() const;
     // Warnings of the last compile; after an init that failed to compile, its errors too.

@@ -1,5 +1,7 @@
 #include "AttachTarget.h"
 
+#include "jitprobe/common/UprobeSpec.h"
+
 #include <linux/perf_event.h>
 
 #include <algorithm>
@@ -115,14 +117,10 @@ Result<TracepointName> parseTracepoint(const std::string &target) {
 }
 
 Result<UprobeTarget> parseUprobeTarget(const std::string &target) {
-    auto colon = target.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == target.size())
-        return invalid("uprobe", target, "expected BINARY:SYMBOL[+OFFSET]");
-    UprobeTarget t;
-    t.binary = target.substr(0, colon);
-    if (!splitOffset(target.substr(colon + 1), t.symbol, t.offset) || t.symbol.empty())
-        return invalid("uprobe", target, "bad SYMBOL[+OFFSET]");
-    return t;
+    common::UprobeSpec spec;
+    if (std::string problem = common::parseUprobeSpec(target, spec); !problem.empty())
+        return invalid("uprobe", target, problem);
+    return UprobeTarget{spec.binary, spec.symbol, spec.offset, spec.address};
 }
 
 Result<KprobeTarget> parseKprobeTarget(const std::string &target) {

@@ -18,8 +18,9 @@ Result<TracepointName> parseTracepoint(const std::string &target);
 struct UprobeTarget {
     std::string binary, symbol;
     uint64_t offset = 0;
+    uint64_t address = 0; // BINARY:0xADDRESS (symbol empty)
 };
-// "BINARY:SYMBOL[+OFFSET]": the last ':' separates the symbol; OFFSET decimal or 0x-hex.
+// "BINARY:SYMBOL[+OFFSET]" or "BINARY:0xADDRESS" (common::parseUprobeSpec's grammar).
 Result<UprobeTarget> parseUprobeTarget(const std::string &target);
 
 struct KprobeTarget {

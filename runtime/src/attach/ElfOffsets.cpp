@@ -13,7 +13,12 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <cxxabi.h>
+
+#include <map>
+#include <memory>
 #include <set>
+#include <string_view>
 #include <vector>
 
 namespace jitprobe::detail {
@@ -80,24 +85,71 @@ Result<uint64_t> elfFunctionAddress(const std::string &binary, const std::string
     return file.ok() ? elfFunctionAddress(*file, name) : Result<uint64_t>(file.status());
 }
 
+namespace {
+
+// Distinct addresses of defined functions whose name MATCHES, with one name for each.
+template <typename Match>
+std::map<uint64_t, std::string> functionsWhere(const common::ElfFile &file, Match matches) {
+    std::map<uint64_t, std::string> found;
+    file.forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
+        if (isDefinedFunction(sym) && sym.st_value != 0 && matches(sym_name))
+            found.emplace(sym.st_value, sym_name);
+    });
+    return found;
+}
+
+// NAME or NAME@VERSION (the versioned spellings in .symtab).
+bool plainOrVersioned(const char *sym_name, const std::string &name) {
+    if (std::strncmp(sym_name, name.c_str(), name.size()) != 0)
+        return false;
+    char next = sym_name[name.size()];
+    return next == '\0' || next == '@';
+}
+
+// A C++ symbol named as it demangles: the whole signature ("ns::f(int)") or the name before
+// its parameter list ("ns::f").
+bool demangledIs(const char *sym_name, const std::string &name) {
+    if (sym_name[0] != '_' || sym_name[1] != 'Z')
+        return false;
+    int status = 0;
+    std::unique_ptr<char, decltype(&std::free)> d(
+        abi::__cxa_demangle(sym_name, nullptr, nullptr, &status), &std::free);
+    if (status != 0 || !d)
+        return false;
+    std::string_view text(d.get());
+    return text == name || (text.starts_with(name) && text.size() > name.size() &&
+                            text[name.size()] == '(');
+}
+
+std::map<uint64_t, std::string> resolveFunction(const common::ElfFile &file,
+                                                const std::string &name) {
+    auto found = functionsWhere(file, [&](const char *s) { return plainOrVersioned(s, name); });
+    // "malloc@@GLIBC_2.2.5": .dynsym keeps versions apart from names; the base name decides.
+    if (found.empty() && name.find('@') != std::string::npos) {
+        std::string base = name.substr(0, name.find('@'));
+        found = functionsWhere(file, [&](const char *s) { return plainOrVersioned(s, base); });
+    }
+    if (found.empty() && name.find_first_of(":(<") != std::string::npos)
+        found = functionsWhere(file, [&](const char *s) { return demangledIs(s, name); });
+    return found;
+}
+
+} // namespace
+
 Result<uint64_t> elfFunctionAddress(const common::ElfFile &file, const std::string &name) {
     const std::string &binary = file.what();
-    // Distinct addresses of defined functions called NAME or NAME@VERSION.
-    std::set<uint64_t> addresses;
-    file.forEachSymbol([&](const GElf_Sym &sym, const char *sym_name) {
-        if (!isDefinedFunction(sym) || sym.st_value == 0 ||
-            std::strncmp(sym_name, name.c_str(), name.size()) != 0)
-            return;
-        char next = sym_name[name.size()];
-        if (next == '\0' || next == '@')
-            addresses.insert(sym.st_value);
-    });
-    if (addresses.empty())
+    auto found = resolveFunction(file, name);
+    if (found.empty())
         return Status(ENOENT, "symbol '" + name + "' not found in '" + binary + "'");
-    if (addresses.size() > 1)
-        return Status(EINVAL, "symbol '" + name + "' has " + std::to_string(addresses.size()) +
-                                  " different addresses in '" + binary + "'; give symbol+offset or an address");
-    return *addresses.begin();
+    if (found.size() > 1) {
+        std::string names;
+        for (const auto &[addr, sym] : found)
+            names += (names.empty() ? "" : ", ") + sym;
+        return Status(EINVAL, "symbol '" + name + "' has " + std::to_string(found.size()) +
+                                  " different addresses in '" + binary + "' (" + names +
+                                  "); give the mangled name, symbol+offset or an address");
+    }
+    return found.begin()->first;
 }
 
 } // namespace jitprobe::detail

@@ -64,7 +64,7 @@ static Status attachPoint(BPF &bpf, const std::string &func, const frontend::Att
     }
     if (kind == "uprobe" || kind == "uretprobe") {
         auto t = detail::parseUprobeTarget(ap.target);
-        return t.ok() ? bpf.attach_uprobe(t->binary, t->symbol, func, 0,
+        return t.ok() ? bpf.attach_uprobe(t->binary, t->symbol, func, t->address,
                                           kind == "uprobe" ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
                                           -1, t->offset)
                       : t.status();

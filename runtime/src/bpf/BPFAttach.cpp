@@ -2,13 +2,17 @@
 #include "BPFImpl.h"
 
 #include "attach/AttachTarget.h"
+#include "attach/BinaryLookup.h"
 #include "attach/ElfOffsets.h"
+#include "attach/Wildcards.h"
+#include "BPFWildcards.h"
 #include "jitprobe/common/CloseMatches.h"
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/Tracepoints.h"
 #include "libbpf/LibbpfLog.h"
 #include "attach/Tracefs.h"
 
+#include <fnmatch.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -105,7 +109,10 @@ Status BPF::Impl::addAttachment(Attachment attachment) {
 Status BPF::Impl::removeAttachments(const std::string &kind, const std::string &target_key,
                                     const std::string &what) {
     size_t removed = std::erase_if(attachments, [&](const auto &entry) {
-        return entry.second.kind == kind && entry.second.target_key == target_key;
+        const std::string &key = entry.second.target_key;
+        return entry.second.kind == kind &&
+               (key == target_key || // a pattern detaches what it attached
+                (detail::isWildcard(target_key) && fnmatch(target_key.c_str(), key.c_str(), 0) == 0));
     });
     if (removed == 0)
         return Status(ENOENT, what + " is not attached");
@@ -113,6 +120,8 @@ Status BPF::Impl::removeAttachments(const std::string &kind, const std::string &
 }
 
 Status BPF::attach_tracepoint(const std::string &tracepoint, const std::string &probe_func) {
+    if (detail::isWildcard(tracepoint))
+        return detail::attachTracepointPattern(*this, tracepoint, probe_func);
     auto name = detail::parseTracepoint(tracepoint);
     if (!name.ok())
         return name.status();
@@ -179,6 +188,8 @@ Status BPF::attach_kprobe(const std::string &kernel_func, const std::string &pro
                           uint64_t kernel_func_offset, bpf_probe_attach_type attach_type) {
     const bool ret = attach_type == BPF_PROBE_RETURN;
     const std::string kind = ret ? "kretprobe" : "kprobe";
+    if (detail::isWildcard(kernel_func) && kernel_func_offset == 0)
+        return detail::attachKprobePattern(*this, kernel_func, probe_func, attach_type);
     std::string key = kernel_func + (kernel_func_offset ? "+" + hex(kernel_func_offset) : "");
     auto prog = impl_->findProgram(probe_func);
     if (!prog.ok())
@@ -253,37 +264,16 @@ bpf_link *attachUprobeBySymbol(bpf_program *prog, pid_t pid, const common::ElfFi
     return attachUprobeAt(prog, pid, file, nullptr, offset.value() + symbol_offset, retprobe);
 }
 
-// Where libbpf looks for a bare name: libraries ("libc.so.6") in $LD_LIBRARY_PATH and the system
-// library directories, executables in $PATH.
-std::string findBareBinary(const std::string &name) {
-    const bool library = name.find(".so") != std::string::npos;
-    const char *env = ::secure_getenv(library ? "LD_LIBRARY_PATH" : "PATH");
-    std::string dirs = (env && *env) ? std::string(env) + ":" : "";
-    dirs += library ? "/usr/lib64:/usr/lib:/lib64:/lib:/usr/lib/x86_64-linux-gnu:"
-                      "/usr/lib/aarch64-linux-gnu"
-                    : "";
-    for (size_t start = 0; start <= dirs.size();) {
-        size_t colon = dirs.find(':', start);
-        std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
-        if (!dir.empty() && ::access((dir + "/" + name).c_str(), library ? R_OK : X_OK) == 0)
-            return dir + "/" + name;
-        if (colon == std::string::npos)
-            break;
-        start = colon + 1;
-    }
-    return "";
-}
-
 // The binary opened once (openUprobeBinary): symbols are resolved from, and the probe attached
-// to, this one file.
-Result<common::ElfFile> openBinary(const std::string &binary_path) {
+// to, this one file. A short name ("libc", "libc.so.6") is what the loader, $PATH or process
+// PID's mappings would pick.
+Result<common::ElfFile> openBinary(const std::string &binary_path, pid_t pid) {
     if (binary_path.find('/') != std::string::npos)
         return detail::openUprobeBinary(binary_path);
-    std::string found = findBareBinary(binary_path);
-    if (found.empty())
-        return Status(ENOENT, "binary '" + binary_path + "' not found in the library or "
-                                                         "executable search path");
-    return detail::openUprobeBinary(found);
+    auto found = detail::resolveShortBinary(binary_path, pid);
+    if (!found.ok())
+        return found.status();
+    return detail::openUprobeBinary(*found);
 }
 
 } // namespace
@@ -303,10 +293,15 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     if (binary_path.find('/') != std::string::npos && !pathExists(binary_path))
         return Status(ENOENT, "prog '" + probe_func + "': failed to attach " + what +
                                   ": binary '" + binary_path + "' does not exist");
-    auto file = openBinary(binary_path);
+    auto file = openBinary(binary_path, pid);
     if (!file.ok())
         return detail::withContext(file.status(),
                                    "prog '" + probe_func + "': failed to attach " + what);
+    // A glob that names no symbol literally (Go's "(*T).M" has a '*') is a pattern.
+    if (!symbol_addr && !symbol_offset && detail::isWildcard(symbol) &&
+        detail::elfFunctionAddress(*file, symbol).status().code() == ENOENT)
+        return detail::attachUprobePattern(*this, binary_path, *file, symbol, probe_func,
+                                           attach_type, pid);
     (void)impl_->ensureTracefs(); // only libbpf's legacy (non-PMU) path needs it
     detail::LibbpfLogCapture capture;
     std::string hint;

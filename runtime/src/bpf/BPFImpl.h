@@ -62,6 +62,7 @@ struct CompiledProbe {
 } // namespace detail
 
 struct BPF::Impl {
+    std::shared_ptr<StackSymbolizer> symbolizer; // ksym/sym, loaded on first use
     InitOptions options;
     frontend::ProgramInfo info;
     std::vector<frontend::Diagnostic> diagnostics;
