@@ -61,5 +61,6 @@ int dumpCommand(const std::vector<std::string> &args);
 int listCommand(const std::vector<std::string> &args);
 int cacheCommand(const std::vector<std::string> &args);
 int serveCommand(const std::vector<std::string> &args);
+int serveExec(const std::vector<std::string> &args); // execs jitprobe-serve (ServeExec.cpp)
 
 } // namespace jitprobe::cli
