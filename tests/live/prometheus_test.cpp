@@ -299,6 +299,28 @@ TEST(PrometheusLive, PromtoolAcceptsEveryExampleServed) {
     EXPECT_TRUE(check.exited() && check.exit_code == 0) << check.output << text;
 }
 
+namespace {
+// N connections that send a partial request line and then nothing (slowloris). Non-blocking:
+// once the server's backlog is full, connect() must not hold the test.
+std::vector<int> openIdleConnections(int port, int n) {
+    std::vector<int> idle;
+    for (int i = 0; i < n; ++i) {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS) {
+            pollfd p{s, POLLOUT, 0};
+            if (poll(&p, 1, 200) == 1)
+                (void)!write(s, "GET /metr", 9);
+        }
+        idle.push_back(s);
+    }
+    return idle;
+}
+} // namespace
+
 TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
     JP_REQUIRE_BPF_PRIVILEGES();
     TempDir dir;
@@ -312,22 +334,7 @@ TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
     po.ready_text = "serving";
     po.send_signal = SIGINT;
     po.on_ready = [&] {
-        // Idle connections (slowloris: a partial request line, never finished) and a flood.
-        std::vector<int> idle;
-        for (int i = 0; i < 64; ++i) {
-            // Non-blocking: once the server's backlog is full, connect() must not hold the test.
-            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<uint16_t>(port));
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS) {
-                pollfd p{s, POLLOUT, 0};
-                if (poll(&p, 1, 200) == 1)
-                    (void)!write(s, "GET /metr", 9);
-            }
-            idle.push_back(s);
-        }
+        std::vector<int> idle = openIdleConnections(port, 64);
         work.runToEnd(); // the probe counts while every worker is held by an idle connection
         // The held connections end: the server must serve again (no worker lost, no crash).
         for (int s : idle)
