@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -190,6 +192,16 @@ TEST(MetricDirectives, DecodersTurnNumbersIntoNames) {
     EXPECT_EQ(decode_label("comm", "1").empty(), false);
     EXPECT_EQ(decode_label("ipv6", "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"), "::1");
     EXPECT_EQ(decode_label("errno", "not a number"), "not a number");
+    EXPECT_EQ(decode_label("syscall", "0"), "read");
+    EXPECT_EQ(decode_label("syscall", "110"), "getppid");
+    EXPECT_EQ(decode_label("syscall", "99999"), "99999");
+}
+
+TEST(MetricDirectives, CgroupIdsDecodeToTheirPath) {
+    struct stat st {};
+    if (::stat("/sys/fs/cgroup", &st) != 0)
+        GTEST_SKIP() << "no /sys/fs/cgroup";
+    EXPECT_EQ(decode_label("cgroup", std::to_string(st.st_ino)), "/");
 }
 
 TEST(MetricDirectives, OverrideTypeUnitLabelsAndDecode) {
