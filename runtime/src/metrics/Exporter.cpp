@@ -121,9 +121,11 @@ std::vector<Family> Exporter::Impl::collect() {
             snaps.push_back(s.get());
         srcs = sources;
     }
-    auto timeout = std::chrono::milliseconds(static_cast<long>(options.snapshot_timeout_s * 1000));
+    auto deadline = start + std::chrono::milliseconds(static_cast<long>(options.snapshot_timeout_s * 1000));
     for (ScriptSnapshot *s : snaps)
-        add_script_metrics(set, *s, s->request(timeout));
+        s->ask();
+    for (ScriptSnapshot *s : snaps)
+        add_script_metrics(set, *s, s->wait(deadline));
     for (const Source &s : srcs)
         for (const Record &r : s.fn())
             set.add_record(r, s.extra);
