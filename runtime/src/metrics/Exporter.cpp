@@ -45,6 +45,11 @@ Status Exporter::add_script(Script &script, RunOptions &run, MetricLabels extra,
     return Status::OK();
 }
 
+Status Exporter::check_directives(const std::string &source, const std::string &file_name) {
+    auto directives = parse_metric_directives(source, file_name);
+    return directives.ok() ? Status::OK() : directives.status();
+}
+
 void Exporter::add_source(std::function<std::vector<Record>()> source, MetricLabels extra) {
     std::lock_guard lock(impl_->mu);
     impl_->sources.push_back({std::move(source), toLabels(extra)});

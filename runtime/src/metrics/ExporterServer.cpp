@@ -1,6 +1,8 @@
 // Exporter::serve: cpp-httplib (header-only, without TLS or compression) on a bounded pool.
 #include "ExporterImpl.h"
 
+#include "jitprobe/common/Errors.h"
+
 #include <httplib.h>
 
 #include <cerrno>
@@ -115,9 +117,10 @@ Status Exporter::serve(const std::string &listen) {
         impl_->server = srv;
     }
     auto [host, port] = addr.value();
+    errno = 0;
     int bound = port == 0 ? srv->bind_to_any_port(host) : (srv->bind_to_port(host, port) ? port : -1);
     if (bound < 0)
-        return Status(errno ? errno : EADDRINUSE, "serve: cannot listen on '" + listen + "'");
+        return detail::errnoStatus(errno ? errno : EADDRNOTAVAIL, "serve: cannot listen on '" + listen + "'");
     impl_->port.store(bound);
     impl_->listening.store(true);
     if (!impl_->stopped.load()) // stop() before this point: nothing to wait for
