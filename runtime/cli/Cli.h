@@ -77,5 +77,6 @@ int listCommand(const std::vector<std::string> &args);
 int cacheCommand(const std::vector<std::string> &args);
 int serveCommand(const std::vector<std::string> &args);
 int infoCommand(const std::vector<std::string> &args);
+int serveExec(const std::vector<std::string> &args); // execs jitprobe-serve (ServeExec.cpp)
 
 } // namespace jitprobe::cli

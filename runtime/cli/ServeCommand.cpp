@@ -78,6 +78,20 @@ int serveCommand(const std::vector<std::string> &args) {
         reportError("serve: missing FILE.c");
         return kExitUsage;
     }
+    if (std::size_t colon = a.listen.rfind(':');
+        colon == std::string::npos || colon + 1 == a.listen.size() ||
+        a.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+        reportError("serve: --listen '" + a.listen + "': expected HOST:PORT (e.g. 127.0.0.1:9435)");
+        return kExitUsage;
+    }
+    for (const std::string &file : a.files) { // bad directives fail before anything is compiled
+        auto source = read_probe_source(file);
+        Status ok = source.ok() ? Exporter::check_directives(*source, file) : source.status();
+        if (!ok.ok()) {
+            reportError(ok.msg());
+            return source.ok() ? kExitUsage : kExitFailure;
+        }
+    }
     installStopHandlers();
     signal(SIGPIPE, SIG_IGN);
     ExporterOptions eo;

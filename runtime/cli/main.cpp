@@ -68,7 +68,7 @@ examples:
 int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     static const std::map<std::string, int (*)(const std::vector<std::string> &)> commands = {
         {"run", runCommand}, {"check", checkCommand}, {"dump", dumpCommand}, {"list", listCommand},
-        {"cache", cacheCommand}, {"serve", serveCommand}, {"build", buildCommand}, {"info", infoCommand}};
+        {"cache", cacheCommand}, {"serve", serveExec}, {"build", buildCommand}, {"info", infoCommand}};
     auto it = commands.find(command);
     if (it == commands.end()) {
         reportError("unknown command '" + command + "' (see jitprobe --help)");

@@ -249,13 +249,22 @@ std::string shellQuote(const std::string &s) {
 }
 
 // Every example this kernel can attach: the kprobe forms (*_kprobe.c) only where kprobes exist
-// (they run in the VM phase otherwise).
+// (they run in the VM phase otherwise); go_http.c attaches to the tests' Go server by name, found
+// in $PATH (left out only when Go cannot build it).
 std::vector<std::string> exampleProbes() {
+    std::string why, server = jitprobe::testing::goServer(why);
+    if (!server.empty()) {
+        std::string path = server.substr(0, server.rfind('/')) + ":" +
+                           (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+        ::setenv("PATH", path.c_str(), 1);
+    }
     std::vector<std::string> files;
-    for (const auto &e : fs::directory_iterator(fs::path(JITPROBE_SOURCE_DIR) / "examples"))
-        if (e.path().extension() == ".c" &&
-            (jitprobe::kprobes_supported() || !e.path().stem().string().ends_with("_kprobe")))
+    for (const auto &e : fs::directory_iterator(fs::path(JITPROBE_SOURCE_DIR) / "examples")) {
+        std::string stem = e.path().stem().string();
+        if (e.path().extension() == ".c" && (jitprobe::kprobes_supported() || !stem.ends_with("_kprobe")) &&
+            (!server.empty() || stem != "go_http"))
             files.push_back(e.path().string());
+    }
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -303,6 +312,28 @@ TEST(PrometheusLive, PromtoolAcceptsEveryExampleServed) {
     EXPECT_TRUE(check.exited() && check.exit_code == 0) << check.output << text;
 }
 
+namespace {
+// N connections that send a partial request line and then nothing (slowloris). Non-blocking:
+// once the server's backlog is full, connect() must not hold the test.
+std::vector<int> openIdleConnections(int port, int n) {
+    std::vector<int> idle;
+    for (int i = 0; i < n; ++i) {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS) {
+            pollfd p{s, POLLOUT, 0};
+            if (poll(&p, 1, 200) == 1)
+                (void)!write(s, "GET /metr", 9);
+        }
+        idle.push_back(s);
+    }
+    return idle;
+}
+} // namespace
+
 TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
     JP_REQUIRE_BPF_PRIVILEGES();
     TempDir dir;
@@ -316,22 +347,7 @@ TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
     po.ready_text = "serving";
     po.send_signal = SIGINT;
     po.on_ready = [&] {
-        // Idle connections (slowloris: a partial request line, never finished) and a flood.
-        std::vector<int> idle;
-        for (int i = 0; i < 64; ++i) {
-            // Non-blocking: once the server's backlog is full, connect() must not hold the test.
-            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<uint16_t>(port));
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (connect(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 || errno == EINPROGRESS) {
-                pollfd p{s, POLLOUT, 0};
-                if (poll(&p, 1, 200) == 1)
-                    (void)!write(s, "GET /metr", 9);
-            }
-            idle.push_back(s);
-        }
+        std::vector<int> idle = openIdleConnections(port, 64);
         work.runToEnd(); // the probe counts while every worker is held by an idle connection
         // The held connections end: the server must serve again (no worker lost, no crash).
         for (int s : idle)

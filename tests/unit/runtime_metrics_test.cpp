@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -105,13 +107,6 @@ TEST(MetricsConvert, StructValueGivesOneMetricPerIntegerField) {
     EXPECT_EQ(p.find("name"), std::string::npos) << p; // a string field is no metric
 }
 
-TEST(MetricsConvert, ScratchTimestampMapsAreNotExported) {
-    MapRecord m{"start", "hash", {{Value::unsigned_integer(42), Value::unsigned_integer(123456789), {}}}};
-    EXPECT_TRUE(convert(m).empty());
-    EXPECT_TRUE(is_scratch_map("enqueued_at"));
-    EXPECT_FALSE(is_scratch_map("syscalls"));
-}
-
 TEST(MetricsConvert, Log2HistogramBucketsAreCumulativeWithInfEqualCount) {
     // slot s holds [2^(s-1), 2^s - 1] us: le = (2^s - 1) us in seconds; empty slots in between
     // are still listed, so histogram_quantile interpolates within the right range.
@@ -190,6 +185,16 @@ TEST(MetricDirectives, DecodersTurnNumbersIntoNames) {
     EXPECT_EQ(decode_label("comm", "1").empty(), false);
     EXPECT_EQ(decode_label("ipv6", "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"), "::1");
     EXPECT_EQ(decode_label("errno", "not a number"), "not a number");
+    EXPECT_EQ(decode_label("syscall", "0"), "read");
+    EXPECT_EQ(decode_label("syscall", "110"), "getppid");
+    EXPECT_EQ(decode_label("syscall", "99999"), "99999");
+}
+
+TEST(MetricDirectives, CgroupIdsDecodeToTheirPath) {
+    struct stat st {};
+    if (::stat("/sys/fs/cgroup", &st) != 0)
+        GTEST_SKIP() << "no /sys/fs/cgroup";
+    EXPECT_EQ(decode_label("cgroup", std::to_string(st.st_ino)), "/");
 }
 
 TEST(MetricDirectives, OverrideTypeUnitLabelsAndDecode) {

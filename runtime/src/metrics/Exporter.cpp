@@ -45,6 +45,11 @@ Status Exporter::add_script(Script &script, RunOptions &run, MetricLabels extra,
     return Status::OK();
 }
 
+Status Exporter::check_directives(const std::string &source, const std::string &file_name) {
+    auto directives = parse_metric_directives(source, file_name);
+    return directives.ok() ? Status::OK() : directives.status();
+}
+
 void Exporter::add_source(std::function<std::vector<Record>()> source, MetricLabels extra) {
     std::lock_guard lock(impl_->mu);
     impl_->sources.push_back({std::move(source), toLabels(extra)});
@@ -121,9 +126,11 @@ std::vector<Family> Exporter::Impl::collect() {
             snaps.push_back(s.get());
         srcs = sources;
     }
-    auto timeout = std::chrono::milliseconds(static_cast<long>(options.snapshot_timeout_s * 1000));
+    auto deadline = start + std::chrono::milliseconds(static_cast<long>(options.snapshot_timeout_s * 1000));
     for (ScriptSnapshot *s : snaps)
-        add_script_metrics(set, *s, s->request(timeout));
+        s->ask();
+    for (ScriptSnapshot *s : snaps)
+        add_script_metrics(set, *s, s->wait(deadline));
     for (const Source &s : srcs)
         for (const Record &r : s.fn())
             set.add_record(r, s.extra);

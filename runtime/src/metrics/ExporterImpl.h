@@ -45,6 +45,7 @@ struct Exporter::Impl {
     std::size_t dropped_total = 0;
     std::shared_ptr<httplib::Server> server;
     std::atomic<bool> stopped{false};
+    std::atomic<bool> listening{false}; // serve() is in (or about to enter) the accept loop
     std::atomic<int> port{-1};
 
     std::vector<metrics::Family> collect();

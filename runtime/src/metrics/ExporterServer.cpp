@@ -1,6 +1,8 @@
 // Exporter::serve: cpp-httplib (header-only, without TLS or compression) on a bounded pool.
 #include "ExporterImpl.h"
 
+#include "jitprobe/common/Errors.h"
+
 #include <httplib.h>
 
 #include <cerrno>
@@ -115,13 +117,15 @@ Status Exporter::serve(const std::string &listen) {
         impl_->server = srv;
     }
     auto [host, port] = addr.value();
+    errno = 0;
     int bound = port == 0 ? srv->bind_to_any_port(host) : (srv->bind_to_port(host, port) ? port : -1);
     if (bound < 0)
-        return Status(errno ? errno : EADDRINUSE, "serve: cannot listen on '" + listen + "'");
+        return detail::errnoStatus(errno ? errno : EADDRNOTAVAIL, "serve: cannot listen on '" + listen + "'");
     impl_->port.store(bound);
-    if (impl_->stopped.load()) // stop() before the bind: nothing to wait for
-        return Status::OK();
-    srv->listen_after_bind();
+    impl_->listening.store(true);
+    if (!impl_->stopped.load()) // stop() before this point: nothing to wait for
+        srv->listen_after_bind();
+    impl_->listening.store(false);
     return Status::OK();
 }
 
@@ -132,8 +136,13 @@ void Exporter::stop() {
         impl_->stopped.store(true);
         srv = impl_->server;
     }
-    if (srv)
-        srv->stop();
+    if (!srv)
+        return;
+    // httplib's stop() does nothing until the accept loop runs: wait for it (or for serve() to
+    // give up) so a stop right after serve() started is not lost.
+    for (int i = 0; i < 2000 && impl_->listening.load() && !srv->is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    srv->stop();
 }
 
 int Exporter::bound_port() const { return impl_->port.load(); }

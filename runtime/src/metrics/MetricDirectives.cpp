@@ -3,8 +3,14 @@
 
 #include <arpa/inet.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
 
 #include <cerrno>
 #include <cstring>
@@ -15,7 +21,7 @@ namespace jitprobe::metrics {
 namespace {
 
 const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
-                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex] [value=FIELD]";
+                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup] [value=FIELD]";
 
 struct Cursor {
     const std::string &line;
@@ -69,7 +75,7 @@ bool isIdent(const std::string &s) {
 // One option word; an error message (without position) when it is not one.
 std::string applyWord(MetricDirective &d, const std::string &w) {
     static const std::map<std::string, double> units = {{"ns", 1e9}, {"us", 1e6}, {"ms", 1e3}, {"s", 1}, {"none", 0}};
-    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex"};
+    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex", "syscall", "cgroup"};
     if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore") {
         d.type = w;
         return "";
@@ -104,6 +110,55 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
 Status lineError(const std::string &file, unsigned line, std::size_t col, const std::string &why) {
     return Status(EINVAL, file + ":" + std::to_string(line) + ":" + std::to_string(col + 1) +
                               ": error: bad @metric directive: " + why + " (" + kForm + ")");
+}
+
+struct SyscallName {
+    long nr;
+    const char *name;
+};
+// This architecture's syscall table, generated from <asm/unistd_64.h> at build time.
+constexpr SyscallName kSyscalls[] = {
+#include "SyscallNames.inc"
+    {-1, nullptr}};
+
+std::string syscallName(long nr) {
+    for (const SyscallName &s : kSyscalls)
+        if (s.nr == nr && s.name)
+            return s.name;
+    return std::to_string(nr);
+}
+
+// cgroup v2 id (the directory's inode, bpf_get_current_cgroup_id) -> its path under
+// /sys/fs/cgroup. The tree is walked again at most once a second, and at most 20000 directories.
+std::string cgroupPath(std::uint64_t id) {
+    static std::mutex mu;
+    static std::map<std::uint64_t, std::string> paths;
+    static std::chrono::steady_clock::time_point walked;
+    std::lock_guard lock(mu);
+    auto it = paths.find(id);
+    if (it != paths.end())
+        return it->second;
+    auto now = std::chrono::steady_clock::now();
+    if (now - walked < std::chrono::seconds(1))
+        return std::to_string(id);
+    walked = now;
+    paths.clear();
+    std::error_code ec;
+    const std::filesystem::path root = "/sys/fs/cgroup";
+    std::size_t seen = 0;
+    if (struct stat st {}; ::stat(root.c_str(), &st) == 0)
+        paths[st.st_ino] = "/";
+    for (auto i = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && i != std::filesystem::recursive_directory_iterator() && seen < 20000; i.increment(ec)) {
+        if (!i->is_directory(ec) || i->is_symlink(ec))
+            continue;
+        ++seen;
+        struct stat st {};
+        if (::stat(i->path().c_str(), &st) == 0)
+            paths.emplace(st.st_ino, "/" + std::filesystem::relative(i->path(), root, ec).string()); // v1: first wins
+    }
+    it = paths.find(id);
+    return it == paths.end() ? std::to_string(id) : it->second;
 }
 
 } // namespace
@@ -164,6 +219,10 @@ std::string decode_label(const std::string &kind, const std::string &value) {
         std::string comm;
         return std::getline(f, comm) ? comm : value;
     }
+    if (kind == "syscall" && numeric)
+        return syscallName(static_cast<long>(n));
+    if (kind == "cgroup" && numeric)
+        return cgroupPath(static_cast<std::uint64_t>(n));
     if (kind == "hex" && numeric) {
         std::ostringstream o;
         o << "0x" << std::hex << static_cast<unsigned long long>(n);

@@ -9,7 +9,7 @@
 // counter sums (without value=, a counter counts events).
 //
 // KIND: errno (-2 -> ENOENT), ipv4 (a __be32 address), ipv6 (16 bytes), comm (a pid -> its
-// /proc comm), hex. labels= renames the key's labels in order. A directive names a declared map;
+// /proc comm), hex, syscall (number -> name, this architecture), cgroup (id -> path). labels= renames the key's labels in order. A directive names a declared map;
 // one that does not parse is an error at FILE:LINE:COL.
 #pragma once
 #include "jitprobe/Status.h"

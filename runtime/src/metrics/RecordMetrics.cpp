@@ -108,11 +108,6 @@ std::vector<Family> FamilySet::take() {
     return out;
 }
 
-bool is_scratch_map(const std::string &name) {
-    return name == "start" || name == "birth" || name == "births" || name.ends_with("_at") || name.ends_with("_ts") ||
-           name.starts_with("start_") || name.ends_with("_start");
-}
-
 std::string FamilySet::full_name(const std::string &base) const {
     return options_.metric_namespace.empty() ? base : options_.metric_namespace + "_" + base;
 }
@@ -131,8 +126,10 @@ void FamilySet::add_record(const Record &record, const Labels &extra, const Metr
 }
 
 void FamilySet::add_map(const MapRecord &record, const Labels &extra, const MetricDirective *d) {
-    if (d ? d->type == "ignore" : (record.kind == "stack_trace" || is_scratch_map(record.name)))
-        return; // stacks are what keys reference; scratch maps hold timestamps, not results
+    // Stacks are what keys reference. The probes' working state (BCC's `start` timestamps: maps
+    // they delete from, or `// @internal`) never reaches here: Script::results() leaves it out.
+    if (d ? d->type == "ignore" : record.kind == "stack_trace")
+        return;
     UnitSplit unit = unitFor(sanitize_metric_name(record.name), d);
     std::string base = full_name(unit.base);
     bool gauge = d && d->type == "gauge";

@@ -63,9 +63,6 @@ struct UnitSplit {
 };
 UnitSplit split_unit(const std::string &name);
 
-// Per-event scratch maps of BCC tools (start timestamps keyed by thread: `start`, `birth`,
-// `births`, `enqueued_at`, `*_ts`): not results, and one series per thread; not exported.
-bool is_scratch_map(const std::string &name);
 
 // A decoded key as labels: struct members by name (nested ones joined with '_'), anything else
 // as one label named DEFAULT_NAME. Numbers decimal, strings as they are, bytes and lists as hex

@@ -119,11 +119,15 @@ void ScriptSnapshot::on_batch() {
     cv_.notify_all();
 }
 
-ScriptState ScriptSnapshot::request(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mu_);
-    std::uint64_t seen = generation_;
+void ScriptSnapshot::ask() {
+    std::lock_guard lock(mu_);
+    asked_at_ = generation_;
     requested_ = true;
-    bool fresh = cv_.wait_for(lock, timeout, [&] { return generation_ != seen; });
+}
+
+ScriptState ScriptSnapshot::wait(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    bool fresh = cv_.wait_until(lock, deadline, [&] { return generation_ != asked_at_; });
     ScriptState out = state_;
     out.fresh = fresh;
     return out;

@@ -46,9 +46,12 @@ class ScriptSnapshot {
         : script_(script), extra_(std::move(extra)), directives_(std::move(directives)) {}
     // Chains on_event / on_batch of RUN.
     void hook(RunOptions &run);
-    // The maps as the polling thread reads them now, waiting up to TIMEOUT; the last state when
-    // it does not answer in time (not running yet, or already stopped).
-    ScriptState request(std::chrono::milliseconds timeout);
+    // Asks the polling thread for a fresh read (every script is asked before any is waited for,
+    // so N scripts cost one poll slice, not N).
+    void ask();
+    // The state once the polling thread answered ask(), waiting until DEADLINE; the last state
+    // when it does not answer in time (not running yet, or already stopped).
+    ScriptState wait(std::chrono::steady_clock::time_point deadline);
     const Labels &extra() const { return extra_; }
     const MetricDirectives &directives() const { return directives_; }
 
@@ -61,7 +64,7 @@ class ScriptSnapshot {
     std::mutex mu_;
     std::condition_variable cv_;
     bool requested_ = false;
-    std::uint64_t generation_ = 0;
+    std::uint64_t generation_ = 0, asked_at_ = 0;
     ScriptState state_;
 };
 
