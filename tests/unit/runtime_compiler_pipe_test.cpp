@@ -194,11 +194,10 @@ TEST(RuntimeCompilerPipe, WrappingSizesNeverReachAnAllocation) {
                         "\n";
     frontend::CompileResult r;
     EXPECT_FALSE(frontend::decodeCompileResult(bytes, r));
-    size_t body = 0;
-    std::string why;
     frontend::ReplyLimits unlimited{SIZE_MAX, SIZE_MAX, SIZE_MAX};
-    EXPECT_FALSE(frontend::replyBodySize(bytes.substr(0, bytes.size() - 1), unlimited, body, why));
-    EXPECT_EQ(why, "reply part sizes overflow when added");
+    auto body = frontend::replyBodySize(bytes.substr(0, bytes.size() - 1), unlimited);
+    ASSERT_FALSE(body.ok());
+    EXPECT_EQ(body.status().msg(), "reply part sizes overflow when added");
 }
 
 TEST(RuntimeCompilerPipe, BpfInitReturnsAStatusForHugeSizes) {

@@ -175,33 +175,23 @@ bool checkedSum(const std::vector<size_t> &sizes, size_t &total) {
 
 } // namespace
 
-bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t &body,
-                   std::string &why) {
-    body = 0;
+Result<size_t> replyBodySize(const std::string &header, const ReplyLimits &limits) {
     auto head = nlohmann::json::parse(header, nullptr, false);
     if (head.is_discarded() || !head.is_object() || !head.contains("sizes"))
-        return true; // a failure record, or garbage that decoding rejects
+        return size_t(0); // a failure record, or garbage that decoding rejects
     std::vector<size_t> sizes;
-    if (!partSizes(head, sizes)) {
-        why = "reply header has malformed part sizes";
-        return false;
-    }
+    if (!partSizes(head, sizes))
+        return Status(EPROTO, "reply header has malformed part sizes");
     for (size_t i = 0; i < sizes.size(); i++)
-        if (sizes[i] > limits.max_part) {
-            why = "reply part '" + std::string(kPartNames[i]) + "' of " + std::to_string(sizes[i]) +
-                  " bytes exceeds the " + mib(limits.max_part) + " cap";
-            return false;
-        }
-    if (!checkedSum(sizes, body)) {
-        why = "reply part sizes overflow when added";
-        return false;
-    }
-    if (body > limits.max_total) {
-        why = "reply of " + std::to_string(body) + " bytes exceeds the " + mib(limits.max_total) +
-              " cap";
-        return false;
-    }
-    return true;
+        if (sizes[i] > limits.max_part)
+            return Status(EFBIG, "reply part '" + std::string(kPartNames[i]) + "' of " + std::to_string(sizes[i]) +
+                                     " bytes exceeds the " + mib(limits.max_part) + " cap");
+    size_t body = 0;
+    if (!checkedSum(sizes, body))
+        return Status(EOVERFLOW, "reply part sizes overflow when added");
+    if (body > limits.max_total)
+        return Status(EFBIG, "reply of " + std::to_string(body) + " bytes exceeds the " + mib(limits.max_total) + " cap");
+    return body;
 }
 
 bool decodeCompileResult(const std::string &bytes, CompileResult &r) {

@@ -186,9 +186,7 @@ bool writeKernelTypeDirectory(const std::string &dir, const std::string &vmlinux
 // changed or replaced by a symlink, a corrupt PCH, one without a manifest, a .d/ without its
 // PCH) is removed: rebuilt from the kernel BTF, never compiled in.
 bool verifiedKernelTypes(const std::string &stem) {
-    std::string why;
-    if (usableFile(stem + ".pch") && privateDirectory(stem + ".d") &&
-        verifyKernelTypeManifest(stem, why))
+    if (usableFile(stem + ".pch") && privateDirectory(stem + ".d") && verifyKernelTypeManifest(stem).ok())
         return true;
     removeKernelTypes(stem);
     return false;

@@ -113,34 +113,25 @@ std::string manifestDigest(const std::string &stem, const std::string &file) {
     return "";
 }
 
-bool verifyKernelTypeManifest(const std::string &stem, std::string &why) {
+Status verifyKernelTypeManifest(const std::string &stem) {
     std::string text;
-    if (!readManifest(stem + ".manifest", text) || text.rfind(kHeader, 0) != 0) {
-        why = "no valid manifest";
-        return false;
-    }
+    if (!readManifest(stem + ".manifest", text) || text.rfind(kHeader, 0) != 0)
+        return Status(ENOENT, baseName(stem) + ": no valid manifest");
     std::vector<std::string> files;
-    if (!coveredFiles(stem, files)) {
-        why = baseName(stem) + ".d unreadable";
-        return false;
-    }
+    if (!coveredFiles(stem, files))
+        return Status(EIO, baseName(stem) + ".d unreadable");
     std::string dir = stem.substr(0, stem.rfind('/') + 1);
     std::istringstream lines(text.substr(std::string(kHeader).size()));
     std::string digest, file;
     std::size_t listed = 0;
     while (lines >> digest >> file) {
-        if (std::find(files.begin(), files.end(), file) == files.end() ||
-            digestNoFollow(dir + file) != digest) {
-            why = file + " differs from its manifest";
-            return false;
-        }
+        if (std::find(files.begin(), files.end(), file) == files.end() || digestNoFollow(dir + file) != digest)
+            return Status(EBADMSG, file + " differs from its manifest");
         listed++;
     }
-    if (listed != files.size()) {
-        why = "files not in the manifest";
-        return false;
-    }
-    return true;
+    if (listed != files.size())
+        return Status(EBADMSG, baseName(stem) + ": files not in the manifest");
+    return Status::OK();
 }
 
 void removeKernelTypes(const std::string &stem) {

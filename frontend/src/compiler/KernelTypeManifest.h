@@ -3,6 +3,8 @@
 // by a symlink or a corrupt PCH no longer reaches a compile (or the objects cached from it): the
 // check fails and the caller rebuilds them.
 #pragma once
+#include "jitprobe/Status.h"
+
 #include <string>
 
 namespace jitprobe::frontend {
@@ -10,9 +12,9 @@ namespace jitprobe::frontend {
 // Writes STEM.manifest for STEM.pch and STEM.d/* (atomically, never through a symlink).
 [[nodiscard]] bool writeKernelTypeManifest(const std::string &stem);
 
-// True when STEM.manifest exists and every file it lists (opened with O_NOFOLLOW: regular files
-// only) has its digest, and STEM.d/ holds nothing else. WHY says what differed.
-[[nodiscard]] bool verifyKernelTypeManifest(const std::string &stem, std::string &why);
+// OK when STEM.manifest exists and every file it lists (opened with O_NOFOLLOW: regular files
+// only) has its digest, and STEM.d/ holds nothing else; else what differed.
+[[nodiscard]] Status verifyKernelTypeManifest(const std::string &stem);
 
 // The digest STEM.manifest records for FILE (a name in STEM's directory), or "".
 std::string manifestDigest(const std::string &stem, const std::string &file);

@@ -80,8 +80,8 @@ Result<int> openTrustedDirectory(const std::string &path, bool create) {
                       "cache directory " + clean + ": parent " + parent.status().msg() +
                           " (it may be changed by other users)");
     bool created = create && ::mkdirat(parent->get(), name.c_str(), 0700) == 0;
-    int fd = ::openat(parent->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    common::UniqueFd fd(::openat(parent->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
         int err = errno;
         struct stat st {};
         if (::fstatat(parent->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -89,11 +89,9 @@ Result<int> openTrustedDirectory(const std::string &path, bool create) {
             return Status(ELOOP, "cache directory " + clean + " is a symlink (refused)");
         return errnoStatus(err, "cache directory " + clean + ": cannot open");
     }
-    if (Status s = checkOpenedDirectory(fd, clean, created); !s.ok()) {
-        ::close(fd);
+    if (Status s = checkOpenedDirectory(fd.get(), clean, created); !s.ok())
         return s;
-    }
-    return fd;
+    return fd.release(); // the caller owns it (ObjectCache keeps it in a UniqueFd)
 }
 
 Result<std::string> readOwnFile(int dir_fd, const std::string &name, std::uint64_t max_size) {

@@ -1,6 +1,7 @@
 // Cache upkeep: stats, clear, least-recently-used pruning, and the public functions of
 // jitprobe/Cache.h.
 #include "ObjectCache.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -27,13 +28,11 @@ struct FileInfo {
 // names of its directories too.
 std::vector<FileInfo> listFiles(int dir_fd, std::vector<std::string> *subdirs = nullptr) {
     std::vector<FileInfo> files;
-    int fd = ::dup(dir_fd);
-    DIR *dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-    if (!dir) {
-        if (fd >= 0)
-            ::close(fd);
+    common::UniqueFd fd(::dup(dir_fd));
+    DIR *dir = fd ? ::fdopendir(fd.get()) : nullptr;
+    if (!dir)
         return files;
-    }
+    (void)fd.release(); // the DIR owns it now: closedir closes it
     ::rewinddir(dir);
     while (const dirent *e = ::readdir(dir)) {
         struct stat st {};
@@ -79,11 +78,11 @@ void sweepTree(int dir_fd, bool remove, std::uint64_t &count, std::uint64_t &byt
         bytes += f.size;
     }
     for (const std::string &name : subdirs) {
-        int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        common::UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd)
             continue;
-        sweepTree(fd, remove, count, bytes, depth + 1);
-        ::close(fd);
+        sweepTree(fd.get(), remove, count, bytes, depth + 1);
+        fd.reset();
         if (remove)
             ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
     }
@@ -95,11 +94,9 @@ CacheStats survey(int dir_fd, int objects_fd, const std::string &dir, bool remov
     std::uint64_t other = 0, other_bytes = 0;
     sweep(objects_fd, remove, [](const std::string &n) { return endsWith(n, ".entry"); },
           stats.entries, stats.bytes);
-    int kt = ::openat(dir_fd, "kernel-types", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (kt >= 0) {
-        sweepTree(kt, remove, stats.pch_files, stats.pch_bytes);
-        ::close(kt);
-    }
+    common::UniqueFd kt(::openat(dir_fd, "kernel-types", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (kt)
+        sweepTree(kt.get(), remove, stats.pch_files, stats.pch_bytes);
     if (remove) { // leftovers of interrupted writes, digests written by older versions
         sweep(objects_fd, true, [](const std::string &) { return true; }, other, other_bytes);
         sweep(dir_fd, true, [](const std::string &n) { return endsWith(n, ".digest") ||
@@ -122,12 +119,12 @@ long ageOf(int dir_fd, const std::string &name, time_t now) {
 }
 
 void removeTree(int dir_fd, const std::string &name) {
-    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    common::UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
         return;
     std::uint64_t count = 0, bytes = 0;
-    sweepTree(fd, true, count, bytes);
-    ::close(fd);
+    sweepTree(fd.get(), true, count, bytes);
+    fd.reset();
     ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
 }
 

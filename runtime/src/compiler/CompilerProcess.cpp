@@ -1,4 +1,5 @@
 #include "CompilerProcess.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include "ChildGroup.h"
 #include "CompilerLocator.h"
@@ -30,28 +31,15 @@ Status childStatus(int status, const std::string &file, const std::string &path)
                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
 }
 
-struct Fd {
-    int fd = -1;
-    Fd() = default;
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() { reset(); }
-    void reset() {
-        if (fd >= 0)
-            ::close(fd);
-        fd = -1;
-    }
-};
-
 // A pipe; the caller's ends are made non-blocking (the exchange is one poll loop).
 struct Pipe {
-    Fd read, write;
+    common::UniqueFd read, write;
     [[nodiscard]] Status open() {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0)
             return errnoStatus(errno, "cannot start the probe compiler: pipe");
-        read.fd = fds[0];
-        write.fd = fds[1];
+        read.reset(fds[0]);
+        write.reset(fds[1]);
         return Status::OK();
     }
 };
@@ -96,8 +84,8 @@ class Exchange {
   public:
     Exchange(const ChildGroup &child, int in, int out, const CompileLimits &limits, std::string who)
         : child_(child), limits_(limits), who_(std::move(who)) {
-        in_.fd = in;
-        out_.fd = out;
+        in_.reset(in);
+        out_.reset(out);
         setNonBlocking(in);
         setNonBlocking(out);
     }
@@ -108,7 +96,7 @@ class Exchange {
     const ChildGroup &child_;
     const CompileLimits &limits_;
     std::string who_; // "FILE: PATH (pid N)"
-    Fd in_, out_;
+    common::UniqueFd in_, out_;
     const std::string *request_ = nullptr;
     size_t written_ = 0, scanned_ = 0, expected_ = std::string::npos;
     SigpipeBlocked sigpipe_;
@@ -124,7 +112,7 @@ class Exchange {
 
 void Exchange::writeSome() {
     size_t left = request_->size() - written_;
-    ssize_t n = ::write(in_.fd, request_->data() + written_, std::min<size_t>(left, 1 << 16));
+    ssize_t n = ::write(in_.get(), request_->data() + written_, std::min<size_t>(left, 1 << 16));
     if (n > 0)
         written_ += static_cast<size_t>(n);
     else if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -149,11 +137,10 @@ Status Exchange::accept(const char *data, size_t n) {
                                          std::to_string(limits_.reply.max_header >> 20) +
                                          " MiB cap; killed")
                        : Status::OK();
-        size_t body = 0;
-        std::string why;
-        if (!frontend::replyBodySize(reply.substr(0, newline), limits_.reply, body, why))
-            return fail(EFBIG, why + "; killed");
-        expected_ = newline + 1 + body; // no overflow: body <= max_total
+        Result<size_t> body = frontend::replyBodySize(reply.substr(0, newline), limits_.reply);
+        if (!body.ok())
+            return fail(EFBIG, body.status().msg() + "; killed");
+        expected_ = newline + 1 + *body; // no overflow: body <= max_total
         reply.reserve(expected_);
     }
     if (reply.size() > expected_)
@@ -165,8 +152,8 @@ Status Exchange::accept(const char *data, size_t n) {
 // Reads what is available now (to EAGAIN or end of file).
 Status Exchange::readSome() {
     char buffer[1 << 16];
-    while (out_.fd >= 0) {
-        ssize_t n = ::read(out_.fd, buffer, sizeof buffer);
+    while (out_.valid()) {
+        ssize_t n = ::read(out_.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -186,10 +173,10 @@ Status Exchange::readSome() {
 Status Exchange::pollOnce(Clock::time_point deadline, bool &exited) {
     pollfd fds[3];
     nfds_t n = 0;
-    if (in_.fd >= 0)
-        fds[n++] = {in_.fd, POLLOUT, 0};
-    if (out_.fd >= 0)
-        fds[n++] = {out_.fd, POLLIN, 0};
+    if (in_.valid())
+        fds[n++] = {in_.get(), POLLOUT, 0};
+    if (out_.valid())
+        fds[n++] = {out_.get(), POLLIN, 0};
     if (child_.exitFd() >= 0)
         fds[n++] = {child_.exitFd(), POLLIN, 0};
     auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
@@ -200,9 +187,9 @@ Status Exchange::pollOnce(Clock::time_point deadline, bool &exited) {
     for (nfds_t i = 0; i < n; i++) {
         if (!fds[i].revents)
             continue;
-        if (fds[i].fd == in_.fd)
+        if (fds[i].fd == in_.get())
             writeSome();
-        else if (fds[i].fd == out_.fd) {
+        else if (fds[i].fd == out_.get()) {
             if (Status s = readSome(); !s.ok())
                 return s;
         } else
@@ -268,7 +255,7 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
     if (Status s = out.open(); !s.ok())
         return withContext(s, options.file_name);
     Result<ChildGroup> child =
-        ChildGroup::spawn(*path, in.read.fd, out.write.fd, limits.cache_dir_fd);
+        ChildGroup::spawn(*path, in.read.get(), out.write.get(), limits.cache_dir_fd);
     if (!child.ok())
         return Status(child.status().code(),
                       options.file_name + ": the probe compiler: " + child.status().msg());
@@ -276,7 +263,7 @@ Status compileInChildProcess(const std::string &source, const frontend::CompileO
     out.write.reset();
     std::string who =
         options.file_name + ": " + *path + " (pid " + std::to_string(child->pid()) + ")";
-    Exchange exchange(*child, std::exchange(in.write.fd, -1), std::exchange(out.read.fd, -1),
+    Exchange exchange(*child, in.write.release(), out.read.release(),
                       limits, who);
     frontend::CompileOptions sent = options;
     if (limits.cache_dir_fd >= 0)

@@ -2,6 +2,7 @@
 // IsolatedRun), and the runtime (see CompilerProcess) and the jitprobe-compiler executable,
 // which exchange a compile request and its result.
 #pragma once
+#include "jitprobe/Status.h"
 #include "jitprobe/frontend/Diagnostic.h"
 #include "jitprobe/frontend/Frontend.h"
 
@@ -33,11 +34,10 @@ struct ReplyLimits {
 };
 
 // How many bytes follow HEADER (a reply's first line, without its newline): the sum of the
-// announced part sizes (0 for a failure record or a header without sizes). False, with WHY
-// (e.g. "reply part 'object' of 9223372036854775807 bytes exceeds the 256 MiB cap"), when a
-// size breaks LIMITS or the sum overflows.
-[[nodiscard]] bool replyBodySize(const std::string &header, const ReplyLimits &limits, size_t &body,
-                                 std::string &why);
+// announced part sizes (0 for a failure record or a header without sizes); an error (e.g.
+// "reply part 'object' of 9223372036854775807 bytes exceeds the 256 MiB cap") when a size
+// breaks LIMITS or the sum overflows.
+[[nodiscard]] Result<size_t> replyBodySize(const std::string &header, const ReplyLimits &limits);
 
 // A compile result: one JSON line (verdict, diagnostics, program info, times, sizes), then the
 // object, rewritten source, IR, assembly and minimized kernel BTF back to back. False when
