@@ -153,11 +153,7 @@ Result<common::UniqueFd> loadCopy(bpf_program *prog, int type, int expected, siz
 
 BPF::Impl::~Impl() { releaseAll(); }
 
-void BPF::Impl::closeCoreBtf() {
-    if (core_btf_fd >= 0)
-        ::close(core_btf_fd);
-    core_btf_fd = -1;
-}
+void BPF::Impl::closeCoreBtf() { core_btf_fd.reset(); }
 
 // The minimized kernel BTF of init's object as a path for libbpf's btf_custom_path ("" when
 // there is none: libbpf then reads the full kernel BTF, as it would anyway).
@@ -172,7 +168,7 @@ std::string BPF::Impl::openCoreBtf() {
         times.core_btf_note = file.status().msg() + "; CO-RE relocates against the full kernel BTF";
         return "";
     }
-    core_btf_fd = file->fd;
+    core_btf_fd.reset(file->fd);
     times.core_btf_minimized = true;
     return file->path;
 }
@@ -182,9 +178,6 @@ void BPF::Impl::releaseAll() {
     retyped.clear();
     perf_buffers.clear();
     ring_buffer.reset();
-    for (auto &[name, fds] : perf_event_fds)
-        for (int fd : fds)
-            ::close(fd);
     perf_event_fds.clear();
     object.reset();
     elf.clear();

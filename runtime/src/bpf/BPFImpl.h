@@ -76,7 +76,7 @@ struct BPF::Impl {
     // init's minimized kernel BTF (CompiledProbe::core_btf), handed to libbpf as a sealed memfd
     // that stays open until the load has read it.
     std::vector<uint8_t> core_btf;
-    int core_btf_fd = -1;
+    common::UniqueFd core_btf_fd;
     std::string openCoreBtf();
     void closeCoreBtf();
 
@@ -91,7 +91,7 @@ struct BPF::Impl {
     std::map<std::string, detail::Attachment> attachments;
     std::map<std::string, std::unique_ptr<BPFPerfBuffer>> perf_buffers;
     std::unique_ptr<BPFRingBuffer> ring_buffer;
-    std::map<std::string, std::vector<int>> perf_event_fds; // open_perf_event, by map name
+    std::map<std::string, std::vector<common::UniqueFd>> perf_event_fds; // open_perf_event, by map name
     // BCC compatibility (BPFCompat.cpp): maps for BPF_TABLE("extern") and init's USDT probes.
     TableStorage *table_storage = nullptr;
     std::vector<USDT> usdt;

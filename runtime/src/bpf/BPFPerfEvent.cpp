@@ -23,11 +23,6 @@ int openCounter(uint32_t type, uint64_t config, pid_t pid, int cpu) {
         ::syscall(__NR_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
-void closeAll(const std::vector<int> &fds) {
-    for (int fd : fds)
-        ::close(fd);
-}
-
 } // namespace
 
 Status BPF::open_perf_event(const std::string &name, uint32_t type, uint64_t config, pid_t pid) {
@@ -39,24 +34,21 @@ Status BPF::open_perf_event(const std::string &name, uint32_t type, uint64_t con
     if (table.map_type() != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return Status(EINVAL, "map '" + name + "' is not a BPF_PERF_ARRAY");
     int cpus = libbpf_num_possible_cpus();
-    std::vector<int> fds;
+    std::vector<common::UniqueFd> fds;
     for (int cpu = 0; cpu < cpus && cpu < static_cast<int>(table.max_entries()); cpu++) {
         int fd = openCounter(type, config, pid, cpu);
         if (fd < 0 && errno == ENODEV)
             continue; // an offline CPU
         if (fd < 0) {
             int err = errno;
-            closeAll(fds);
             return Status(err, "map '" + name + "': perf_event_open(type " + std::to_string(type) +
                                    ", config " + std::to_string(config) + ", cpu " +
                                    std::to_string(cpu) + "): " + detail::errnoText(err));
         }
-        fds.push_back(fd);
+        fds.emplace_back(fd);
         uint32_t key = static_cast<uint32_t>(cpu);
-        if (Status s = table.update(&key, &fd); !s.ok()) {
-            closeAll(fds);
+        if (Status s = table.update(&key, &fd); !s.ok())
             return s;
-        }
     }
     impl_->perf_event_fds[name] = std::move(fds);
     return Status::OK();
@@ -69,8 +61,7 @@ Status BPF::close_perf_event(const std::string &name) {
     BPFTableRaw table = get_raw_table(name);
     for (uint32_t key = 0; table.valid() && key < table.max_entries(); key++)
         (void)table.remove(&key);
-    closeAll(it->second);
-    impl_->perf_event_fds.erase(it);
+    impl_->perf_event_fds.erase(it); // closes the events
     return Status::OK();
 }
 

@@ -20,7 +20,7 @@ Status TracePipe::open_ring(int ring_fd, int lost_fd, const std::vector<std::str
     for (const auto &f : formats)
         ring->parsed.push_back(common::parsePrintkFormat(f));
     // Duplicated (and the ring buffer mmapped): this reader may outlive the BPF object.
-    ring->lost_fd = lost_fd >= 0 ? ::fcntl(lost_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    ring->lost_fd.reset(lost_fd >= 0 ? ::fcntl(lost_fd, F_DUPFD_CLOEXEC, 0) : -1);
     ring->reader = ring_buffer__new(ring_fd, &Ring::onRecord, ring.get(), nullptr);
     if (!ring->reader)
         return detail::errnoStatus(errno, "cannot read the printk ring buffer");
@@ -42,7 +42,7 @@ std::uint64_t TracePipe::take_lost() {
         return lost;
     std::uint32_t slot = 0;
     std::uint64_t total = 0;
-    if (ring_->lost_fd >= 0 && bpf_map_lookup_elem(ring_->lost_fd, &slot, &total) == 0 &&
+    if (ring_->lost_fd && bpf_map_lookup_elem(ring_->lost_fd.get(), &slot, &total) == 0 &&
         total > ring_->lost_seen) {
         lost += total - ring_->lost_seen;
         ring_->lost_seen = total;

@@ -3,6 +3,7 @@
 #include "jitprobe/TracePipe.h"
 
 #include "jitprobe/common/PrintkFormat.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include <bpf/libbpf.h>
 
@@ -14,7 +15,7 @@ namespace jitprobe {
 
 struct TracePipe::Ring {
     struct ring_buffer *reader = nullptr;
-    int lost_fd = -1; // our duplicate of the one-slot array of __jp_printk_lost
+    common::UniqueFd lost_fd; // our duplicate of the one-slot array of __jp_printk_lost
     std::uint64_t lost_seen = 0;
     std::uint64_t malformed = 0; // records too short for their format, or unknown ids
     std::vector<std::string> formats;
@@ -23,8 +24,6 @@ struct TracePipe::Ring {
 
     ~Ring() {
         ring_buffer__free(reader);
-        if (lost_fd >= 0)
-            ::close(lost_fd);
     }
 
     static int onRecord(void *ctx, void *data, size_t size) {
