@@ -19,14 +19,6 @@ std::string defaultOutput(const std::string &file) {
 std::atomic<bool> g_build_cancelled{false};
 void onBuildSignal(int) { g_build_cancelled = true; }
 
-// SIGINT/SIGTERM cancel the compile: its compiler's process group is killed, not orphaned.
-void installBuildStopHandlers() {
-    struct sigaction sa {};
-    sa.sa_handler = onBuildSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
 
 } // namespace
 
@@ -57,7 +49,7 @@ int buildCommand(const std::vector<std::string> &args) {
         reportError(source.status().msg());
         return kExitFailure;
     }
-    installBuildStopHandlers();
+    installStopHandlers(onBuildSignal); // cancels the compile: its compiler's group is killed
     InitOptions opts;
     opts.file_name = a.file;
     opts.use_cache = !c.no_cache;

@@ -45,6 +45,8 @@ bool parseArgs(const std::vector<std::string> &args, const po::options_descripti
 // SIGINT/SIGTERM call Script::stop_all(): a compile in progress is cancelled (its compiler's
 // process group killed, not orphaned) and a run stops.
 void installStopHandlers();
+// SIGINT/SIGTERM call HANDLER instead.
+void installStopHandlers(void (*handler)(int));
 
 // The message of a failure, on stderr (multi-line diagnostics pass through untouched).
 void reportError(const std::string &message);

@@ -76,9 +76,11 @@ extern "C" void onStopSignal(int) {
 }
 } // namespace
 
-void installStopHandlers() {
+void installStopHandlers() { installStopHandlers(onStopSignal); }
+
+void installStopHandlers(void (*handler)(int)) {
     struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);

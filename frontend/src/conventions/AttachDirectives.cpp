@@ -217,33 +217,33 @@ std::size_t directiveAt(const std::string &line, std::string_view name) {
     return after == line.size() || std::isspace(static_cast<unsigned char>(line[after])) ? p : std::string::npos;
 }
 
-std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
-                                                   const std::string &file_name,
-                                                   std::vector<Diagnostic> &diags) {
-    std::vector<AttachDirective> out;
+void forEachSourceLine(const std::string &source, const std::function<void(const std::string &, unsigned)> &fn) {
     std::istringstream in(source);
     std::string line;
     for (unsigned n = 1; std::getline(in, line); ++n) {
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
+        fn(line, n);
+    }
+}
+
+std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
+                                                   const std::string &file_name,
+                                                   std::vector<Diagnostic> &diags) {
+    std::vector<AttachDirective> out;
+    forEachSourceLine(source, [&](const std::string &line, unsigned n) {
         std::size_t at = directiveAt(line, "@attach");
         if (at == std::string::npos)
-            continue;
+            return;
         AttachDirective d;
         d.line = n;
         std::string hint, problem = parseBody(line.substr(at + 7), d, hint);
         if (problem.empty()) {
             out.push_back(std::move(d));
-            continue;
+            return;
         }
-        Diagnostic diag;
-        diag.severity = Diagnostic::Severity::Error;
-        diag.loc = {file_name, n, unsigned(at + 1)};
-        diag.message = problem;
-        diag.source_line = line;
-        diag.hint = hint;
-        diags.push_back(std::move(diag));
-    }
+        diags.push_back({Diagnostic::Severity::Error, {file_name, n, unsigned(at + 1)}, problem, line, hint});
+    });
     return out;
 }
 

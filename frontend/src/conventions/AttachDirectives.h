@@ -3,6 +3,7 @@
 #pragma once
 #include "jitprobe/frontend/Diagnostic.h"
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ struct AttachDirective {
 std::vector<AttachDirective> parseAttachDirectives(const std::string &source,
                                                    const std::string &file_name,
                                                    std::vector<Diagnostic> &diags);
+
+// Calls FN with each line of SOURCE (without its newline or a trailing '\r') and its 1-based
+// number: the directive parsers' walk.
+void forEachSourceLine(const std::string &source, const std::function<void(const std::string &, unsigned)> &fn);
 
 // Column (0-based) of '@' when LINE is a comment of its own starting with directive NAME
 // ("@attach"), followed by a blank or the end; npos otherwise.

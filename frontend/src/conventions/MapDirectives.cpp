@@ -38,11 +38,7 @@ std::string parseNames(const std::string &body, MapDirective &d) {
 std::vector<MapDirective> parseMapDirectives(const std::string &source, const std::string &file_name,
                                              std::vector<Diagnostic> &diags) {
     std::vector<MapDirective> out;
-    std::istringstream in(source);
-    std::string line;
-    for (unsigned n = 1; std::getline(in, line); ++n) {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
+    forEachSourceLine(source, [&](const std::string &line, unsigned n) {
         for (const char *word : {"@internal", "@results"}) {
             std::size_t at = directiveAt(line, word);
             if (at == std::string::npos)
@@ -55,7 +51,7 @@ std::vector<MapDirective> parseMapDirectives(const std::string &source, const st
                 diags.push_back(errorAt(d, "malformed " + std::string(word) + " directive: " + problem,
                                         "expected: // " + std::string(word) + " MAP [MAP ...]"));
         }
-    }
+    });
     return out;
 }
 
