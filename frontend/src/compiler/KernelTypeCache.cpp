@@ -1,4 +1,5 @@
 #include "compiler/KernelTypeCache.h"
+#include "jitprobe/common/Files.h"
 
 #include "jitprobe/frontend/EmbeddedHeaders.h"
 #include "jitprobe/frontend/Frontend.h"
@@ -107,7 +108,7 @@ std::string btfDigest(const std::string &btf_path, const std::string &dir) {
     if (space != std::string::npos && saved.substr(0, space) == identity)
         return saved.substr(space + 1);
     std::string digest = fileDigest(btf_path);
-    (void)writeFileExclusively(memo, identity + " " + digest + "\n");
+    (void)common::writeFileAtomically(AT_FDCWD, memo, identity + " " + digest + "\n");
     return digest;
 }
 
@@ -172,7 +173,7 @@ bool writeKernelTypeDirectory(const std::string &dir, const std::string &vmlinux
     std::vector<std::string> written;
     bool ok = ::mkdtemp(tmp.data()) != nullptr; // a fresh 0700 directory, never a planted one
     for (const auto &[name, text] : files) {
-        ok = ok && writeFileExclusively(tmp + "/" + name, text);
+        ok = ok && common::writeFileAtomically(AT_FDCWD, tmp + "/" + name, text).ok();
         if (ok)
             written.push_back(name);
     }

@@ -81,10 +81,6 @@ bool readManifest(const std::string &path, std::string &text) {
 
 } // namespace
 
-bool writeFileExclusively(const std::string &path, const std::string &text) {
-    return common::writeFileAtomically(AT_FDCWD, path, text).ok();
-}
-
 bool writeKernelTypeManifest(const std::string &stem) {
     std::vector<std::string> files;
     if (!coveredFiles(stem, files))
@@ -97,7 +93,7 @@ bool writeKernelTypeManifest(const std::string &stem) {
             return false;
         text += digest + " " + file + "\n";
     }
-    return writeFileExclusively(stem + ".manifest", text);
+    return common::writeFileAtomically(AT_FDCWD, stem + ".manifest", text).ok();
 }
 
 std::string manifestDigest(const std::string &stem, const std::string &file) {

@@ -22,8 +22,4 @@ std::string manifestDigest(const std::string &stem, const std::string &file);
 // Removes STEM.pch, STEM.manifest and STEM.d/ (for a rebuild).
 void removeKernelTypes(const std::string &stem);
 
-// common::writeFileAtomically for a path (AT_FDCWD): a fresh O_EXCL temp file, never an
-// existing file or a symlink someone planted, mode 0600, renamed into place.
-[[nodiscard]] bool writeFileExclusively(const std::string &path, const std::string &text);
-
 } // namespace jitprobe::frontend
