@@ -1,5 +1,6 @@
 // Attaching and detaching programs: the BCC-named attach_* / detach_* methods and attach_all.
 #include "BPFImpl.h"
+#include "jitprobe/common/UniqueFd.h"
 
 #include "attach/AttachTarget.h"
 #include "attach/BinaryLookup.h"
@@ -389,18 +390,18 @@ Status BPF::attach_perf_event(uint32_t ev_type, uint32_t ev_config, const std::s
     }
     Attachment a{"perf_event", key, probe_func, {}, {}};
     for (int c : cpus) {
-        int pfd = openPerfEvent(ev_type, ev_config, sample_period, sample_freq, pid, c);
-        if (pfd < 0)
+        common::UniqueFd pfd(openPerfEvent(ev_type, ev_config, sample_period, sample_freq, pid, c));
+        if (!pfd)
             return detail::errnoStatus(errno, "prog '" + probe_func + "': cannot open " + what +
                                                   " on CPU " + std::to_string(c));
         detail::LibbpfLogCapture capture;
-        bpf_link *link = bpf_program__attach_perf_event(*prog, pfd);
+        bpf_link *link = bpf_program__attach_perf_event(*prog, pfd.get());
         if (!link) {
-            int err = errno;
-            ::close(pfd);
+            int err = errno; // before the message's allocations
             return attachFailure(probe_func, what + " on CPU " + std::to_string(c), err, capture);
         }
-        a.links.emplace_back(link); // the link owns pfd from here on
+        (void)pfd.release(); // the link owns it from here on
+        a.links.emplace_back(link);
     }
     return impl_->addAttachment(std::move(a));
 }
