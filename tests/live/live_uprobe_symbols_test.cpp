@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 
 using namespace jitprobe;
@@ -211,6 +212,45 @@ int on_labs(struct pt_regs *ctx) {
     for (int i = 0; i < 5; i++)
         EXPECT_EQ(absolute(12345), 12345);
     EXPECT_EQ(calls(bpf), 5u);
+}
+
+// `jitprobe run -p PID` / InitOptions::attach_pid: the short name is the libc that process maps,
+// and the probe fires in it alone (this test process calls labs too, uncounted).
+TEST(LiveUprobeSymbols, AttachPidResolvesShortNamesAndFiltersToThatProcess) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    std::string go = ::testing::TempDir() + "jp_attach_pid_go." + std::to_string(::getpid());
+    ::unlink(go.c_str());
+    Child target; // waits (at most 30 s) for GO, then calls labs(12345) 7 times
+    spawn(target, {"/usr/bin/python3", "-c",
+                   "import ctypes, os, sys, time\n"
+                   "for _ in range(3000):\n"
+                   "    if os.path.exists(sys.argv[1]): break\n"
+                   "    time.sleep(0.01)\n"
+                   "c = ctypes.CDLL('libc.so.6'); c.labs.argtypes = [ctypes.c_long]\n"
+                   "for _ in range(7): c.labs(12345)\n",
+                   go});
+    BPF bpf;
+    InitOptions opts;
+    opts.file_name = "attach_pid.c";
+    opts.attach_pid = target.pid;
+    Status s = bpf.init(R"(
+// @attach uprobe:libc:labs -> on_labs
+BPF_ARRAY(calls, u64, 1);
+int on_labs(struct pt_regs *ctx) {
+    if (PT_REGS_PARM1(ctx) == 12345)
+        calls.increment(0);
+    return 0;
+}
+)", {}, opts);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    ASSERT_TRUE(bpf.attach_all().ok());
+    long (*volatile absolute)(long) = &::labs;
+    for (int i = 0; i < 3; i++) // this process: not the attach pid, not counted
+        EXPECT_EQ(absolute(12345), 12345);
+    std::ofstream(go) << "go\n";
+    EXPECT_EQ(target.wait(30), 0);
+    ::unlink(go.c_str());
+    EXPECT_EQ(calls(bpf), 7u);
 }
 
 // Wildcards (issue 16): one attachment per match, counted per target.

@@ -81,6 +81,10 @@ struct InitOptions {
     // `int f(struct __sk_buff *)` is a socket filter unless named here (BPF_PROG_TYPE_SCHED_CLS)
     // or given an @attach kind, which matters when it reads skb->data/data_end.
     std::map<std::string, int> program_types;
+    // > 0: the process attach_all()'s uprobes (@attach uprobe:/uretprobe:) belong to, as
+    // `jitprobe run -p PID` says: short library names (libc:malloc) are the files it maps
+    // (/proc/PID/maps), and the probes fire in it alone.
+    pid_t attach_pid = -1;
 };
 
 struct ProgramLoadInfo {

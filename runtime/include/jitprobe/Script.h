@@ -33,7 +33,9 @@ struct ScriptOptions {
     // Run COMMAND through /bin/sh -c. It is forked before compiling, blocked until run(), so
     // its pid can be compiled in as TARGET_PID.
     std::string command;
-    pid_t target_pid = -1;   // -p PID: compiled in as TARGET_PID (ignored with a command)
+    // -p PID: compiled in as TARGET_PID, and the process @attach uprobes belong to (short names
+    // resolved in its maps; they fire in it alone). Ignored with a command.
+    pid_t target_pid = -1;
     bool use_cache = true;
     std::string cache_dir;
     bool want_rewritten = false;

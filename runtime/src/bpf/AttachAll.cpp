@@ -49,8 +49,8 @@ Status attachNetPoint(BPF &bpf, const std::string &func, const frontend::AttachP
 
 } // namespace
 
-// One attach point of FUNC; returns the attach_* Status.
-static Status attachPoint(BPF &bpf, const std::string &func, const frontend::AttachPoint &ap) {
+// One attach point of FUNC; returns the attach_* Status. PID: InitOptions::attach_pid.
+static Status attachPoint(BPF &bpf, const std::string &func, const frontend::AttachPoint &ap, pid_t pid) {
     const std::string &kind = ap.kind;
     if (kind == "tracepoint")
         return bpf.attach_tracepoint(ap.target, func);
@@ -66,7 +66,7 @@ static Status attachPoint(BPF &bpf, const std::string &func, const frontend::Att
         auto t = detail::parseUprobeTarget(ap.target);
         return t.ok() ? bpf.attach_uprobe(t->binary, t->symbol, func, t->address,
                                           kind == "uprobe" ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
-                                          -1, t->offset)
+                                          pid > 0 ? pid : -1, t->offset)
                       : t.status();
     }
     if (kind == "usdt") {
@@ -102,7 +102,7 @@ Status BPF::attach_all() {
         before.insert(entry.first);
     for (const auto &prog : impl_->info.programs) {
         for (const auto &ap : prog.attach) {
-            Status s = attachPoint(*this, prog.function, ap);
+            Status s = attachPoint(*this, prog.function, ap, impl_->options.attach_pid);
             if (s.ok() || s.code() == EEXIST) // already attached: attach_all is idempotent
                 continue;
             // Undo this call's attachments so a failed attach_all leaves nothing behind.

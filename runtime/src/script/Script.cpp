@@ -163,6 +163,9 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
+    // -p PID: @attach uprobes resolve short names in that process and fire in it alone (a
+    // command's pid is no use here: it is still jitprobe's fork until it execs).
+    init.attach_pid = options.command.empty() ? options.target_pid : -1;
     init.compile_cancelled = [this] { return stopRequested(); };
     auto t0 = std::chrono::steady_clock::now();
     Status s = init_fn(init);
