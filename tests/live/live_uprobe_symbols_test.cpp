@@ -229,6 +229,18 @@ TEST(LiveUprobeSymbols, AttachPidResolvesShortNamesAndFiltersToThatProcess) {
                    "c = ctypes.CDLL('libc.so.6'); c.labs.argtypes = [ctypes.c_long]\n"
                    "for _ in range(7): c.labs(12345)\n",
                    go});
+    // The short name is resolved in /proc/PID/maps: wait until they show python3 and its libc
+    // (right after the fork they are this test's, then only the interpreter's).
+    bool mapped = false;
+    for (int i = 0; i < 600 && !mapped; i++) {
+        mapped = jitprobe::testing::readWholeFile("/proc/" + std::to_string(target.pid) + "/maps").find("/python3") !=
+                     std::string::npos &&
+                 jitprobe::testing::readWholeFile("/proc/" + std::to_string(target.pid) + "/maps").find("libc.so") !=
+                     std::string::npos;
+        if (!mapped)
+            ::usleep(50000);
+    }
+    ASSERT_TRUE(mapped) << "python3 never mapped libc";
     BPF bpf;
     InitOptions opts;
     opts.file_name = "attach_pid.c";
@@ -243,7 +255,8 @@ int on_labs(struct pt_regs *ctx) {
 }
 )", {}, opts);
     ASSERT_TRUE(s.ok()) << s.msg();
-    ASSERT_TRUE(bpf.attach_all().ok());
+    Status attached = bpf.attach_all();
+    ASSERT_TRUE(attached.ok()) << attached.msg();
     long (*volatile absolute)(long) = &::labs;
     for (int i = 0; i < 3; i++) // this process: not the attach pid, not counted
         EXPECT_EQ(absolute(12345), 12345);
