@@ -12,6 +12,13 @@ bcc="${1:?usage: $0 BCC_CHECKOUT [OUTDIR]}"
 out="${2:-/tmp/bcc_compat}"
 jitprobe="${JITPROBE:-$here/../build/runtime/cli/jitprobe}"
 [[ -x "$jitprobe" ]] || { echo "no jitprobe at $jitprobe (build jitprobe-cli, or set JITPROBE)" >&2; exit 1; }
+# Debian's python3 (BCC's tools run on the system's; pyenv shims may shadow it).
+py=/usr/bin/python3
+[[ -x $py ]] || py=python3
+# bashreadline reads its binary's symbols with pyelftools (Debian: python3-pyelftools).
+if ! "$py" -c 'import elftools' 2>/dev/null && [[ $(id -u) -eq 0 ]]; then
+  apt-get install -y -qq python3-pyelftools >/dev/null 2>&1 || echo "note: python3-pyelftools missing: bashreadline is not measured" >&2
+fi
 rm -rf "$out/programs" "$out/logs"
-python3 "$here/bcc_compat/extract.py" "$bcc" "$out"
-python3 "$here/bcc_compat/check.py" "$out" "$jitprobe" "${ONLY:-}"
+"$py" "$here/bcc_compat/extract.py" "$bcc" "$out"
+"$py" "$here/bcc_compat/check.py" "$out" "$jitprobe" "${ONLY:-}"

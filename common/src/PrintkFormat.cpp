@@ -11,7 +11,8 @@ namespace {
 bool isFlag(char c) { return c == '-' || c == '+' || c == ' ' || c == '#' || c == '0'; }
 
 // Reads "%<flags><width>.<precision><length><conv>" at fmt[at] ('%'); false with an error.
-bool parseOne(std::string_view fmt, std::size_t at, PrintkConversion &c, std::string &error) {
+bool parseOne(std::string_view fmt, std::size_t at, PrintkConversion &c, std::string &error,
+              bool &kernel_rejects) {
     std::size_t i = at + 1;
     while (i < fmt.size() && (isFlag(fmt[i]) || std::isdigit(static_cast<unsigned char>(fmt[i])) ||
                               fmt[i] == '.'))
@@ -52,6 +53,7 @@ bool parseOne(std::string_view fmt, std::size_t at, PrintkConversion &c, std::st
     default:
         error = std::string("conversion '%") + fmt[i] + "' is not supported (supported: %d %i %u "
                 "%x %X %o %c %s %p with l/ll/h length, and %%)";
+        kernel_rejects = true; // bpf_bprintf_prepare knows no other conversion letter either
         return false;
     }
     c.begin = at;
@@ -71,7 +73,7 @@ PrintkFormat parsePrintkFormat(std::string_view fmt) {
             continue;
         }
         PrintkConversion c;
-        if (!parseOne(fmt, i, c, out.error)) {
+        if (!parseOne(fmt, i, c, out.error, out.kernel_rejects)) {
             out.error_at = i;
             return out;
         }

@@ -13,7 +13,10 @@ int checkCommand(const std::vector<std::string> &args) {
     po::options_description desc("check options");
     addProbeOptions(desc, a);
     addCacheOptions(desc, c);
-    desc.add_options()("help,h", "this help");
+    bool maps_only = false;
+    desc.add_options()("allow-no-programs", po::bool_switch(&maps_only),
+                       "accept a source that only declares maps (BCC's BPF(text=...) does): its maps are created")
+        ("help,h", "this help");
     po::variables_map vm;
     if (!parseArgs(args, desc, vm))
         return kExitUsage;
@@ -29,6 +32,8 @@ int checkCommand(const std::vector<std::string> &args) {
     Script script;
     ScriptOptions opts;
     opts.use_cache = !c.no_cache;
+    opts.require_programs = !maps_only;
+    opts.extern_tables_local = true; // verifying needs a map of the declared shape, not the shared one
     Status loaded = a.load(script, opts);
     logCacheOutcome(script.phase_times());
     if (c.time_phases)
@@ -38,13 +43,16 @@ int checkCommand(const std::vector<std::string> &args) {
         return kExitFailure;
     }
     std::vector<ProgramRecord> programs = script.programs();
-    bool all_verified = !programs.empty();
+    bool all_verified = !programs.empty() || maps_only;
     for (const ProgramRecord &p : programs) {
         all_verified = all_verified && p.insns > 0;
         write_record(std::cout, a.json() ? OutputFormat::Json : OutputFormat::Text, p);
     }
     if (all_verified)
         reportUnattached(script, a.name(), false);
+    if (programs.empty() && maps_only)
+        std::cerr << "jitprobe: note: " << a.name() << " declares no program; its "
+                  << script.bpf().program_info().maps.size() << " map(s) were created" << std::endl;
     if (!all_verified) {
         std::string why = programs.empty() ? "no programs found" : "not every program was verified";
         reportFailure(Status(EINVAL, a.name() + ": " + why), script, a);

@@ -143,7 +143,15 @@ class BPF(metaclass=_BPFMeta):
 
     @staticmethod
     def support_fmod_ret():
-        return False
+        return os.environ.get("FAKEBCC_FMOD_RET") == "1"  # a tool with no other form
+
+    @staticmethod
+    def get_user_functions_and_addresses(path, regex):
+        # dbslower -x: the symbol it would find in a MySQL server binary (mysqld 5.6's
+        # dispatch_command), so that it builds its uprobe program.
+        if "dispatch_command" in _text(regex):
+            return [(b"_Z16dispatch_command19enum_server_commandP3THDPcj", 0x1000)]
+        return []
 
     @staticmethod
     def get_syscall_prefix():

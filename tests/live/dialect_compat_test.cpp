@@ -107,3 +107,37 @@ TEST(DialectCompat, ArrayElementsThroughKernelPointersAreRead) {
     ASSERT_TRUE(count.is_number()) << run.out;
     EXPECT_GE(count.get<long>(), 1) << run.out;
 }
+
+// BCC's BPF(text=...) takes a source of maps alone (its test snippets, tables shared with other
+// objects): `check --allow-no-programs` creates them; without the flag, and for `run`, such a
+// source is still the "no probes found" error of the CLI's contract.
+TEST(DialectCompat, MapsOnlySourceChecksWhenAllowed) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    ProbeFile maps("maps.c", "BPF_HASH(counts, u32, u64);\nBPF_ARRAY(slots, u64, 4);\n");
+    CliRun allowed = runCli({"check", maps.path, "--allow-no-programs", "--no-cache"});
+    EXPECT_EQ(allowed.status, 0) << allowed.err;
+    EXPECT_NE(allowed.err.find("declares no program; its 2 map(s) were created"), std::string::npos)
+        << allowed.err;
+    CliRun plain = runCli({"check", maps.path});
+    EXPECT_EQ(plain.status, 1) << plain.out;
+    EXPECT_NE(plain.err.find("no probes found"), std::string::npos) << plain.err;
+    CliRun run = runCli({"run", maps.path, "--duration", "0.1"});
+    EXPECT_EQ(run.status, 1) << run.out;
+    EXPECT_NE(run.err.find("no probes found"), std::string::npos) << run.err;
+}
+
+// BPF_TABLE("extern") is a map another BPF object shares (C++: a TableStorage): `check` verifies
+// the program against a map of the declared shape; `run`, with nothing to share it, says so.
+TEST(DialectCompat, ExternTableIsLocalForCheckOnly) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    ProbeFile ext("extern.c", "BPF_TABLE(\"extern\", int, int, shared, 10);\n"
+                              "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                              "    int k = 1, *v = shared.lookup(&k);\n    return v ? *v : 0;\n}\n");
+    CliRun check = runCli({"check", ext.path, "--no-cache"});
+    EXPECT_EQ(check.status, 0) << check.err;
+    EXPECT_NE(check.out.find("tracepoint__syscalls__sys_enter_getpid: tracepoint"), std::string::npos) << check.out;
+    CliRun run = runCli({"run", ext.path, "--duration", "0.1"});
+    EXPECT_EQ(run.status, 1) << run.out;
+    EXPECT_NE(run.err.find("map 'shared' is BPF_TABLE(\"extern\"): no table 'shared'"), std::string::npos)
+        << run.err;
+}

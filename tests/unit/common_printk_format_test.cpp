@@ -84,3 +84,13 @@ TEST(PrintkFormat, UnsupportedConversionsNameTheirOffset) {
     EXPECT_NE(parsePrintkFormat("%d%d%d%d%d%d%d%d%d%d%d%d%d").error, "") << "13 conversions";
     EXPECT_EQ(parsePrintkFormat("%pks %pus %px %pK").error, "");
 }
+
+TEST(PrintkFormat, FloatIsRefusedAsTheKernelRefusesIt) {
+    auto f = parsePrintkFormat("v=%0.2f\n");
+    EXPECT_NE(f.error, "");
+    EXPECT_TRUE(f.kernel_rejects);
+    EXPECT_EQ(f.error_at, 2u);
+    auto p = parsePrintkFormat("ip %pI4");
+    EXPECT_NE(p.error, "");
+    EXPECT_FALSE(p.kernel_rejects) << "the kernel prints %pI4; only jitprobe's records lack it";
+}

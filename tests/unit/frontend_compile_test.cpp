@@ -141,3 +141,15 @@ TEST(FrontendCompile, KernelTypePchSurvivesAMovedCacheDirectory) {
     EXPECT_EQ(listing(o.cache_dir + "/kernel-types"), kt) << "no PCH rebuilt";
     std::filesystem::remove_all(root);
 }
+
+// A type only a module's BTF has (BCC's nfsslower reads struct nfs_commit_data): the error says
+// the kernel's BTF lacks it, not just "incomplete".
+TEST(FrontendCompile, TypeMissingFromKernelBtfSaysSo) {
+    auto r = compile("int kprobe__nfs_commit_done(struct pt_regs *ctx, struct jp_no_such_module_type *d) {\n"
+                     "    return d->status;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:2:13: error: incomplete definition of type 'struct jp_no_such_module_type'"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("not in this kernel's BTF"), std::string::npos) << text;
+}

@@ -69,3 +69,19 @@ TEST(PrintkPass, CallInsideAUserMacroIsAnError) {
     EXPECT_TRUE(contains(formatDiagnostics(r.diagnostics), "macro expansion"))
         << formatDiagnostics(r.diagnostics);
 }
+
+// BCC's rewriter only warns about a conversion the kernel's helper refuses; the helper then
+// prints nothing and returns -EINVAL. The rewritten call does the same, arguments still evaluated.
+TEST(PrintkPass, ConversionTheKernelRefusesWarnsAndReturnsEinval) {
+    auto r = compileForTest(std::string(kTracepoint) + "  long rc = bpf_trace_printk(\"%0.2f\\n\", 1);\n"
+                            "return rc; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(text, "t.c:2:31")) << text; // the % of %0.2f
+    EXPECT_TRUE(contains(text, "warning")) << text;
+    EXPECT_TRUE(contains(text, "-EINVAL")) << text;
+    std::string line = lineOf(r.rewritten, 2);
+    EXPECT_TRUE(contains(line, "(void)(1); (long)-22;")) << line;
+    EXPECT_FALSE(contains(line, "__jp_printk_ring")) << line;
+    EXPECT_TRUE(r.info.printk_formats.empty());
+}

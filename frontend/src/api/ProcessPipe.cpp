@@ -75,6 +75,7 @@ std::string encodeCompileRequest(const std::string &source, const CompileOptions
                         {"want_asm", o.want_asm},
                         {"stop_after_rewrite", o.stop_after_rewrite},
                         {"want_core_btf", o.want_core_btf},
+                        {"require_programs", o.require_programs},
                         {"source_size", source.size()}};
     return head.dump() + "\n" + source;
 }
@@ -98,6 +99,7 @@ bool decodeCompileRequest(const std::string &bytes, std::string &source, Compile
         o.want_asm = head.at("want_asm");
         o.stop_after_rewrite = head.at("stop_after_rewrite");
         o.want_core_btf = head.at("want_core_btf");
+        o.require_programs = head.at("require_programs");
     } catch (const nlohmann::json::exception &) {
         return false;
     }

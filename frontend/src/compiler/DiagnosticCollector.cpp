@@ -11,6 +11,14 @@ namespace {
 
 constexpr std::string_view kMapStructPrefix = "__jp_map__";
 
+// "incomplete definition of type 'struct nfs_commit_data'": every struct of the kernel's BTF is
+// defined, so this one is a module's (BCC's tools read nfs, rdma_cm ... types) or not this
+// kernel's at all; say so, since "check" fails here for the kernel's reason, not the probe's.
+constexpr const char *kNotInBtfHint =
+    "this type is not in this kernel's BTF (/sys/kernel/btf/vmlinux): it belongs to a kernel module "
+    "(jitprobe reads vmlinux types only) or this kernel lacks it; define the struct in the probe to "
+    "use it";
+
 std::string lineAt(const clang::SourceManager &sm, clang::SourceLocation loc) {
     bool invalid = false;
     const char *data = sm.getCharacterData(loc, &invalid);
@@ -57,6 +65,8 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     diag.message = std::string(text.str());
     locate(info, diag);
     nameMapsAsDeclared(diag.message);
+    if (info.getID() == clang::diag::err_typecheck_incomplete_tag)
+        diag.hint = kNotInBtfHint;
     if (diag.severity != Diagnostic::Severity::Note)
         drop_notes_ = reword(info, diag);
     else if (drop_notes_)

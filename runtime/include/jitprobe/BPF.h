@@ -85,6 +85,10 @@ struct InitOptions {
     // `jitprobe run -p PID` says: short library names (libc:malloc) are the files it maps
     // (/proc/PID/maps), and the probes fire in it alone.
     pid_t attach_pid = -1;
+    // BPF_TABLE("extern") maps missing from the TableStorage are created here, empty, as
+    // declared, instead of failing the init: what `jitprobe check` does, since verifying a
+    // program needs a map of that shape, not the shared one.
+    bool extern_tables_local = false;
 };
 
 struct ProgramLoadInfo {

@@ -39,6 +39,11 @@ struct ScriptOptions {
     bool use_cache = true;
     std::string cache_dir;
     bool want_rewritten = false;
+    // A source with no program fails the load ("no probes found"); false accepts one that only
+    // declares maps, as BCC's BPF(text=...) does (`jitprobe check --allow-no-programs`).
+    bool require_programs = true;
+    // BPF_TABLE("extern") maps are created locally (InitOptions::extern_tables_local): `check`.
+    bool extern_tables_local = false;
 };
 
 struct RunOptions {

@@ -281,6 +281,10 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
     co.file_name = opts.file_name;
     co.cflags = cflags;
     co.want_core_btf = want_core_btf;
+    // A source of maps alone is a valid BPF object, as in BCC (BPF(text=...) with shared or
+    // user-filled tables); the CLI's "no probes found" is Script's (ScriptOptions), so a cached
+    // object serves both.
+    co.require_programs = false;
     if (!opts.kernel_btf_path.empty())
         co.kernel_btf_path = opts.kernel_btf_path;
     if (tracefs.ok())
@@ -346,7 +350,7 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     }
     if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
         return s;
-    if (Status s = impl_->applyExternTables(); !s.ok())
+    if (Status s = impl_->applyExternTables(opts.extern_tables_local); !s.ok())
         return s;
     return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
 }

@@ -21,12 +21,15 @@ BPF::BPF(unsigned int flag, TableStorage *ts, bool rw_engine_enabled, const std:
     impl_->table_storage = ts;
 }
 
-Status BPF::Impl::applyExternTables() {
+Status BPF::Impl::applyExternTables(bool local_if_missing) {
     for (const auto &spec : info.maps) {
         if (spec.kind != "extern")
             continue;
         TableStorage::iterator it;
-        if (!table_storage || !table_storage->Find(Path({spec.name}), it))
+        bool found = table_storage && table_storage->Find(Path({spec.name}), it);
+        if (!found && local_if_missing)
+            continue; // created by the load from its declaration
+        if (!found)
             return Status(ENOENT, "map '" + spec.name + "' is BPF_TABLE(\"extern\"): no table '" +
                                       spec.name + "' in the TableStorage given to BPF(flag, ts)");
         bpf_map *map = bpf_object__find_map_by_name(object.get(), spec.name.c_str());

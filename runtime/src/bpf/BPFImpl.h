@@ -96,7 +96,7 @@ struct BPF::Impl {
     TableStorage *table_storage = nullptr;
     std::vector<USDT> usdt;
     // Before the load: every "extern" map takes its fd from table_storage.
-    Status applyExternTables();
+    Status applyExternTables(bool local_if_missing);
 
     ~Impl();
     void releaseAll(); // attachments, buffers, then the object

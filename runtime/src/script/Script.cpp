@@ -163,6 +163,7 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
+    init.extern_tables_local = options.extern_tables_local;
     // -p PID: @attach uprobes resolve short names in that process and fire in it alone (a
     // command's pid is no use here: it is still jitprobe's fork until it execs).
     init.attach_pid = options.command.empty() ? options.target_pid : -1;
@@ -170,6 +171,11 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     auto t0 = std::chrono::steady_clock::now();
     Status s = init_fn(init);
     times.compile_ms = msSince(t0);
+    if (s.ok() && options.require_programs && bpf.programs().empty())
+        s = Status(EINVAL, options.file_name + ": no probes found: the source defines no probe function "
+                           "(define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, int "
+                           "kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
+                           "'// @attach KIND:TARGET -> FUNCTION' line)");
     if (s.ok()) {
         auto t1 = std::chrono::steady_clock::now();
         s = bpf.load();

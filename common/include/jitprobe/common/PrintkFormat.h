@@ -44,6 +44,9 @@ struct PrintkFormat {
     std::size_t record_size = kPrintkHeaderSize;
     std::string error;          // empty if the format is supported
     std::size_t error_at = 0;   // byte offset of the unsupported conversion in the format
+    // The error is a conversion the kernel's own bpf_trace_printk refuses too (%f, %e, %n ...):
+    // there the helper prints nothing and returns -EINVAL, which BCC only warns about.
+    bool kernel_rejects = false;
 };
 
 PrintkFormat parsePrintkFormat(std::string_view fmt);

@@ -31,6 +31,9 @@ struct CompileOptions {
     // may run in this process rather than in a forked child (~3 ms). LLVM 16's BPF backend keeps
     // per-process state across modules, so a process that compiles again must leave it false.
     bool single_compile_process = false;
+    // A source without any program is an error ("no probes found"); false accepts one that
+    // declares only maps, as BCC's BPF(text=...) does.
+    bool require_programs = true;
 };
 
 using PhaseTimes = CompileTimes; // the name before CompileTimes; kept for one release

@@ -146,9 +146,11 @@ class PrintkPass : public AstPass {
             return true;
         }
         common::PrintkFormat format = common::parsePrintkFormat(fmt);
-        if (!checkFormat(ctx, pc, lit, format, args.size()))
+        FormatCheck checked = checkFormat(ctx, pc, lit, format, args.size());
+        if (checked == FormatCheck::Failed)
             return false;
-        std::string text = recordText(ctx, pc, format, fmt, args);
+        std::string text = checked == FormatCheck::KernelRejects ? rejectedText(args)
+                                                                  : recordText(ctx, pc, format, fmt, args);
         // Never remove lines: later line numbers stay the user's (a format split over lines).
         auto lines = [](const std::string &t) { return std::count(t.begin(), t.end(), '\n'); };
         auto removed = lines(ctx.rewriter.getRewrittenText(range)) - lines(text);
@@ -173,34 +175,52 @@ class PrintkPass : public AstPass {
         return text + "}; bpf_trace_vprintk(__jp_fmt, sizeof(__jp_fmt), __jp_a, sizeof(__jp_a)); })";
     }
 
-    bool checkFormat(PassContext &ctx, const PrintkCall &pc, const clang::StringLiteral *lit,
-                     const common::PrintkFormat &format, size_t nargs) {
+    enum class FormatCheck { Ok, Failed, KernelRejects };
+
+    // A conversion the kernel's helper refuses (BCC's test_printk_f: "%0.2f") is a warning, as
+    // in BCC, and the call does what the kernel's would: evaluates its arguments, prints
+    // nothing, returns -EINVAL.
+    static std::string rejectedText(const std::vector<std::string> &args) {
+        std::string text = "({ ";
+        for (const auto &a : args)
+            text += "(void)(" + a + "); ";
+        return text + "(long)-22; })";
+    }
+
+    FormatCheck checkFormat(PassContext &ctx, const PrintkCall &pc, const clang::StringLiteral *lit,
+                            const common::PrintkFormat &format, size_t nargs) {
         auto &sm = ctx.ast.getSourceManager();
         auto at = [&](size_t byte) {
             auto loc = lit->getLocationOfByte(static_cast<unsigned>(byte), sm, ctx.ast.getLangOpts(),
                                               ctx.ast.getTargetInfo());
             return loc.isValid() ? sm.getSpellingLoc(loc) : pc.call->getBeginLoc();
         };
+        if (format.kernel_rejects) {
+            ctx.report(at(format.error_at), Diagnostic::Severity::Warning,
+                       "bpf_trace_printk: " + format.error +
+                           "; the kernel refuses it too, so this call prints nothing and returns -EINVAL");
+            return FormatCheck::KernelRejects;
+        }
         if (!format.error.empty()) {
             ctx.report(at(format.error_at), Diagnostic::Severity::Error,
                        "bpf_trace_printk: " + format.error,
                        "or define " + std::string(kHostMacro) + " to print through trace_pipe");
-            return false;
+            return FormatCheck::Failed;
         }
         if (format.conversions.size() != nargs) {
             ctx.report(pc.call->getBeginLoc(), Diagnostic::Severity::Error,
                        "bpf_trace_printk: the format has " + std::to_string(format.conversions.size()) +
                            " conversion(s), " + std::to_string(nargs) + " argument(s) given");
-            return false;
+            return FormatCheck::Failed;
         }
         bool packet = isPacketCode(ctx, pc.function);
         for (const auto &c : format.conversions)
             if (packet && !ruleFor(c.kind).packet_ok) {
                 ctx.report(at(c.begin), Diagnostic::Severity::Error,
                            "bpf_trace_printk: %s is not supported in packet programs (no probe reads)");
-                return false;
+                return FormatCheck::Failed;
             }
-        return true;
+        return FormatCheck::Ok;
     }
 
     std::string recordText(PassContext &ctx, const PrintkCall &pc, const common::PrintkFormat &format,

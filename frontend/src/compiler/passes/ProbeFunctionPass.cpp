@@ -79,12 +79,6 @@ class ProbeFunctionPass : public AstPass {
             addProgram(ctx, fn);
         }
         checkDirectives(ctx);
-        if (ctx.info.programs.empty() && !hasErrors(ctx.diags))
-            ctx.report({}, Diagnostic::Severity::Error,
-                       "no probes found: the source defines no probe function",
-                       "define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, "
-                       "int kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
-                       "'// @attach KIND:TARGET -> FUNCTION' line");
     }
 
   private:
