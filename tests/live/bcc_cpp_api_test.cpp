@@ -108,6 +108,22 @@ TEST(BccCppApi, ConstructorInitAndOperatorIndex) {
     EXPECT_EQ(bpf.free_bcc_memory(), 0);
 }
 
+// BCC's BPF(text=...) takes a source of maps alone (tables filled from user space or shared);
+// so does init: the maps exist and hold what is written to them.
+TEST(BccCppApi, InitOfMapsAloneCreatesThem) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = bpf.init("BPF_HASH(settings, u32, u64, 16);\nBPF_ARRAY(slots, u32, 2);\n");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_TRUE(bpf.programs().empty());
+    auto settings = bpf.get_hash_table<uint32_t, uint64_t>("settings");
+    ASSERT_TRUE(settings.update_value(7u, 42u).ok());
+    uint64_t value = 0;
+    ASSERT_TRUE(settings.get_value(7u, value).ok());
+    EXPECT_EQ(value, 42u);
+    EXPECT_EQ(bpf.get_array_table<uint32_t>("slots").capacity(), 2u);
+}
+
 TEST(BccCppApi, LoadFuncChecksFlagsAgainstTheLoadedProgram) {
     JP_REQUIRE_BPF_PRIVILEGES();
     BPF bpf;
