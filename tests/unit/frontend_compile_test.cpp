@@ -153,3 +153,28 @@ TEST(FrontendCompile, TypeMissingFromKernelBtfSaysSo) {
               std::string::npos) << text;
     EXPECT_NE(text.find("not in this kernel's BTF"), std::string::npos) << text;
 }
+
+// Clang reports a map method's arity on the map's internal member: the message names the map
+// and the method, and the hint shows the call's form.
+TEST(FrontendCompile, MapMethodArityNamesMapAndMethod) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    u32 k = 1;\n    counts.update(&k);\n    return 0;\n}\n", options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("probe.c:4:"), std::string::npos) << text;
+    EXPECT_NE(text.find("map 'counts': wrong number of arguments to 'update' (expected at least 2, have 1)"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("call it as counts.update(&key, &value)"), std::string::npos) << text;
+    auto many = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                        "    u32 k = 1;\n    counts.delete(&k, (1 + 2), 3);\n    return 0;\n}\n", options());
+    std::string many_text = formatDiagnostics(many.diagnostics);
+    EXPECT_NE(many_text.find("map 'counts': method 'delete' takes 1 argument(s), 3 given"), std::string::npos)
+        << many_text;
+}
+
+TEST(FrontendCompile, RingbufQueryIsBccsMethod) {
+    auto r = compile("BPF_RINGBUF_OUTPUT(events, 8);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    return events.ringbuf_query(0) > 0;\n}\n", options());
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_NE(r.rewritten.find("bpf_ringbuf_query(&events, 0)"), std::string::npos) << r.rewritten;
+}

@@ -58,3 +58,24 @@ TEST(VerifierExplain, UnresolvedCoreRelocationNamesTheKernelTypeAndField) {
                         "task_struct.mm_cid (0:0 @ offset 0)");
     EXPECT_NE(e.hint.find("bpf_core_field_exists"), std::string::npos) << e.hint;
 }
+
+// The kernel's infinite-loop report ends with the two states it compared: the reason is the
+// line above them, and the hint says how to bound the loop.
+TEST(VerifierExplain, InfiniteLoopIsTheReasonNotTheStatesAfterIt) {
+    auto e = explainVerifierLog("; while (i < n) i++; @ loop.c:3\n"
+                                "7: (05) goto pc-4\n"
+                                "infinite loop detected at insn 4\n"
+                                "cur state: R1=scalar() R10=fp0\n"
+                                "old state: R1=scalar() R10=fp0\n");
+    EXPECT_EQ(e.reason, "infinite loop detected at insn 4");
+    EXPECT_EQ(e.location, "loop.c:3");
+    EXPECT_NE(e.hint.find("bound it by a constant"), std::string::npos) << e.hint;
+}
+
+TEST(VerifierExplain, TooManyJumpsHintsAtBoundingTheLoop) {
+    auto e = explainVerifierLog("; i++; @ loop.c:4\n"
+                                "12: (07) r1 += 1                     ; R1_w=3\n"
+                                "The sequence of 8193 jumps is too complex.\n");
+    EXPECT_EQ(e.reason, "The sequence of 8193 jumps is too complex.");
+    EXPECT_NE(e.hint.find("bpf_loop"), std::string::npos) << e.hint;
+}

@@ -6,6 +6,9 @@
 #include <clang/Basic/SourceManager.h>
 #include <llvm/ADT/SmallString.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace jitprobe::frontend {
 namespace {
 
@@ -44,6 +47,52 @@ std::string methodList(const clang::RecordDecl *record) {
     return out;
 }
 
+// BCC's map methods and their arguments, for arity errors: Clang reports `counts.update(&k)` on
+// the map's internal function-pointer member, naming neither the map nor the method.
+struct MethodArgs {
+    std::string_view method, args;
+};
+constexpr MethodArgs kMethodArgs[] = {
+    {"lookup", "&key"}, {"update", "&key, &value"}, {"insert", "&key, &value"}, {"delete", "&key"},
+    {"increment", "key[, n]"}, {"atomic_increment", "key[, n]"}, {"lookup_or_init", "&key, &zero"},
+    {"lookup_or_try_init", "&key, &zero"}, {"perf_submit", "ctx, &event, sizeof(event)"},
+    {"ringbuf_output", "&event, sizeof(event), flags"}, {"ringbuf_reserve", "sizeof(event)"},
+    {"ringbuf_submit", "event, flags"}, {"ringbuf_discard", "event, flags"},
+    {"ringbuf_query", "flag"}, {"get_stackid", "ctx, flags"}, {"push", "&value, flags"},
+    {"pop", "&value"}, {"peek", "&value"}, {"call", "ctx, index"}, {"redirect_map", "index, flags"},
+};
+
+bool isArityError(unsigned id) {
+    namespace d = clang::diag;
+    for (unsigned arity : {d::err_typecheck_call_too_few_args, d::err_typecheck_call_too_few_args_at_least,
+                           d::err_typecheck_call_too_few_args_one, d::err_typecheck_call_too_few_args_at_least_one,
+                           d::err_typecheck_call_too_many_args, d::err_typecheck_call_too_many_args_at_most,
+                           d::err_typecheck_call_too_many_args_one, d::err_typecheck_call_too_many_args_at_most_one})
+        if (id == arity)
+            return true;
+    return false;
+}
+
+// "MAP.METHOD" of the call whose argument list holds column COL (1-based) of LINE, or "".
+std::string callAt(const std::string &line, unsigned col) {
+    int depth = 0;
+    for (size_t i = std::min<size_t>(col, line.size()); i-- > 0;) {
+        if (line[i] == ')' && i + 1 != col)
+            ++depth;
+        else if (line[i] == '(' && depth-- == 0) {
+            size_t end = i;
+            while (end > 0 && line[end - 1] == ' ')
+                --end;
+            size_t begin = end;
+            while (begin > 0 && (std::isalnum(static_cast<unsigned char>(line[begin - 1])) ||
+                                 line[begin - 1] == '_' || line[begin - 1] == '.'))
+                --begin;
+            return line.substr(begin, end - begin);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level,
@@ -67,6 +116,8 @@ void DiagnosticCollector::HandleDiagnostic(clang::DiagnosticsEngine::Level level
     nameMapsAsDeclared(diag.message);
     if (info.getID() == clang::diag::err_typecheck_incomplete_tag)
         diag.hint = kNotInBtfHint;
+    if (isArityError(info.getID()))
+        rewordMapArity(diag);
     if (diag.severity != Diagnostic::Severity::Note)
         drop_notes_ = reword(info, diag);
     else if (drop_notes_)
@@ -135,6 +186,24 @@ bool DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag
     diag.message = "map '" + map + "' has no method '" + method + "'" + tail;
     diag.hint = "methods of '" + map + "': " + methodList(record);
     return true;
+}
+
+// "too few arguments to function call, expected 2, have 1" at `counts.update(&k)` ->
+// "map 'counts': wrong number of arguments to 'update' (expected 2, have 1)", hint the call's form.
+void DiagnosticCollector::rewordMapArity(Diagnostic &diag) {
+    std::string call = callAt(diag.source_line, diag.loc.column);
+    size_t dot = call.rfind('.');
+    if (dot == std::string::npos || dot == 0)
+        return;
+    std::string map = call.substr(0, dot), method = call.substr(dot + 1);
+    const auto *known = std::find_if(std::begin(kMethodArgs), std::end(kMethodArgs),
+                                     [&](const MethodArgs &m) { return m.method == method; });
+    if (known == std::end(kMethodArgs) || map.find('.') != std::string::npos)
+        return;
+    auto counts = diag.message.find("expected ");
+    std::string tail = counts == std::string::npos ? "" : " (" + diag.message.substr(counts) + ")";
+    diag.message = "map '" + map + "': wrong number of arguments to '" + method + "'" + tail;
+    diag.hint = "call it as " + map + "." + method + "(" + std::string(known->args) + ")";
 }
 
 } // namespace jitprobe::frontend

@@ -24,6 +24,7 @@ class DiagnosticCollector : public clang::DiagnosticConsumer {
     // true when DIAG was a dialect-internal name reworded into the user's map and method.
     bool reword(const clang::Diagnostic &info, Diagnostic &diag) const;
     static void nameMapsAsDeclared(std::string &message);
+    static void rewordMapArity(Diagnostic &diag);
 
     std::string main_path_;
     std::string user_file_;

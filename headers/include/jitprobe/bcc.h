@@ -261,7 +261,8 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  int (*ringbuf_output)(void *, u64, u64);                                      \
                  void *(*ringbuf_reserve)(u64);                                                \
                  void (*ringbuf_submit)(void *, u64);                                          \
-                 void (*ringbuf_discard)(void *, u64);)
+                 void (*ringbuf_discard)(void *, u64);                                         \
+                 u64 (*ringbuf_query)(u64);)
 
 /* ---- probe function macros ---------------------------------------------------------------- */
 // No libc here: the string.h functions BCC programs call are Clang's builtins (inlined).

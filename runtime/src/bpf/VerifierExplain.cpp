@@ -25,7 +25,11 @@ constexpr KnownRejection kKnown[] = {
                                     "kernel struct pointers is rewritten automatically)"},
     {"too large", "the verifier could not prove that a loop ends: bound it by a constant, e.g. "
                   "`for (int i = 0; i < 64 && i < n; i++)`"},
-    {"infinite loop", "the verifier could not prove that a loop ends: bound it by a constant"},
+    {"too complex", "the verifier gave up following the program's branches (a loop whose end it "
+                    "cannot prove, or too many paths): bound loops by a constant, e.g. "
+                    "`for (int i = 0; i < 64 && i < n; i++)`, or use bpf_loop()"},
+    {"infinite loop", "the verifier could not prove that a loop ends: bound it by a constant, e.g. "
+                      "`for (int i = 0; i < 64 && i < n; i++)`, or use bpf_loop()"},
     {"back-edge", "a loop without a provable bound: bound it by a constant"},
     {"invalid indirect read from stack", "a stack buffer passed to a helper is not initialized: "
                                          "declare it as `= {}`"},
@@ -65,7 +69,9 @@ VerifierExplanation explainVerifierLog(const std::string &log) {
         const std::string &l = lines[i];
         bool insn = !l.empty() && std::isdigit(static_cast<unsigned char>(l[0])) &&
                     l.find(": ") != std::string::npos && l.find(": R") != std::string::npos;
-        if (l[0] == ';' || (insn && l.find(") ") != std::string::npos))
+        // "cur state:" / "old state:" detail the reason above them ("infinite loop detected").
+        if (l[0] == ';' || (insn && l.find(") ") != std::string::npos) || startsWith(l, "cur state:") ||
+            startsWith(l, "old state:"))
             continue;
         out.reason = l;
         for (size_t j = i; j-- > 0;)

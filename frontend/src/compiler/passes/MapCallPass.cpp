@@ -47,6 +47,7 @@ constexpr MethodRule kMethods[] = {
     {"ringbuf_reserve", 1, 1, "__jp_ringbuf_reserve(&{map}, {0}, {ring})", 0},
     {"ringbuf_submit", 2, 2, "bpf_ringbuf_submit({0}, {1})"},
     {"ringbuf_discard", 2, 2, "bpf_ringbuf_discard({0}, {1})"},
+    {"ringbuf_query", 1, 1, "bpf_ringbuf_query(&{map}, {0})"},
     {"get_stackid", 2, 2, "bpf_get_stackid({0}, &{map}, {1})"},
     {"push", 2, 2, "bpf_map_push_elem(&{map}, {0}, {1})"},
     {"pop", 1, 1, "bpf_map_pop_elem(&{map}, {0})"},
