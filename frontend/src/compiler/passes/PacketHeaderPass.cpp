@@ -204,7 +204,8 @@ class PacketHeaderPass : public AstPass {
         }
         f.ctx = *skb;
         f.bit = offset % 8;
-        bool plain = llvm::isa<clang::DeclRefExpr>(a.member->getBase()->IgnoreParenImpCasts());
+        const clang::Expr *b = a.member->getBase()->IgnoreImpCasts();
+        bool plain = llvm::isa<clang::DeclRefExpr>(b) || llvm::isa<clang::ParenExpr>(b);
         f.addr = (plain ? "(u64)" + base : "(u64)(" + base + ")") + " + " + std::to_string(offset / 8);
         if (const auto *compound = llvm::dyn_cast<clang::CompoundAssignOperator>(a.whole))
             f.op = clang::BinaryOperator::getOpcodeStr(
