@@ -74,7 +74,39 @@ int fields_and_writes(struct __sk_buff *skb) {
     udp->dport = 3333;
     return 7;
 }
+
+// Destination NAT to 10.0.0.99 with BCC's incremental checksum updates (IP and UDP).
+int nat_dst(struct __sk_buff *skb) {
+    u8 *cursor = 0;
+    struct ethernet_t *eth = cursor_advance(cursor, sizeof(*eth));
+    struct ip_t *ip = cursor_advance(cursor, sizeof(*ip));
+    struct udp_t *udp = cursor_advance(cursor, sizeof(*udp));
+    u32 old_dst = ip->dst, new_dst = 0x0a000063;
+    ip->dst = new_dst;
+    incr_cksum_l3(&ip->hchecksum, old_dst, new_dst);
+    incr_cksum_l4(&udp->crc, old_dst, new_dst, 1);
+    return 0;
+}
 )";
+
+// The Internet checksum (RFC 1071) over LEN bytes at P, plus SUM.
+uint16_t checksum(const uint8_t *p, size_t len, uint32_t sum = 0) {
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (p[i] << 8) | p[i + 1];
+    if (len % 2)
+        sum += p[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+// The UDP checksum over the IPv4 pseudo-header, header and payload of FRAME (IP at 14, UDP at 34).
+template <size_t N> uint16_t udpChecksum(const std::array<uint8_t, N> &f) {
+    uint32_t pseudo = 17 + (N - 34);
+    for (size_t i = 26; i < 34; i += 2)
+        pseudo += (f[i] << 8) | f[i + 1];
+    return checksum(f.data() + 34, N - 34, pseudo);
+}
 
 // Ethernet, IPv4 (DF and MF set, fragment offset 0x0abc), UDP 1111 -> 2222, 4 bytes payload.
 std::array<uint8_t, 46> frame() {
@@ -126,6 +158,30 @@ TEST(PacketCursor, FieldsAndWritesOnACraftedFrame) {
     expect[36] = 0x0d, expect[37] = 0x05; // dport 3333
     for (size_t i = 0; i < in.size(); i++)
         EXPECT_EQ(out[i], expect[i]) << "byte " << i;
+}
+
+TEST(PacketCursor, ChecksumUpdatesKeepHeadersValid) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    Status s;
+    auto bpf = loadProbe(s);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    int fd = -1;
+    s = bpf->load_func("nat_dst", BPF_PROG_TYPE_SCHED_CLS, fd);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    auto in = frame();
+    uint16_t ip_sum = checksum(in.data() + 14, 20);
+    in[24] = ip_sum >> 8, in[25] = ip_sum & 0xff;
+    uint16_t udp_sum = udpChecksum(in);
+    in[40] = udp_sum >> 8, in[41] = udp_sum & 0xff;
+    ASSERT_EQ(checksum(in.data() + 14, 20), 0);
+    std::array<uint8_t, 46> out{};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = in.data(), .data_out = out.data(),
+                .data_size_in = in.size(), .data_size_out = out.size(), .repeat = 1);
+    ASSERT_EQ(bpf_prog_test_run_opts(fd, &run), 0) << std::strerror(errno);
+    EXPECT_EQ(out[33], 99); // 10.0.0.99
+    EXPECT_NE(out[25], in[25]);
+    EXPECT_EQ(checksum(out.data() + 14, 20), 0) << "IP header checksum";
+    EXPECT_EQ(udpChecksum(out), 0) << "UDP checksum";
 }
 
 TEST(PacketCursor, SocketFilterCountsUdpByDestinationPort) {

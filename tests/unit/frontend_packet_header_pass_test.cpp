@@ -155,3 +155,19 @@ TEST(PacketHeaderPass, ProgramTypesFollowTheAccess) {
     EXPECT_EQ(lineOf(untyped.rewritten, 5), "return bpf_dext_pkt(ctx, (u64)ip + 8, 0, 8);");
     EXPECT_FALSE(contains(untyped.rewritten, "__jp_kread")) << untyped.rewritten;
 }
+
+// BCC's incremental checksum calls get the skb and the new value's size (of its own type, not
+// of the u64 a packet field reads as).
+TEST(PacketHeaderPass, ChecksumCallsGetTheSkbAndTheFieldSize) {
+    auto r = compileForTest(skbProgram(
+        "struct ip_t *ip = cursor_advance(cursor, sizeof(*ip));\n"
+        "struct udp_t *udp = cursor_advance(cursor, sizeof(*udp)); u32 to = 7; u16 port = 9;\n"
+        "incr_cksum_l3(&ip->hchecksum, ip->dst, to);\n"
+        "incr_cksum_l4(&udp->crc, udp->dport, port, 0);\n"
+        "return 0;\n"));
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_EQ(lineOf(r.rewritten, 6), "__jp_l3_csum_replace(skb, (u64)(&ip->hchecksum), "
+                                      "bpf_dext_pkt(skb, (u64)ip + 16, 0, 32), to, 4);");
+    EXPECT_EQ(lineOf(r.rewritten, 7), "__jp_l4_csum_replace(skb, (u64)(&udp->crc), "
+                                      "bpf_dext_pkt(skb, (u64)udp + 2, 0, 16), port, (((0) & 0x1) << 4) | 2);");
+}

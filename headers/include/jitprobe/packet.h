@@ -78,4 +78,24 @@ static __always_inline void bpf_dins_pkt(void *pkt, __u64 off, __u64 bofs, __u64
     bpf_skb_store_bytes(pkt, off, &out, width / 8, 0);
 }
 
+/* BCC's checksum updates for a packet field changed from OLD to NEW (host order).
+ * PacketHeaderPass turns incr_cksum_l3(&ip->hchecksum, old, new) into
+ * __jp_l3_csum_replace(skb, offset, old, new, size): the low 4 bits of FLAGS are the field's
+ * size, by which the values are put in network order for the kernel's helpers. */
+int incr_cksum_l3(void *off, __u64 oldval, __u64 newval);
+int incr_cksum_l4(void *off, __u64 oldval, __u64 newval, __u64 flags);
+
+static __always_inline __u64 __jp_csum_order(__u64 v, __u64 flags) {
+    __u64 size = flags & 0xf;
+    return size == 2 ? bpf_htons(v) : size == 4 ? bpf_htonl(v) : size == 8 ? __builtin_bswap64(v) : v;
+}
+
+static __always_inline int __jp_l3_csum_replace(void *skb, __u64 off, __u64 from, __u64 to, __u64 flags) {
+    return bpf_l3_csum_replace(skb, off, __jp_csum_order(from, flags), __jp_csum_order(to, flags), flags);
+}
+
+static __always_inline int __jp_l4_csum_replace(void *skb, __u64 off, __u64 from, __u64 to, __u64 flags) {
+    return bpf_l4_csum_replace(skb, off, __jp_csum_order(from, flags), __jp_csum_order(to, flags), flags);
+}
+
 #endif

@@ -19,7 +19,7 @@
 namespace jitprobe::frontend {
 namespace {
 
-enum class Access { Read, Assign, CompoundAssign, IncDec };
+enum class Access { Read, Assign, CompoundAssign, IncDec, Call };
 
 struct AccessRule {
     Access access;
@@ -41,6 +41,32 @@ constexpr AccessRule kRules[] = {
      "))"},
 };
 
+// BCC's checksum updates after changing a field: calls that need the skb. {N} is argument N,
+// {size} the byte size of the new value's type (as BCC's sizeof(new)).
+struct CallRule {
+    std::string_view function;
+    std::string_view pattern;
+};
+
+constexpr CallRule kCalls[] = {
+    //   incr_cksum_l3(&ip->hchecksum, old, new)
+    //     ->  __jp_l3_csum_replace(skb, (u64)(&ip->hchecksum), old, new, 4)
+    {"incr_cksum_l3", "__jp_l3_csum_replace({ctx}, (u64)({0}), {1}, {2}, {size})"},
+    //   incr_cksum_l4(&udp->crc, old, new, 1)   (1: a pseudo-header field, BPF_F_PSEUDO_HDR)
+    //     ->  __jp_l4_csum_replace(skb, (u64)(&udp->crc), old, new, (((1) & 0x1) << 4) | 4)
+    {"incr_cksum_l4", "__jp_l4_csum_replace({ctx}, (u64)({0}), {1}, {2}, ((({3}) & 0x1) << 4) | {size})"},
+};
+
+const CallRule *callRule(const clang::CallExpr *call) {
+    const auto *fn = call->getDirectCallee();
+    if (!fn || !fn->getIdentifier())
+        return nullptr;
+    for (const auto &rule : kCalls)
+        if (fn->getName() == llvm::StringRef(rule.function.data(), rule.function.size()))
+            return &rule;
+    return nullptr;
+}
+
 const AccessRule *ruleFor(Access access) {
     for (const auto &rule : kRules)
         if (rule.access == access)
@@ -53,7 +79,7 @@ struct Field {
     uint64_t bit = 0, size = 0;
 };
 
-std::string expand(std::string_view pattern, const Field &f) {
+std::string expand(std::string_view pattern, const Field &f, const std::vector<std::string> &args = {}) {
     std::string out;
     for (size_t i = 0; i < pattern.size(); ++i) {
         if (pattern[i] != '{') {
@@ -63,6 +89,11 @@ std::string expand(std::string_view pattern, const Field &f) {
         size_t close = pattern.find('}', i);
         std::string_view key = pattern.substr(i + 1, close - i - 1);
         i = close;
+        if (key.size() == 1 && key[0] >= '0' && key[0] <= '9') {
+            size_t index = key[0] - '0';
+            out += index < args.size() ? args[index] : std::string();
+            continue;
+        }
         out += key == "ctx"   ? f.ctx
                : key == "addr" ? f.addr
                : key == "op"   ? f.op
@@ -110,6 +141,11 @@ class AccessFinder : public clang::RecursiveASTVisitor<AccessFinder> {
                 out_.push_back({b->isCompoundAssignmentOp() ? Access::CompoundAssign : Access::Assign, m, b, fn_});
         return true;
     }
+    bool VisitCallExpr(clang::CallExpr *call) {
+        if (callRule(call))
+            out_.push_back({Access::Call, nullptr, call, fn_});
+        return true;
+    }
     bool VisitUnaryOperator(clang::UnaryOperator *u) {
         if (u->isIncrementDecrementOp())
             if (const auto *m = packetMember(u->getSubExpr()))
@@ -144,6 +180,8 @@ class PacketHeaderPass : public AstPass {
 
   private:
     static void rewrite(PassContext &ctx, const PacketAccess &a, std::set<std::pair<unsigned, unsigned>> &done) {
+        if (a.access == Access::Call)
+            return rewriteCall(ctx, a);
         auto whole = ctx.fileRange(a.whole->getSourceRange());
         auto base = ctx.fileRange(a.member->getBase()->getSourceRange());
         std::string what = "packet header field '" + a.member->getMemberDecl()->getNameAsString() + "'";
@@ -183,13 +221,8 @@ class PacketHeaderPass : public AstPass {
         std::string name = field->getNameAsString();
         std::optional<std::string> skb = skbParameter(a.fn);
         if (!skb) {
-            ctx.report(a.member->getBeginLoc(), Diagnostic::Severity::Error,
-                       "packet header field '" + name + "' of '" +
-                           a.member->getBase()->getType()->getPointeeType().getAsString() +
-                           "' needs the packet: function '" + a.fn->getNameAsString() +
-                           "' has no 'struct __sk_buff *' first parameter",
-                       "packet cursors work in socket filters and tc programs: declare 'int " +
-                           a.fn->getNameAsString() + "(struct __sk_buff *skb, ...)'");
+            noSkb(ctx, a.member->getBeginLoc(), "packet header field '" + name + "' of '" +
+                      a.member->getBase()->getType()->getPointeeType().getAsString() + "'", a.fn);
             return std::nullopt;
         }
         Field f;
@@ -211,6 +244,41 @@ class PacketHeaderPass : public AstPass {
             f.op = clang::BinaryOperator::getOpcodeStr(
                        clang::BinaryOperator::getOpForCompoundAssignment(compound->getOpcode())).str();
         return f;
+    }
+
+    static void noSkb(PassContext &ctx, clang::SourceLocation loc, const std::string &what,
+                      const clang::FunctionDecl *fn) {
+        std::string name = fn->getNameAsString();
+        ctx.report(loc, Diagnostic::Severity::Error,
+                   what + " needs the packet: function '" + name + "' has no 'struct __sk_buff *' first parameter",
+                   "packet cursors work in socket filters and tc programs: declare 'int " + name +
+                       "(struct __sk_buff *skb, ...)'");
+    }
+
+    static void rewriteCall(PassContext &ctx, const PacketAccess &a) {
+        const auto *call = llvm::cast<clang::CallExpr>(a.whole);
+        const CallRule *rule = callRule(call);
+        std::string what = "'" + std::string(rule->function) + "'";
+        auto range = ctx.fileRange(call->getSourceRange());
+        std::vector<std::string> args;
+        for (const auto *arg : call->arguments()) {
+            auto arg_range = ctx.fileRange(arg->getSourceRange());
+            range = arg_range.isValid() ? range : clang::CharSourceRange();
+            args.push_back(arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "");
+        }
+        if (range.isInvalid() || args.size() < 3) {
+            ctx.report(call->getBeginLoc(), Diagnostic::Severity::Error,
+                       what + " inside a macro expansion cannot be rewritten",
+                       "call it directly in the function body");
+            return;
+        }
+        std::optional<std::string> skb = skbParameter(a.fn);
+        if (!skb)
+            return noSkb(ctx, call->getBeginLoc(), what, a.fn);
+        Field f;
+        f.ctx = *skb;
+        f.size = ctx.ast.getTypeSizeInChars(call->getArg(2)->IgnoreImpCasts()->getType()).getQuantity();
+        ctx.rewriter.ReplaceText(range, expand(rule->pattern, f, args));
     }
 
     // The first parameter's name when it is the skb: `struct __sk_buff *` or `void *` (BCC's
