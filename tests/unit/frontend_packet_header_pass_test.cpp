@@ -171,3 +171,20 @@ TEST(PacketHeaderPass, ChecksumCallsGetTheSkbAndTheFieldSize) {
     EXPECT_EQ(lineOf(r.rewritten, 7), "__jp_l4_csum_replace(skb, (u64)(&udp->crc), "
                                       "bpf_dext_pkt(skb, (u64)udp + 2, 0, 16), port, (((0) & 0x1) << 4) | 2);");
 }
+
+// A field spelled inside a macro body has no text of its own to rewrite; XDP has no skb.
+TEST(PacketHeaderPass, MacroBodiesAndXdpAreErrors) {
+    auto macro = compileForTest(skbProgram("#define TTL(p) ((p)->ttl)\n"
+                                           "struct ip_t *ip = cursor_advance(cursor, sizeof(*ip));\n"
+                                           "return TTL(ip);\n"));
+    ASSERT_FALSE(macro.ok);
+    EXPECT_TRUE(contains(formatDiagnostics(macro.diagnostics),
+                         "t.c:6:8: error: packet header field 'ttl' is used inside a macro expansion"))
+        << formatDiagnostics(macro.diagnostics);
+    auto xdp = compileForTest(skbProgram("struct ip_t *ip = cursor_advance(cursor, sizeof(*ip));\n"
+                                         "return ip->ttl;\n",
+                                         "struct xdp_md *ctx"));
+    ASSERT_FALSE(xdp.ok);
+    EXPECT_TRUE(contains(formatDiagnostics(xdp.diagnostics), "has no 'struct __sk_buff *' first parameter"))
+        << formatDiagnostics(xdp.diagnostics);
+}

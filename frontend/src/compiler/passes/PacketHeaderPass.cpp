@@ -180,9 +180,12 @@ class PacketHeaderPass : public AstPass {
 
   private:
     static void rewrite(PassContext &ctx, const PacketAccess &a, std::set<std::pair<unsigned, unsigned>> &done) {
+        auto whole = ctx.fileRange(a.whole->getSourceRange());
+        if (whole.isValid() &&
+            !done.insert({whole.getBegin().getRawEncoding(), whole.getEnd().getRawEncoding()}).second)
+            return;
         if (a.access == Access::Call)
             return rewriteCall(ctx, a);
-        auto whole = ctx.fileRange(a.whole->getSourceRange());
         auto base = ctx.fileRange(a.member->getBase()->getSourceRange());
         std::string what = "packet header field '" + a.member->getMemberDecl()->getNameAsString() + "'";
         if (whole.isInvalid() || base.isInvalid()) {
@@ -191,8 +194,6 @@ class PacketHeaderPass : public AstPass {
                        "read or write packet header fields directly in the function body");
             return;
         }
-        if (!done.insert({whole.getBegin().getRawEncoding(), whole.getEnd().getRawEncoding()}).second)
-            return;
         if (a.access == Access::IncDec) {
             ctx.report(a.whole->getBeginLoc(), Diagnostic::Severity::Error,
                        what + ": ++ and -- are not supported on packet fields",
