@@ -146,12 +146,15 @@ TEST(PacketHeaderPass, ProgramTypesFollowTheAccess) {
     auto reader = compileForTest(skbProgram(read));
     auto writer = compileForTest(skbProgram(write));
     auto untyped = compileForTest(skbProgram(read, "void *ctx"));
-    for (const auto *r : {&reader, &writer, &untyped})
+    auto untyped_writer = compileForTest(skbProgram(write, "void *ctx"));
+    for (const auto *r : {&reader, &writer, &untyped, &untyped_writer})
         ASSERT_TRUE(r->ok) << formatDiagnostics(r->diagnostics);
     ASSERT_TRUE(program(reader, "on_packet") && program(writer, "on_packet") && program(untyped, "on_packet"));
     EXPECT_EQ(program(reader, "on_packet")->prog_type, "socket_filter");
     EXPECT_EQ(program(writer, "on_packet")->prog_type, "sched_cls");
     EXPECT_EQ(program(untyped, "on_packet")->prog_type, "sched_cls");
+    ASSERT_TRUE(program(untyped_writer, "on_packet"));
+    EXPECT_EQ(program(untyped_writer, "on_packet")->prog_type, "sched_cls");
     EXPECT_EQ(lineOf(untyped.rewritten, 5), "return bpf_dext_pkt(ctx, (u64)ip + 8, 0, 8);");
     EXPECT_FALSE(contains(untyped.rewritten, "__jp_kread")) << untyped.rewritten;
 }

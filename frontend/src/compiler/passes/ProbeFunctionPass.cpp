@@ -61,7 +61,9 @@ class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
     // Writing a packet-header field (bpf_skb_store_bytes) is for tc programs only, too.
     bool VisitBinaryOperator(clang::BinaryOperator *b) {
         const auto *m = llvm::dyn_cast<clang::MemberExpr>(b->getLHS()->IgnoreParens());
-        found = found || (b->isAssignmentOp() && m && isPacketHeaderPointer(m->getBase()->getType()));
+        bool write = b->isAssignmentOp() && m && isPacketHeaderPointer(m->getBase()->getType());
+        found = found || write;
+        headers = headers || write;
         return !found;
     }
     bool found = false;
@@ -129,7 +131,7 @@ class ProbeFunctionPass : public AstPass {
         if (!spec && !called_.names.count(name))
             spec = ProgramSpec{name, "kprobe", "kprobe", {}, line}; // load_func's default type
         // BCC's packet-cursor programs may take `void *ctx` and be loaded as BPF.SCHED_CLS:
-        // their packet loads (LD_ABS) need an skb program.
+        // bpf_dext_pkt / bpf_dins_pkt need an skb program.
         if (spec && !section && spec->attach.empty() && contextType(fn, ctx.ast) == "void *") {
             PacketDataReads packet;
             packet.TraverseStmt(fn->getBody());
