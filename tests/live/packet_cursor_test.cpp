@@ -117,23 +117,21 @@ std::array<uint8_t, 46> frame() {
             'j', 'p', '!', '!'};
 }
 
-std::unique_ptr<BPF> loadProbe(Status &status) {
-    auto bpf = std::make_unique<BPF>();
+[[nodiscard]] Status loadProbe(BPF &bpf) {
     InitOptions opts;
     opts.program_types = {{"move_port", BPF_PROG_TYPE_SCHED_CLS}};
-    status = bpf->init(kProbe, {}, opts);
-    return bpf;
+    return bpf.init(kProbe, {}, opts);
 }
 
 } // namespace
 
 TEST(PacketCursor, FieldsAndWritesOnACraftedFrame) {
     JP_REQUIRE_BPF_PRIVILEGES();
-    Status s;
-    auto bpf = loadProbe(s);
+    BPF bpf;
+    Status s = loadProbe(bpf);
     ASSERT_TRUE(s.ok()) << s.msg();
     int fd = -1;
-    s = bpf->load_func("fields_and_writes", BPF_PROG_TYPE_SCHED_CLS, fd);
+    s = bpf.load_func("fields_and_writes", BPF_PROG_TYPE_SCHED_CLS, fd);
     ASSERT_TRUE(s.ok()) << s.msg();
     auto in = frame();
     std::array<uint8_t, 64> out{};
@@ -145,7 +143,7 @@ TEST(PacketCursor, FieldsAndWritesOnACraftedFrame) {
 
     const uint64_t want[16] = {0x020000000001, 0x020000000002, 0x0800, 4, 5, 0x2e, 1, 1,
                                0x0abc, 0x40, 17, 0x0a000001, 0x0a000002, 1111, 2222, 0x1234};
-    auto table = bpf->get_array_table<uint64_t>("fields");
+    auto table = bpf.get_array_table<uint64_t>("fields");
     for (int i = 0; i < 16; i++) {
         uint64_t v = 0;
         ASSERT_TRUE(table.get_value(i, v).ok());
@@ -162,11 +160,11 @@ TEST(PacketCursor, FieldsAndWritesOnACraftedFrame) {
 
 TEST(PacketCursor, ChecksumUpdatesKeepHeadersValid) {
     JP_REQUIRE_BPF_PRIVILEGES();
-    Status s;
-    auto bpf = loadProbe(s);
+    BPF bpf;
+    Status s = loadProbe(bpf);
     ASSERT_TRUE(s.ok()) << s.msg();
     int fd = -1;
-    s = bpf->load_func("nat_dst", BPF_PROG_TYPE_SCHED_CLS, fd);
+    s = bpf.load_func("nat_dst", BPF_PROG_TYPE_SCHED_CLS, fd);
     ASSERT_TRUE(s.ok()) << s.msg();
     auto in = frame();
     uint16_t ip_sum = checksum(in.data() + 14, 20);
@@ -189,25 +187,25 @@ TEST(PacketCursor, SocketFilterCountsUdpByDestinationPort) {
     Receiver rx(net, kFromPort), other(net, kOtherPort);
     ASSERT_GE(rx.fd, 0);
     ASSERT_GE(other.fd, 0);
-    Status s;
-    auto bpf = loadProbe(s);
+    BPF bpf;
+    Status s = loadProbe(bpf);
     ASSERT_TRUE(s.ok()) << s.msg();
     InNetns in(net.a);
     ASSERT_TRUE(in.ok());
-    s = bpf->attach_raw_socket("count_udp", "jpa0");
+    s = bpf.attach_raw_socket("count_udp", "jpa0");
     ASSERT_TRUE(s.ok()) << s.msg();
     sendFromB(net, 5, kFromPort);
     sendFromB(net, 3, kOtherPort);
     EXPECT_EQ(rx.drain(), 5);
     EXPECT_EQ(other.drain(), 3);
-    auto ports = bpf->get_hash_table<uint16_t, uint64_t>("ports");
+    auto ports = bpf.get_hash_table<uint16_t, uint64_t>("ports");
     uint64_t from = 0, others = 0;
     ASSERT_TRUE(ports.get_value(kFromPort, from).ok());
     ASSERT_TRUE(ports.get_value(kOtherPort, others).ok());
     EXPECT_EQ(from, 5u);
     EXPECT_EQ(others, 3u);
     EXPECT_EQ(ports.get_table_offline().size(), 2u); // nothing else was UDP over IPv4 here
-    ASSERT_TRUE(bpf->detach_raw_socket("jpa0").ok());
+    ASSERT_TRUE(bpf.detach_raw_socket("jpa0").ok());
 }
 
 TEST(PacketCursor, TcRewriteMovesDatagramsToAnotherPort) {
@@ -216,12 +214,12 @@ TEST(PacketCursor, TcRewriteMovesDatagramsToAnotherPort) {
     ASSERT_GE(from.fd, 0);
     ASSERT_GE(to.fd, 0);
     {
-        Status s;
-        auto bpf = loadProbe(s);
+        BPF bpf;
+        Status s = loadProbe(bpf);
         ASSERT_TRUE(s.ok()) << s.msg();
         InNetns in(net.a);
         ASSERT_TRUE(in.ok());
-        s = bpf->attach_tc("jpa0", "move_port", BPF::TcDirection::ingress);
+        s = bpf.attach_tc("jpa0", "move_port", BPF::TcDirection::ingress);
         ASSERT_TRUE(s.ok()) << s.msg();
         sendFromB(net, 4, kFromPort);
         EXPECT_EQ(from.drain(), 0);
