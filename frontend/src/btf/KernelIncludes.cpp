@@ -192,7 +192,7 @@ std::string memberShortcutUndefs(std::string_view record) {
 
 const std::vector<std::string_view> &kernelIncludeStubs() {
     static const std::vector<std::string_view> paths = {
-        "asm/errno.h", "asm/page.h", "asm/ptrace.h", "bcc/proto.h",
+        "asm/errno.h", "asm/page.h", "asm/ptrace.h",
         "linux/audit.h", "linux/binfmts.h", "linux/bio.h", "linux/blk-mq.h", "linux/blk_types.h",
         "linux/blkdev.h", "linux/bpf.h", "linux/cgroup.h", "linux/cred.h", "linux/dcache.h",
         "linux/errno.h", "linux/fdtable.h", "linux/file.h", "linux/fs.h", "linux/fs_struct.h",

@@ -9,6 +9,7 @@
 namespace jitprobe::frontend {
 
 // Include paths ("linux/sched.h", "uapi/linux/ptrace.h", "net/sock.h", ...) to serve as empty.
+// Not bcc/proto.h: its packet header structs are an embedded header (headers/include/bcc/).
 const std::vector<std::string_view> &kernelIncludeStubs();
 
 // Is RELATIVE ("linux/time64.h", "rdma/rdma_cm.h") a kernel include? Every header under linux/,

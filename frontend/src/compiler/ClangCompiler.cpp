@@ -123,7 +123,7 @@ class PassConsumer : public clang::ASTConsumer {
         // (CoreReadPass reuses the rewritten text) and print types with its renames.
         std::unique_ptr<AstPass> passes[] = {createTypeShakingPass(), createMapDeclPass(),
                                              createCoreReadPass(), createKernelDerefPass(),
-                                             createMapCallPass(),
+                                             createPacketHeaderPass(), createMapCallPass(),
                                              createProbeFunctionPass(), createKprobeArgsPass(),
                                              createPrintkPass()};
         for (auto &pass : passes)

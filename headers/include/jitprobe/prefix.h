@@ -9,4 +9,5 @@
 #include <bpf/bpf_endian.h>
 #include <jitprobe/kernel_compat.h>
 #include <jitprobe/bcc.h>
+#include <jitprobe/packet.h>
 #endif

@@ -19,7 +19,8 @@
 // arithmetic or casts of those, a local initialised or assigned from one, a static helper's
 // parameter some call passes one, or what a helper in this file returns when all its
 // returns are. Left alone: bit-fields, sizeof/typeof operands,
-// macro bodies, and programs on packets (tc/XDP/socket contexts: direct packet access).
+// macro bodies, programs on packets (tc/XDP/socket contexts: direct packet access), and
+// members of packet-header structs (<bcc/proto.h>: PacketHeaderPass's).
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/ParentMapContext.h>
@@ -271,7 +272,8 @@ class ReadFinder : public clang::RecursiveASTVisitor<ReadFinder> {
             return true;
         if (const auto *m = llvm::dyn_cast<clang::MemberExpr>(e)) {
             const auto *field = llvm::dyn_cast<clang::FieldDecl>(m->getMemberDecl());
-            if (!field || field->isBitField() || kernel_.isCoreReadChain(m))
+            if (!field || field->isBitField() || kernel_.isCoreReadChain(m) ||
+                isPacketHeaderPointer(m->getBase()->getType())) // PacketHeaderPass's
                 return true;
         }
         bool user = kernel_.userLvalue(e);

@@ -49,6 +49,21 @@ bool isPacketCode(PassContext &ctx, const clang::FunctionDecl *fn) {
     return any;
 }
 
+bool isPacketHeaderPointer(clang::QualType type) {
+    if (type.isNull() || !type->isPointerType())
+        return false;
+    const auto *record = type->getPointeeType()->getAsRecordDecl();
+    record = record ? record->getDefinition() : nullptr;
+    if (!record)
+        return false;
+    // jitprobe/packet.h's mark, or BCC's own spelling of BPF_PACKET_HEADER.
+    for (const auto *note : record->specific_attrs<clang::AnnotateAttr>())
+        if (note->getAnnotation() == "jitprobe_packet_header")
+            return true;
+    const auto *deprecated = record->getAttr<clang::DeprecatedAttr>();
+    return deprecated && deprecated->getMessage() == "packet";
+}
+
 bool PassContext::inMainFile(clang::SourceLocation loc) const {
     const auto &sm = ast.getSourceManager();
     return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));

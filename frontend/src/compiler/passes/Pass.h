@@ -53,6 +53,10 @@ struct PassContext {
 // program of the file is one.
 [[nodiscard]] bool isPacketCode(PassContext &ctx, const clang::FunctionDecl *fn);
 
+// Does TYPE point to a packet-header struct (BPF_PACKET_HEADER, <bcc/proto.h>)? Its members
+// are packet fields at offsets from a cursor, read by PacketHeaderPass, never memory.
+[[nodiscard]] bool isPacketHeaderPointer(clang::QualType type);
+
 // Is FILE (a source location's file name) the kernel's vmlinux.h or one of its parts?
 bool isKernelTypesFile(llvm::StringRef file);
 
@@ -67,6 +71,7 @@ std::unique_ptr<AstPass> createTypeShakingPass();
 std::unique_ptr<AstPass> createMapDeclPass();
 std::unique_ptr<AstPass> createCoreReadPass();
 std::unique_ptr<AstPass> createKernelDerefPass();
+std::unique_ptr<AstPass> createPacketHeaderPass();
 std::unique_ptr<AstPass> createMapCallPass();
 std::unique_ptr<AstPass> createProbeFunctionPass();
 std::unique_ptr<AstPass> createKprobeArgsPass();

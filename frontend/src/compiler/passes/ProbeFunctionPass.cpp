@@ -10,7 +10,8 @@
 // A non-static function that nothing names as a probe and that no other function calls is one
 // BCC's Python side would load by name (`b.load_func("trace_count", BPF.KPROBE)`); it becomes
 // a load-only kprobe program, the type load_func gives a `struct pt_regs *` / `void *` context
-// (a `struct __sk_buff *` one that reads skb->data is a tc classifier, as socket filters cannot):
+// (a `struct __sk_buff *` one that reads skb->data or writes a packet-header field is a tc
+// classifier, as socket filters cannot; so is a `void *` one that uses packet headers):
 //
 //   before:  int trace_count(void *ctx) { ... }
 //   after:   SEC("kprobe") int trace_count(void *ctx) { ... }      (no attach point)
@@ -54,9 +55,19 @@ class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
         clang::QualType base = e->getBase()->getType();
         const auto *record = base->isPointerType() ? base->getPointeeType()->getAsRecordDecl() : nullptr;
         found = found || (record && record->getName() == "__sk_buff" && (member == "data" || member == "data_end"));
+        headers = headers || isPacketHeaderPointer(base);
+        return !found;
+    }
+    // Writing a packet-header field (bpf_skb_store_bytes) is for tc programs only, too.
+    bool VisitBinaryOperator(clang::BinaryOperator *b) {
+        const auto *m = llvm::dyn_cast<clang::MemberExpr>(b->getLHS()->IgnoreParens());
+        bool write = b->isAssignmentOp() && m && isPacketHeaderPointer(m->getBase()->getType());
+        found = found || write;
+        headers = headers || write;
         return !found;
     }
     bool found = false;
+    bool headers = false; // a packet-header member through a cursor (PacketHeaderPass)
 };
 
 class ProbeFunctionPass : public AstPass {
@@ -113,6 +124,14 @@ class ProbeFunctionPass : public AstPass {
             }
         if (!spec && !called_.names.count(name))
             spec = ProgramSpec{name, "kprobe", "kprobe", {}, line}; // load_func's default type
+        // BCC's packet-cursor programs may take `void *ctx` and be loaded as BPF.SCHED_CLS:
+        // bpf_dext_pkt / bpf_dins_pkt need an skb program.
+        if (spec && !section && spec->attach.empty() && contextType(fn, ctx.ast) == "void *") {
+            PacketDataReads packet;
+            packet.TraverseStmt(fn->getBody());
+            if (packet.headers)
+                *spec = ProgramSpec{name, "tc", "sched_cls", {}, line};
+        }
         if (spec && !section && spec->prog_type == "socket_filter" && spec->attach.empty()) {
             PacketDataReads packet;
             packet.TraverseStmt(fn->getBody());
