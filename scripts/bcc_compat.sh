@@ -16,8 +16,10 @@ jitprobe="${JITPROBE:-$here/../build/runtime/cli/jitprobe}"
 py=/usr/bin/python3
 [[ -x $py ]] || py=python3
 # bashreadline reads its binary's symbols with pyelftools (Debian: python3-pyelftools).
-if ! "$py" -c 'import elftools' 2>/dev/null && [[ $(id -u) -eq 0 ]]; then
-  apt-get install -y -qq python3-pyelftools >/dev/null 2>&1 || echo "note: python3-pyelftools missing: bashreadline is not measured" >&2
+# and BCC's networking examples import pyroute2, netaddr, netifaces, dnslib before their BPF() call.
+if ! "$py" -c 'import elftools, pyroute2, netaddr, netifaces, dnslib' 2>/dev/null && [[ $(id -u) -eq 0 ]]; then
+  apt-get install -y -qq python3-pyelftools python3-pyroute2 python3-netaddr python3-netifaces \
+    python3-dnslib >/dev/null 2>&1 || echo "note: python modules missing: some tools/examples are not measured" >&2
 fi
 rm -rf "$out/programs" "$out/logs"
 "$py" "$here/bcc_compat/extract.py" "$bcc" "$out"

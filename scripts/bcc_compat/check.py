@@ -102,8 +102,13 @@ def print_summary(results, rows):
     print("not measured: %d (see programs.tsv)" % sum(1 for r in rows if not r[1]))
     for cls in sorted(counts):
         print("  %-40s %d" % (cls, counts[cls]))
-    print("passed: %d of %d (%.0f%%)" % (passed, total, 100.0 * passed / max(total, 1)))
-    print("passed, not counting the %d this kernel cannot load: %d of %d (%.0f%%)"
+    for group, label in (("tool_", "tools/*.py"), ("clang_", "test_clang.py"), ("example_", "examples/")):
+        mine = [c for n, c, _ in results if n.startswith(group)]
+        if mine:
+            print("  %-16s %d of %d pass, %d this kernel cannot load" % (
+                label, mine.count("pass"), len(mine), sum(1 for c in mine if c.startswith("kernel:"))))
+    print("passed: %d of %d (%.1f%%)" % (passed, total, 100.0 * passed / max(total, 1)))
+    print("passed, not counting the %d this kernel cannot load: %d of %d (%.1f%%)"
           % (kernel, passed, total - kernel, 100.0 * passed / max(total - kernel, 1)))
 
 

@@ -25,6 +25,20 @@ TOOL_ARGS = {
     "inject": ["kmalloc", "__x64_sys_mount()"], "reset-trace": [],
     "deadlock": [str(os.getpid())], "mysqld_qslower": [str(os.getpid())], "ttysnoop": ["/dev/null"],
 }
+# Examples that need an argument to reach their BPF() call.
+_PID = [str(os.getpid())]
+EXAMPLE_ARGS = {
+    "example_networking_net_monitor": ["lo"], "example_networking_sockmap": ["-c", "/sys/fs/cgroup"],
+    "example_networking_xdp_xdp_redirect_cpu": ["lo", "1"], "example_perf_ipc": ["-s", "vfs_read"],
+    "example_tracing_mallocstacks": _PID, "example_tracing_mysqld_query": _PID,
+    "example_tracing_nodejs_http_server": _PID, "example_tracing_strlen_snoop": _PID,
+    "example_tracing_stacksnoop": ["vfs_read"], "example_networking_dns_matching_dns_matching": ["-d", "example.com"],
+    "example_networking_tcp_mon_block_src_tcp_mon_block": ["-i", "lo"],
+    "example_networking_xdp_xdp_drop_count": ["lo"], "example_networking_xdp_xdp_macswap_count": ["lo"],
+    "example_networking_xdp_xdp_redirect_map": ["lo", "lo"],
+    "example_usdt_sample_scripts_lat_avg": ["-p"] + _PID, "example_usdt_sample_scripts_lat_dist": ["-p"] + _PID,
+    "example_usdt_sample_scripts_latency": ["-p"] + _PID,
+}
 # Tools that compile no BPF program here, BCC included: measured apart, never as passes.
 NOT_APPLICABLE = {
     "bpflist": "no BPF program: the tool lists loaded BPF programs",
@@ -166,12 +180,35 @@ def walk_function(node, stack, assigns, found):
         walk_function(child, stack + [node], assigns, found)
 
 
+def extract_examples(bcc_root, out, pkg_dir, rows):
+    """examples/**/*.py, run like the tools (their BPF() call writes the program and exits)."""
+    top = os.path.join(bcc_root, "examples")
+    for dirpath, dirs, files in sorted(os.walk(top)):
+        dirs[:] = sorted(d for d in dirs if d != "lua")  # BCC's Lua frontend: another dialect host
+        for entry in sorted(f for f in files if f.endswith(".py")):
+            rel = os.path.relpath(os.path.join(dirpath, entry), top)[:-3]
+            name = "example_" + rel.replace("/", "_").replace("-", "_")
+            target = os.path.join(out, "programs", name + ".c")
+            env = dict(os.environ, PYTHONPATH=pkg_dir, PYTHONDONTWRITEBYTECODE="1", TERM="xterm",
+                       BCC_COMPAT_OUT=target)
+            try:
+                run = subprocess.run([sys.executable, entry] + EXAMPLE_ARGS.get(name, []), cwd=dirpath,
+                                     env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+                note = "" if os.path.exists(target) else "no BPF(): " + lastline(run.stderr or run.stdout)
+            except subprocess.TimeoutExpired:
+                note = "no BPF(): timed out"
+            rows.append((name, target if not note else "", note))
+
+
 def main():
     bcc_root, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     os.makedirs(os.path.join(out, "programs"), exist_ok=True)
     rows = []
-    extract_tools(bcc_root, out, make_package(bcc_root, out), rows)
+    pkg_dir = make_package(bcc_root, out)
+    extract_tools(bcc_root, out, pkg_dir, rows)
     extract_test_clang(bcc_root, out, rows)
+    if os.path.isdir(os.path.join(bcc_root, "examples")):
+        extract_examples(bcc_root, out, pkg_dir, rows)
     with open(os.path.join(out, "programs.tsv"), "w") as f:
         for row in rows:
             f.write("\t".join(row) + "\n")

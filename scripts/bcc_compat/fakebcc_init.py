@@ -199,4 +199,5 @@ class USDTException(Exception):
 
 
 PerfType = PerfSWConfig = PerfHWConfig = BPFAttachType = BPFProgType = table = lib = _Any()
+PerfEventSampleFormat = _Any()
 Perf = Table = _Any
