@@ -10,12 +10,12 @@
 # ${XDG_CACHE_HOME:-~/.cache}/jitprobe-vmtest; mode 0700). The guest's console goes to
 # BUILD_DIR/vmtest.log. Exit status: 0 only when the guest ran every test and all passed;
 # 1 on a failed test, a VM that did not boot, a timeout ($JITPROBE_VM_TIMEOUT seconds, default
-# 480) or a kernel that could not be downloaded. JITPROBE_VM_KERNEL=linux-image-6.1.0-N-amd64-unsigned
+# 570) or a kernel that could not be downloaded. JITPROBE_VM_KERNEL=linux-image-6.1.0-N-amd64-unsigned
 # picks the package (default: the newest 6.1.0-N that apt knows).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$(cd "${1:-$ROOT/build}" && pwd)"
-TIMEOUT="${JITPROBE_VM_TIMEOUT:-480}"
+TIMEOUT="${JITPROBE_VM_TIMEOUT:-570}"
 start=$(date +%s)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
@@ -31,6 +31,8 @@ esac
 # Portable objects for the guest, built here on this host's kernel (compile once, run
 # everywhere): under BUILD_DIR, which the guest reads over 9p (its /tmp is its own).
 OBJDIR="$BUILD_DIR/vm-objects"
+# The members tests/vm/core_net.c reads, in its net[100 + i] order (guest_tests.sh compares).
+NET_FIELDS="sock.__sk_common.skc_dport sock.sk_protocol sock.sk_type sk_buff.len sk_buff.protocol sk_buff.dev sk_buff.sk"
 mkdir -p "$OBJDIR"
 # build_jpo SRC NAME [-D ...]: $OBJDIR/NAME.jpo from $ROOT/SRC. Most guest tests run these:
 # a compile under TCG takes 15-25 s, a .jpo loads in 1-2 s.
@@ -47,6 +49,19 @@ build_jpo tests/vm/lsm_file_open.c lsm_check -D TARGET_PID=0
 build_jpo examples/opensnoop_kprobe.c opensnoop_kprobe
 [ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" ] ||
   die "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_kprobe)"
+# Network CO-RE (struct sock, struct sk_buff), the task iterator, and BCC's tools in their kprobe
+# forms (tests/bcc_corpus: tcpconnect, tcplife; tests/vm: biolatency), all host-built. The host's member
+# offsets, read from its BTF, let the guest show that its layout differs from the build host's.
+for name in core_net iter_task biolatency_kprobe; do
+  build_jpo "tests/vm/$name.c" "$name"
+done
+for name in tcpconnect tcplife; do
+  build_jpo "tests/bcc_corpus/$name.c" "${name}_kprobe"
+done
+python3 "$ROOT/tests/vm/btf_offsets.py" /sys/kernel/btf/vmlinux $NET_FIELDS >"$OBJDIR/host_offsets.txt" ||
+  die "could not read member offsets from this host's /sys/kernel/btf/vmlinux"
+[ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_iter" ] ||
+  die "$BUILD_DIR/tests/jitprobe_vm_cpp_iter not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_iter)"
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
   [ "$(id -u)" -eq 0 ] || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
@@ -150,7 +165,7 @@ add_module() {
   ORDER+=("$m")
 }
 for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache \
-  9pnet 9pnet_virtio 9p; do
+  9pnet 9pnet_virtio 9p virtio_blk; do
   add_module "$m"
 done
 printf '%s\n' "${ORDER[@]}" >"$INITRD/modules/order"
@@ -202,6 +217,8 @@ echo \$? >/tmp/out/status
 EOF
 
 # --- boot -----------------------------------------------------------------------------------
+# A scratch disk (the guest's /dev/vda) for the block I/O tests: sparse, 16 MiB.
+truncate -s 16M "$TMP/disk.img"
 LOG="$BUILD_DIR/vmtest.log"
 rm -f "$BUILD_DIR/vmtest-results.txt"
 echo "==> booting $(basename "$VMLINUZ") under qemu (TCG, timeout ${TIMEOUT}s); console: $LOG"
@@ -212,6 +229,7 @@ timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
   -append "console=ttyS0 panic=-1 quiet loglevel=4 lsm=lockdown,capability,landlock,yama,apparmor,bpf" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$OUT",mount_tag=out,security_model=none,multidevs=remap \
+  -drive file="$TMP/disk.img",if=virtio,format=raw,cache=unsafe \
   </dev/null >"$LOG" 2>&1 &
 QEMU_PID=$!
 wait "$QEMU_PID"

@@ -67,6 +67,21 @@ std::string hex(uint64_t v) {
     return buf;
 }
 
+// Why the kernel refused a kprobe, in the user's terms (the errno alone is cryptic).
+std::string kprobeFailureHint(int err, const std::string &func, uint64_t offset, bool ret) {
+    if (err == ENOENT)
+        return ": no such kernel function (or not probeable)";
+    if (err == EILSEQ && offset)
+        return ": offset " + hex(offset) + " is not at an instruction boundary of " + func;
+    if (err == EINVAL && offset && ret)
+        return ": a kretprobe attaches at the function's entry only (offset 0)";
+    if (err == EINVAL && !offset)
+        return ": the kernel refuses to probe " + func +
+               " (notrace or `inline`, or on its kprobe blacklist; `jitprobe list functions` "
+               "shows the traceable ones)";
+    return "";
+}
+
 std::string uprobeKey(const std::string &binary, const std::string &symbol, uint64_t addr,
                       uint64_t offset, pid_t pid) {
     std::string key = binary + ":" + (addr ? hex(addr) : symbol);
@@ -211,7 +226,7 @@ Status BPF::attach_kprobe(const std::string &kernel_func, const std::string &pro
     if (!link) {
         int err = errno;
         return attachFailure(probe_func, kind + " '" + key + "'", err, capture,
-                             err == ENOENT ? ": no such kernel function (or not probeable)" : "");
+                             kprobeFailureHint(err, kernel_func, kernel_func_offset, ret));
     }
     Attachment a{kind, key, probe_func, {}, {}};
     a.links.emplace_back(link);
