@@ -193,6 +193,17 @@ TEST(ProbeFunctionPass, SkbProgramReadingPacketDataIsATcClassifier) {
     EXPECT_EQ(lineOf(r.rewritten, 2).rfind("SEC(\"tc\") int classify", 0), 0u) << r.rewritten;
 }
 
+// BCC's vlan_learning pops a VLAN tag in a function its Python loads as BPF.SCHED_CLS: a helper
+// only tc programs may call makes the function a classifier.
+TEST(ProbeFunctionPass, SkbProgramCallingTcOnlyHelpersIsATcClassifier) {
+    auto r = rewrite("int untag(struct __sk_buff *skb) { bpf_skb_vlan_pop(skb); return 1; }\n"
+                     "int count(struct __sk_buff *skb) { return bpf_get_prandom_u32() & 1; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    ASSERT_EQ(r.info.programs.size(), 2u);
+    EXPECT_EQ(r.info.programs[0].prog_type, "sched_cls");
+    EXPECT_EQ(r.info.programs[1].prog_type, "socket_filter");
+}
+
 // ---- KprobeArgsPass ----------------------------------------------------------------------
 TEST(KprobeArgsPass, SixthArgumentIsR9) {
     auto r = rewrite("int six(struct pt_regs *ctx, long a, long b, long c, long d, long e, long f)\n"

@@ -85,3 +85,14 @@ TEST(PrintkPass, ConversionTheKernelRefusesWarnsAndReturnsEinval) {
     EXPECT_FALSE(contains(line, "__jp_printk_ring")) << line;
     EXPECT_TRUE(r.info.printk_formats.empty());
 }
+
+// BCC's examples print bpf_ntohl(...) and ntohs(...): an argument that is a macro call is
+// copied as written.
+TEST(PrintkPass, MacroCallArgumentIsCopiedAsWritten) {
+    auto r = compileForTest("#define twice(x) ((x) * 2)\n" + std::string(kTracepoint) +
+                            "  bpf_trace_printk(\"%d %d\\n\", bpf_ntohl(args->flags),\n"
+                            "                   twice(args->mode));\nreturn 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
+    EXPECT_TRUE(contains(r.rewritten, "= (__u64)(bpf_ntohl(args->flags));")) << r.rewritten;
+    EXPECT_TRUE(contains(r.rewritten, "= (__u64)(twice(args->mode));")) << r.rewritten;
+}

@@ -86,6 +86,30 @@ clang::CharSourceRange PassContext::fileRange(clang::SourceRange range) const {
                                            ast.getSourceManager(), ast.getLangOpts());
 }
 
+// makeFileCharRange refuses a range that starts or ends inside a macro's body, such as a macro
+// argument `bpf_ntohl(x)` whose expression begins with the body's '(': follow each end out of
+// the macros, through the argument where it was written, to the file.
+clang::CharSourceRange PassContext::writtenRange(clang::SourceRange range) const {
+    clang::CharSourceRange direct = fileRange(range);
+    if (direct.isValid())
+        return direct;
+    const auto &sm = ast.getSourceManager();
+    auto out = [&](clang::SourceLocation loc, bool end) {
+        while (loc.isMacroID()) {
+            if (sm.isMacroArgExpansion(loc))
+                loc = sm.getImmediateSpellingLoc(loc);
+            else
+                loc = end ? sm.getImmediateExpansionRange(loc).getEnd() : sm.getImmediateExpansionRange(loc).getBegin();
+        }
+        return loc;
+    };
+    clang::SourceLocation begin = out(range.getBegin(), false), end = out(range.getEnd(), true);
+    if (begin.isInvalid() || end.isInvalid() || sm.getFileID(begin) != sm.getFileID(end) ||
+        sm.isBeforeInTranslationUnit(end, begin))
+        return {};
+    return fileRange(clang::SourceRange(begin, end));
+}
+
 std::string PassContext::printType(clang::QualType type) const {
     clang::PrintingPolicy policy(ast.getLangOpts());
     return applyRecordRenames(type.getAsString(policy), renamed_records);

@@ -42,6 +42,9 @@ struct PassContext {
     std::vector<clang::Decl *> userDecls() const;
     // A file range for an AST range, or an invalid range if it is not plain user text.
     clang::CharSourceRange fileRange(clang::SourceRange range) const;
+    // fileRange, or for a macro argument whose expression starts or ends in a macro's body
+    // (`bpf_ntohl(x)`), the text where it was written; invalid if there is none.
+    clang::CharSourceRange writtenRange(clang::SourceRange range) const;
     // A type as C text, with renamed_records applied (for text that replaces user code).
     std::string printType(clang::QualType type) const;
     void report(clang::SourceLocation loc, Diagnostic::Severity severity, std::string message,

@@ -121,9 +121,12 @@ class PrintkPass : public AstPass {
                        "bpf_trace_printk: the format must be a string literal");
             return false;
         }
+        // Written in the file itself (bpf_trace_printk is bcc.h's macro): not by a user macro.
+        clang::SourceLocation begin = call->getBeginLoc();
+        bool direct = !begin.isMacroID() || sm.getImmediateExpansionRange(begin).getBegin().isFileID();
         std::vector<std::string> args;
         for (unsigned i = 1; i < call->getNumArgs(); ++i) {
-            auto arg_range = ctx.fileRange(call->getArg(i)->getSourceRange());
+            auto arg_range = direct ? ctx.writtenRange(call->getArg(i)->getSourceRange()) : clang::CharSourceRange();
             if (arg_range.isInvalid() || !ctx.inMainFile(range.getBegin())) {
                 ctx.report(call->getBeginLoc(), Diagnostic::Severity::Error,
                            "bpf_trace_printk inside a macro expansion or an included file cannot "

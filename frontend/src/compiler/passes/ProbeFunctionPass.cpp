@@ -46,8 +46,9 @@ class CalledFunctions : public clang::RecursiveASTVisitor<CalledFunctions> {
     std::set<std::string> names;
 };
 
-// Does the body read `skb->data` / `skb->data_end` of a `struct __sk_buff *`? Socket filters
-// may not (no direct packet access): such a program is one BCC loads as BPF.SCHED_CLS.
+// Does the body read `skb->data` / `skb->data_end` of a `struct __sk_buff *`, write packet
+// headers or call a tc-only helper? Socket filters may not (no direct packet access, fewer
+// helpers): such a program is one BCC loads as BPF.SCHED_CLS.
 class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
   public:
     bool VisitMemberExpr(clang::MemberExpr *e) {
@@ -64,6 +65,20 @@ class PacketDataReads : public clang::RecursiveASTVisitor<PacketDataReads> {
         bool write = b->isAssignmentOp() && m && isPacketHeaderPointer(m->getBase()->getType());
         found = found || write;
         headers = headers || write;
+        return !found;
+    }
+    // Helpers the kernel gives tc programs but not socket filters (BCC's examples call them
+    // from functions their Python loads as BPF.SCHED_CLS: vlan_learning's bpf_skb_vlan_pop).
+    bool VisitCallExpr(clang::CallExpr *call) {
+        static const std::set<std::string, std::less<>> kTcOnly = {
+            "bpf_skb_store_bytes", "bpf_l3_csum_replace", "bpf_l4_csum_replace", "bpf_clone_redirect",
+            "bpf_redirect", "bpf_skb_vlan_push", "bpf_skb_vlan_pop", "bpf_skb_change_proto",
+            "bpf_skb_change_type", "bpf_skb_change_tail", "bpf_skb_change_head", "bpf_skb_adjust_room",
+            "bpf_skb_get_tunnel_key", "bpf_skb_set_tunnel_key", "bpf_skb_get_tunnel_opt",
+            "bpf_skb_set_tunnel_opt", "bpf_set_hash", "bpf_set_hash_invalid", "bpf_skb_pull_data",
+            "bpf_csum_update", "bpf_fib_lookup", "bpf_skb_under_cgroup", "bpf_get_route_realm"};
+        const auto *ref = llvm::dyn_cast<clang::DeclRefExpr>(call->getCallee()->IgnoreParenImpCasts());
+        found = found || (ref && kTcOnly.count(ref->getDecl()->getName()));
         return !found;
     }
     bool found = false;
