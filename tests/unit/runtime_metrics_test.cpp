@@ -1,7 +1,7 @@
 // The Prometheus exposition writer and records -> metrics (runtime/src/metrics/) against the
 // text format 0.0.4 / OpenMetrics rules. `promtool check metrics` checks pages in the live tests.
 #include "metrics/Exposition.h"
-#include "metrics/MetricDirectives.h"
+#include "script/MetricDirectives.h"
 #include "metrics/RecordMetrics.h"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // configuration: names from the map, labels from the key, types from the map's shape.
 #pragma once
 #include "Exposition.h"
-#include "MetricDirectives.h"
+#include "script/MetricDirectives.h"
 #include "ScriptSnapshot.h"
 
 #include "jitprobe/Output.h"

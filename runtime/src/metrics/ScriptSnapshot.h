@@ -2,7 +2,7 @@
 // request from a scraping thread; plus its buffers' event counts.
 #pragma once
 #include "Exposition.h"
-#include "MetricDirectives.h"
+#include "script/MetricDirectives.h"
 
 #include "jitprobe/Script.h"
 

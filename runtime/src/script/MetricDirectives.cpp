@@ -107,9 +107,11 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
     return "";
 }
 
-Status lineError(const std::string &file, unsigned line, std::size_t col, const std::string &why) {
-    return Status(EINVAL, file + ":" + std::to_string(line) + ":" + std::to_string(col + 1) +
-                              ": error: bad @metric directive: " + why + " (" + kForm + ")");
+Status lineError(const std::string &file, unsigned line, const std::string &text, std::size_t col,
+                 const std::string &why) {
+    frontend::Diagnostic diag{frontend::Diagnostic::Severity::Error, {file, line, unsigned(col + 1)},
+                              "bad @metric directive: " + why, text, kForm};
+    return Status(EINVAL, diag.str());
 }
 
 struct SyscallName {
@@ -161,7 +163,24 @@ std::string cgroupPath(std::uint64_t id) {
     return it == paths.end() ? std::to_string(id) : it->second;
 }
 
+// Where MetricDirective::cols files the word W: its key, decode= by its label.
+std::string optionKey(const std::string &w) {
+    if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore")
+        return "type";
+    std::string key = w.substr(0, w.find('='));
+    if (key == "decode")
+        return "decode:" + w.substr(7, w.find(':') - 7);
+    return key;
+}
+
 } // namespace
+
+Status directive_error(const MetricDirective &d, const std::string &file_name, unsigned col,
+                       const std::string &why, const std::string &hint) {
+    frontend::Diagnostic diag{frontend::Diagnostic::Severity::Error, {file_name, d.line, col ? col : d.col},
+                              "bad @metric directive: " + why, d.source_line, hint};
+    return Status(EINVAL, diag.str());
+}
 
 Result<MetricDirectives> parse_metric_directives(const std::string &source, const std::string &file_name) {
     MetricDirectives out;
@@ -179,22 +198,25 @@ Result<MetricDirectives> parse_metric_directives(const std::string &source, cons
             continue; // @metrics..., not ours
         MetricDirective d;
         d.line = lineNo;
+        d.source_line = line;
         c.skipSpace();
         std::size_t nameCol = c.pos;
+        d.col = unsigned(nameCol + 1);
         auto name = c.word();
         if (!name.ok() || !isIdent(*name))
-            return lineError(file_name, lineNo, nameCol, "expected a map name");
+            return lineError(file_name, lineNo, line, nameCol, "expected a map name");
         d.map = *name;
         while (!c.done()) {
             std::size_t col = c.pos;
             auto w = c.word();
             if (!w.ok())
-                return lineError(file_name, lineNo, col, w.status().msg());
+                return lineError(file_name, lineNo, line, col, w.status().msg());
             if (std::string why = applyWord(d, *w); !why.empty())
-                return lineError(file_name, lineNo, col, why);
+                return lineError(file_name, lineNo, line, col, why);
+            d.cols[optionKey(*w)] = unsigned(col + 1);
         }
         if (out.count(d.map))
-            return lineError(file_name, lineNo, nameCol, "a second directive for '" + d.map + "'");
+            return lineError(file_name, lineNo, line, nameCol, "a second directive for '" + d.map + "'");
         out.emplace(d.map, std::move(d));
     }
     return out;
