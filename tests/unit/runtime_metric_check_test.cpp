@@ -117,3 +117,16 @@ TEST_F(MetricCheck, ScriptLoadRejectsABadDirectiveBeforeLoading) {
         << s.msg();
     EXPECT_TRUE(script.programs().empty() || script.programs()[0].insns == 0);
 }
+
+TEST_F(MetricCheck, HistogramsNeedAHistogramMapOrASlotKeyWithLinear) {
+    EXPECT_EQ(check("// @metric lat_ns linear=100"), "");
+    std::string hash = check("// @metric fails histogram");
+    EXPECT_NE(hash.find("p.c:2:18: error: bad @metric directive: 'fails' is a hash: a histogram is a BPF_HISTOGRAM"),
+              std::string::npos) << hash;
+    std::string noSlot = check("// @metric fails linear=10");
+    EXPECT_NE(noSlot.find("p.c:2:18: error: bad @metric directive: linear=: the key of 'fails' is neither an integer "
+                          "slot nor a struct with an integer 'slot' member"),
+              std::string::npos) << noSlot;
+    std::string buffer = check("// @metric events linear=10 value=latency_ns");
+    EXPECT_NE(buffer.find("linear= is for maps"), std::string::npos) << buffer;
+}

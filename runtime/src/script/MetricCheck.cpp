@@ -96,8 +96,14 @@ Result<std::vector<LabelType>> keyLabels(const MetricDirective &d, const fronten
     const bpf_map *map = obj ? bpf_object__find_map_by_name(obj, spec.name.c_str()) : nullptr;
     if (b && map && bpf_map__btf_key_type_id(map))
         collectLabels(b, bpf_map__btf_key_type_id(map), "", labels, 0);
-    if (spec.kind == "histogram") // the slot is the bucket, not a label
-        std::erase_if(labels, [](const LabelType &l) { return l.name == "slot" || l.name == "key"; });
+    if (spec.kind == "histogram" || d.linear) { // the slot is the bucket, not a label
+        std::size_t before = labels.size();
+        std::erase_if(labels, [](const LabelType &l) { return (l.name == "slot" || l.name == "key") && l.integer; });
+        if (d.linear && before == labels.size() && b && map)
+            return directive_error(d, file, d.cols.at("linear"),
+                                   "linear=: the key of '" + spec.name +
+                                       "' is neither an integer slot nor a struct with an integer 'slot' member");
+    }
     if (d.labels.size() > labels.size())
         return directive_error(d, file, d.cols.count("labels") ? d.cols.at("labels") : 0,
                                "labels= renames " + std::to_string(d.labels.size()) + " labels, but map '" +
@@ -144,6 +150,13 @@ Status checkOne(const MetricDirective &d, const frontend::ProgramInfo &info, bpf
     if (!buffer && !d.value.empty())
         return directive_error(d, file, d.cols.at("value"),
                                "value= is for perf and ring buffers; '" + d.map + "' is a " + spec->kind);
+    if (buffer && d.linear)
+        return directive_error(d, file, d.cols.at("linear"),
+                               "linear= is for maps; the events of '" + d.map + "' are counted in log2 buckets");
+    if (!buffer && d.type == "histogram" && !d.linear && spec->kind != "histogram")
+        return directive_error(d, file, d.cols.count("type") ? d.cols.at("type") : 0,
+                               "'" + d.map + "' is a " + spec->kind + ": a histogram is a BPF_HISTOGRAM (log2 slots) "
+                               "or a map keyed by slot with linear=STEP");
     auto labels = buffer ? eventLabels(d, *spec, obj, file) : keyLabels(d, *spec, obj, file);
     if (!labels.ok())
         return labels.status();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,7 +22,8 @@ namespace jitprobe::metrics {
 namespace {
 
 const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
-                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup] [value=FIELD]";
+                    "[linear=STEP] [help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup] "
+                    "[value=FIELD]";
 
 struct Cursor {
     const std::string &line;
@@ -93,6 +95,12 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
         for (const std::string &l : d.labels)
             if (!isIdent(l))
                 return "bad label name '" + l + "'";
+    } else if (key == "linear") {
+        std::uint64_t step = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), step);
+        if (ec != std::errc() || end != value.data() + value.size() || step == 0 || step > (1ull << 40))
+            return "linear=STEP takes a whole number from 1 to 2^40, not '" + value + "'";
+        d.linear = step;
     } else if (key == "value" && isIdent(value)) {
         d.value = value;
     } else if (key == "decode") {
@@ -217,6 +225,10 @@ Result<MetricDirectives> parse_metric_directives(const std::string &source, cons
         }
         if (out.count(d.map))
             return lineError(file_name, lineNo, line, nameCol, "a second directive for '" + d.map + "'");
+        if (d.linear && !d.type.empty() && d.type != "histogram") // linear= makes a histogram
+            return lineError(file_name, lineNo, line, d.cols["linear"] - 1, "linear= with type " + d.type);
+        if (d.linear)
+            d.type = "histogram";
         out.emplace(d.map, std::move(d));
     }
     return out;

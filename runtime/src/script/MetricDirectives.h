@@ -2,7 +2,10 @@
 // as comments BCC ignores.
 //
 //   // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] [help="TEXT"]
-//   //         [labels=NAME,NAME...] [decode=LABEL:KIND]... [value=FIELD]
+//   //         [linear=STEP] [labels=NAME,NAME...] [decode=LABEL:KIND]... [value=FIELD]
+//
+// linear=STEP (implies histogram): the map (a BPF_HISTOGRAM, or a hash/array keyed by the slot,
+// or by a struct with a `slot` member) counts values by slot = value / STEP.
 //
 // On a perf/ring buffer, events are aggregated in user space: labels= names the event's fields
 // that become labels, value= the field a histogram observes (log2 buckets, with _sum) or a
@@ -17,6 +20,7 @@
 #include "jitprobe/Status.h"
 #include "jitprobe/frontend/Diagnostic.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +43,9 @@ struct MetricDirective {
     std::vector<std::string> labels;
     std::vector<std::pair<std::string, std::string>> decode; // label -> kind
     std::string value; // events: the field observed
+    // linear=STEP: a linear histogram (BCC's print_linear_hist) of a map keyed by value / STEP:
+    // slot k holds [k*STEP, (k+1)*STEP - 1], so its bucket is le = (k+1)*STEP - 1. 0: log2.
+    std::uint64_t linear = 0;
     unsigned line = 0, col = 0; // of the map name (1-based)
     std::string source_line;    // for the caret display of a later error
     // Where each option was written: "type", "labels", "value", "decode:LABEL" -> its column.
