@@ -130,3 +130,9 @@ TEST_F(MetricCheck, HistogramsNeedAHistogramMapOrASlotKeyWithLinear) {
     std::string buffer = check("// @metric events linear=10 value=latency_ns");
     EXPECT_NE(buffer.find("linear= is for maps"), std::string::npos) << buffer;
 }
+
+TEST_F(MetricCheck, StackDecodesNeedAStackTraceMap) {
+    std::string m = check("// @metric fails decode=err:kstack");
+    EXPECT_NE(m.find("p.c:2:18: error: bad @metric directive: decode=err:kstack: no BPF_STACK_TRACE map in this source"),
+              std::string::npos) << m;
+}

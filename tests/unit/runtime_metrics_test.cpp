@@ -3,6 +3,7 @@
 #include "metrics/Exposition.h"
 #include "script/MetricDirectives.h"
 #include "metrics/RecordMetrics.h"
+#include "metrics/StackLabels.h"
 
 #include <gtest/gtest.h>
 
@@ -277,4 +278,16 @@ TEST(MetricsConvert, LinearHistogramOfAHashKeyedBySlotGroupsByTheOtherMembers) {
     EXPECT_FALSE(parse_metric_directives("// @metric q gauge linear=2\n", "p.c").ok());
     EXPECT_FALSE(parse_metric_directives("// @metric q linear=0\n", "p.c").ok());
     EXPECT_FALSE(parse_metric_directives("// @metric q linear=1.5\n", "p.c").ok());
+}
+
+TEST(MetricsStacks, FramesFoldOuterFirstWithinABoundedLength) {
+    EXPECT_EQ(fold_frames({"perf_syscall_enter", "do_syscall_64", "entry_SYSCALL_64"}, false),
+              "entry_SYSCALL_64;do_syscall_64;perf_syscall_enter");
+    EXPECT_EQ(fold_frames({"inner", "outer"}, true), "...;outer;inner");
+    std::vector<std::string> deep(500, "a_rather_long_function_name");
+    deep[0] = "innermost";
+    std::string folded = fold_frames(deep, false);
+    EXPECT_EQ(folded.size(), kMaxStackLabelBytes);
+    EXPECT_TRUE(folded.starts_with("...")) << folded.substr(0, 40);
+    EXPECT_TRUE(folded.ends_with(";innermost"));
 }

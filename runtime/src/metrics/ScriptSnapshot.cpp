@@ -1,5 +1,6 @@
 // ScriptSnapshot: maps read on the polling thread, on request (see ScriptSnapshot.h).
 #include "ScriptSnapshot.h"
+#include "StackLabels.h"
 
 #include "jitprobe/BPF.h"
 
@@ -110,6 +111,8 @@ void ScriptSnapshot::on_batch() {
     }
     // Read without the lock: a scrape waiting on it must not block event counting for long.
     std::vector<Record> records = script_.results(false);
+    if (stacks_)
+        fold_stack_labels(records, directives_, script_.bpf());
     std::vector<ProgramStats> programs = programStats(script_);
     std::lock_guard lock(mu_);
     state_.records = std::move(records);

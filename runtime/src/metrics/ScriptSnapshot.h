@@ -3,6 +3,7 @@
 #pragma once
 #include "Exposition.h"
 #include "script/MetricDirectives.h"
+#include "StackLabels.h"
 
 #include "jitprobe/Script.h"
 
@@ -43,7 +44,8 @@ struct ScriptState {
 class ScriptSnapshot {
   public:
     ScriptSnapshot(Script &script, Labels extra, MetricDirectives directives = {})
-        : script_(script), extra_(std::move(extra)), directives_(std::move(directives)) {}
+        : script_(script), extra_(std::move(extra)), directives_(std::move(directives)),
+          stacks_(decodes_stacks(directives_)) {}
     // Chains on_event / on_batch of RUN.
     void hook(RunOptions &run);
     // Asks the polling thread for a fresh read (every script is asked before any is waited for,
@@ -61,6 +63,7 @@ class ScriptSnapshot {
     Script &script_;
     Labels extra_;
     MetricDirectives directives_;
+    bool stacks_; // a directive decodes stack ids (symbolized on the polling thread)
     std::mutex mu_;
     std::condition_variable cv_;
     bool requested_ = false;

@@ -136,6 +136,34 @@ Result<std::vector<LabelType>> eventLabels(const MetricDirective &d, const front
     return labels;
 }
 
+// kstack/ustack decode a stack id of a BPF_STACK_TRACE map; a user stack needs whose it is.
+Status checkStackDecodes(const MetricDirective &d, const frontend::MapSpec &spec, const frontend::ProgramInfo &info,
+                         bpf_object *obj, const std::string &file) {
+    for (const auto &[label, kind] : d.decode) {
+        if (kind != "kstack" && kind != "ustack")
+            continue;
+        unsigned col = d.cols.count("decode:" + label) ? d.cols.at("decode:" + label) : 0;
+        bool stackMap = std::any_of(info.maps.begin(), info.maps.end(),
+                                    [](const frontend::MapSpec &m) { return m.kind == "stack_trace"; });
+        if (!stackMap)
+            return directive_error(d, file, col, "decode=" + label + ":" + kind + ": no BPF_STACK_TRACE map in this source");
+        if (spec.kind == "perf_output" || spec.kind == "ringbuf")
+            return directive_error(d, file, col, kind + " decodes map keys, not the events of '" + d.map + "'");
+        const btf *b = obj ? bpf_object__btf(obj) : nullptr;
+        const bpf_map *map = obj ? bpf_object__find_map_by_name(obj, spec.name.c_str()) : nullptr;
+        std::vector<LabelType> members;
+        if (b && map && bpf_map__btf_key_type_id(map))
+            collectLabels(b, bpf_map__btf_key_type_id(map), "", members, 0);
+        bool pid = std::any_of(members.begin(), members.end(),
+                               [](const LabelType &l) { return l.integer && (l.name == "pid" || l.name == "tgid"); });
+        if (kind == "ustack" && b && map && !pid)
+            return directive_error(d, file, col,
+                                   "decode=" + label + ":ustack: user addresses need their process: the key of '" +
+                                       d.map + "' has no integer 'pid' or 'tgid' member");
+    }
+    return Status::OK();
+}
+
 Status checkOne(const MetricDirective &d, const frontend::ProgramInfo &info, bpf_object *obj, const std::string &file) {
     const frontend::MapSpec *spec = info.findMap(d.map);
     if (!spec) {
@@ -157,6 +185,8 @@ Status checkOne(const MetricDirective &d, const frontend::ProgramInfo &info, bpf
         return directive_error(d, file, d.cols.count("type") ? d.cols.at("type") : 0,
                                "'" + d.map + "' is a " + spec->kind + ": a histogram is a BPF_HISTOGRAM (log2 slots) "
                                "or a map keyed by slot with linear=STEP");
+    if (Status s = checkStackDecodes(d, *spec, info, obj, file); !s.ok())
+        return s;
     auto labels = buffer ? eventLabels(d, *spec, obj, file) : keyLabels(d, *spec, obj, file);
     if (!labels.ok())
         return labels.status();
