@@ -466,3 +466,52 @@ TEST(PrometheusLive, BufferEventsAggregateIntoAHistogramWithExactSum) {
     EXPECT_LT(sum, 0.5);
     EXPECT_NE(body.find("jitprobe_events_received_total{buffer=\"sleeps\"} 15\n"), std::string::npos) << body;
 }
+
+// A ring buffer's drops are counted while serving (read from the kernel at each scrape, not
+// only when the run ends): a burst into a one-page ring loses events, and received + lost
+// accounts for every one of them.
+TEST(PrometheusLive, RingBufferDropsAreCountedWhileServing) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    TempDir dir;
+    std::ofstream(dir.path / "ring.c") << R"(struct ev { u32 tgid; u32 n; u64 pad[6]; };
+BPF_RINGBUF_OUTPUT(burst, 1);
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+    if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
+        return 0;
+    struct ev e = {.tgid = TARGET};
+    burst.ringbuf_output(&e, sizeof(e), 0);
+    return 0;
+}
+)";
+    int port = freeLoopbackPort();
+    Workload work(0, 0, 20000);
+    std::string target = std::to_string(work.pid()), body;
+    double received = 0, lost = 0;
+    auto value = [&](const std::string &name) {
+        std::string key = name + "{buffer=\"burst\"} ";
+        std::size_t at = body.find(key);
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + key.size()));
+    };
+    ProcessOptions po;
+    po.timeout_s = 120;
+    po.ready_text = "serving";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] {
+        work.runToEnd();
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(10, 0);
+        for (int i = 0; i < 50 && received + lost != 20000; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(600)); // past the snapshot window
+            if (auto res = client.Get("/metrics"))
+                body = res->body;
+            received = value("jitprobe_events_received_total");
+            lost = value("jitprobe_events_lost_total");
+        }
+    };
+    auto r = runProcess({cliPath(), "serve", (dir.path / "ring.c").string(), "-D", "TARGET=" + target,
+                         "--listen", "127.0.0.1:" + std::to_string(port)},
+                        po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    EXPECT_GT(lost, 0) << body;
+    EXPECT_EQ(received + lost, 20000) << body;
+}

@@ -38,6 +38,7 @@ struct ScriptState {
     std::vector<Record> records;
     std::vector<ProgramStats> programs;
     std::map<std::string, std::uint64_t> received, lost; // per buffer (map name)
+    std::map<std::string, std::uint64_t> ring_lost;      // ring buffers' drops, read at each scrape
     bool fresh = false; // read for this request (false: the poller did not answer in time)
 };
 
