@@ -94,11 +94,21 @@ std::string stackProbe(const std::string &binary) {
 BPF_HASH(counts, struct key_t, u64);
 BPF_STACK_TRACE(stack_traces, 256);
 // @metric counts decode=kstack:kstack decode=ustack:ustack
+struct ip_key { u32 tgid; u32 user; u64 ip; };
+BPF_HASH(ips, struct ip_key, u64);
+// @metric ips decode=ip:ksym
+// @metric uips decode=ip:usym
+BPF_HASH(uips, struct ip_key, u64);
 TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
         return 0;
     struct key_t k = {.tgid = TARGET, .kstack = stack_traces.get_stackid(args, 0), .ustack = -1};
     counts.increment(k);
+    u64 frames[4] = {};
+    if (bpf_get_stack(args, frames, sizeof(frames), 0) > 0) {
+        struct ip_key ik = {.tgid = TARGET, .ip = frames[0]};
+        ips.increment(ik);
+    }
     return 0;
 }
 // @attach uprobe:)" + binary + R"(:jp_prom_stack_leaf -> on_leaf
@@ -107,6 +117,8 @@ int on_leaf(struct pt_regs *ctx) {
         return 0;
     struct key_t k = {.tgid = TARGET, .kstack = -1, .ustack = stack_traces.get_stackid(ctx, BPF_F_USER_STACK)};
     counts.increment(k);
+    struct ip_key ik = {.tgid = TARGET, .user = 1, .ip = PT_REGS_IP(ctx)};
+    uips.increment(ik);
     return 0;
 }
 )";
@@ -159,4 +171,15 @@ TEST(PrometheusLive, StackIdsAreServedAsFoldedSymbolizedFrames) {
     // User: the probed function is the innermost frame.
     EXPECT_NE(userLine.find("kstack=\"[missed stack]\",ustack=\""), std::string::npos) << page;
     EXPECT_TRUE(userLine.ends_with("jp_prom_stack_leaf\"} 20")) << page;
+    // ksym/usym: single addresses. The kernel's innermost frame is the kernel stack's last one.
+    std::size_t semi = kernelLine.find("\",ustack=");
+    std::string innermost = kernelLine.substr(0, semi);
+    innermost = innermost.substr(innermost.rfind(';') + 1);
+    EXPECT_FALSE(innermost.empty()) << kernelLine;
+    EXPECT_NE(page.find("jitprobe_ips_total{tgid=\"" + std::to_string(work.pid()) + "\",user=\"0\",ip=\"" +
+                        innermost + "\"} 20\n"),
+              std::string::npos) << innermost << "\n" << page;
+    EXPECT_NE(page.find("jitprobe_uips_total{tgid=\"" + std::to_string(work.pid()) +
+                        "\",user=\"1\",ip=\"jp_prom_stack_leaf\"} 20\n"),
+              std::string::npos) << page;
 }

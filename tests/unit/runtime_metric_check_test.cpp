@@ -19,10 +19,12 @@ struct event_t { u32 pid; u64 latency_ns; char comm[16]; };
 BPF_HASH(fails, struct key_t, u64);
 BPF_HISTOGRAM(lat_ns);
 BPF_RINGBUF_OUTPUT(events, 8);
+BPF_HASH(by_ip, u64, u64);
 TRACEPOINT_PROBE(syscalls, sys_exit_openat) {
     struct key_t k = {};
     k.err = args->ret;
     fails.increment(k);
+    by_ip.increment((u64)k.pid);
     lat_ns.increment(bpf_log2l(k.pid));
     struct event_t *e = events.ringbuf_reserve(sizeof(*e));
     if (e) { e->pid = k.pid; events.ringbuf_submit(e, 0); }
@@ -113,7 +115,7 @@ TEST_F(MetricCheck, ScriptLoadRejectsABadDirectiveBeforeLoading) {
     opts.file_name = "probe.c";
     Status s = script.load(std::string(kMaps) + "// @metric fails decode=comm:syscall\n", {}, opts);
     ASSERT_FALSE(s.ok());
-    EXPECT_NE(s.msg().find("probe.c:15:18: error: bad @metric directive: decode=comm:syscall"), std::string::npos)
+    EXPECT_NE(s.msg().find("probe.c:17:18: error: bad @metric directive: decode=comm:syscall"), std::string::npos)
         << s.msg();
     EXPECT_TRUE(script.programs().empty() || script.programs()[0].insns == 0);
 }
@@ -135,4 +137,15 @@ TEST_F(MetricCheck, StackDecodesNeedAStackTraceMap) {
     std::string m = check("// @metric fails decode=err:kstack");
     EXPECT_NE(m.find("p.c:2:18: error: bad @metric directive: decode=err:kstack: no BPF_STACK_TRACE map in this source"),
               std::string::npos) << m;
+}
+
+TEST_F(MetricCheck, AddressDecodesNeedAnIntegerAndUserOnesAProcess) {
+    EXPECT_EQ(check("// @metric by_ip decode=key:ksym"), "");
+    EXPECT_EQ(check("// @metric fails decode=err:usym"), ""); // the key has a pid member
+    std::string m = check("// @metric by_ip decode=key:usym");
+    EXPECT_NE(m.find("p.c:2:18: error: bad @metric directive: decode=key:usym: user addresses need their process: "
+                     "the key of 'by_ip' has no integer 'pid' or 'tgid' member"),
+              std::string::npos) << m;
+    std::string comm = check("// @metric fails decode=comm:ksym");
+    EXPECT_NE(comm.find("ksym decodes an integer; 'comm' is not one"), std::string::npos) << comm;
 }

@@ -36,6 +36,13 @@ class Folder {
                 break;
             }
     }
+    // One address (ksym/usym): its function, "[unknown]" when none covers it.
+    std::string symbol(bool user, std::int64_t pid, std::uint64_t addr) {
+        auto [it, fresh] = symbols_.try_emplace(std::tuple{user, pid, addr});
+        if (fresh)
+            it->second = user ? bpf_.sym(addr, static_cast<int>(pid)) : bpf_.ksym(addr);
+        return it->second;
+    }
     std::string operator()(bool user, std::int64_t pid, std::int64_t id) {
         auto [it, fresh] = cache_.try_emplace(StackKey{user, pid, id});
         if (fresh)
@@ -58,7 +65,12 @@ class Folder {
     BPF &bpf_;
     std::optional<BPFStackTable> table_;
     std::map<StackKey, std::string> cache_;
+    std::map<std::tuple<bool, std::int64_t, std::uint64_t>, std::string> symbols_;
 };
+
+bool isSymbolKind(const std::string &kind) {
+    return kind == "kstack" || kind == "ustack" || kind == "ksym" || kind == "usym";
+}
 
 std::optional<std::int64_t> memberInt(const Value &key, const char *name) {
     const Value *v = key.kind() == Value::Kind::Struct ? key.field(name) : nullptr;
@@ -83,11 +95,14 @@ Value *stackMember(Value &key, const MetricDirective &d, const std::string &labe
 void foldEntry(MapEntry &e, const MetricDirective &d, Folder &folder) {
     std::int64_t pid = memberInt(e.key, "tgid").value_or(memberInt(e.key, "pid").value_or(-1));
     for (const auto &[label, kind] : d.decode) {
-        if (kind != "kstack" && kind != "ustack")
+        bool user = kind == "ustack" || kind == "usym";
+        Value *v = isSymbolKind(kind) ? stackMember(e.key, d, label) : nullptr;
+        if (!v || !v->is_number())
             continue;
-        Value *v = stackMember(e.key, d, label);
-        if (v && v->is_number())
-            *v = Value::string(folder(kind == "ustack", kind == "ustack" ? pid : -1, v->as_int()));
+        if (kind.ends_with("stack"))
+            *v = Value::string(folder(user, user ? pid : -1, v->as_int()));
+        else
+            *v = Value::string(folder.symbol(user, user ? pid : -1, v->as_uint()));
     }
 }
 
@@ -96,7 +111,7 @@ void foldEntry(MapEntry &e, const MetricDirective &d, Folder &folder) {
 bool decodes_stacks(const MetricDirectives &directives) {
     for (const auto &[name, d] : directives)
         for (const auto &[label, kind] : d.decode)
-            if (kind == "kstack" || kind == "ustack")
+            if (isSymbolKind(kind))
                 return true;
     return false;
 }

@@ -22,13 +22,14 @@ inline constexpr std::size_t kMaxStackLabelBytes = 2048; // the inner end kept
 // with "...;"; longer than kMaxStackLabelBytes, its outer end is cut to "...".
 std::string fold_frames(const std::vector<std::string> &frames, bool cut);
 
-// Whether any directive decodes a stack (only then is the symbolizer loaded).
+// Whether any directive decodes a stack or an address (only then is the symbolizer loaded).
 bool decodes_stacks(const MetricDirectives &directives);
 
 // Replaces, in the keys of RECORDS' maps, each stack id a directive decodes (a top-level key
 // member, or the whole integer key) by its folded frames from the source's first
 // BPF_STACK_TRACE map: kernel addresses by ksym, user ones in the key's tgid (else pid). Each
-// (kind, pid, id) is symbolized once per call. A negative id (bpf_get_stackid failed) is
+// (kind, pid, id) is symbolized once per call. ksym/usym: an address member -> its function
+// (ksym/sym of jitprobe/BPF.h), "[unknown]" when no symbol covers it. A negative id (bpf_get_stackid failed) is
 // "[missed stack]"; an id no longer in the table "[stack N: not captured]".
 void fold_stack_labels(std::vector<Record> &records, const MetricDirectives &directives, BPF &bpf);
 

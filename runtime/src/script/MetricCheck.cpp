@@ -136,16 +136,18 @@ Result<std::vector<LabelType>> eventLabels(const MetricDirective &d, const front
     return labels;
 }
 
-// kstack/ustack decode a stack id of a BPF_STACK_TRACE map; a user stack needs whose it is.
+// kstack/ustack decode a stack id of a BPF_STACK_TRACE map; user stacks and addresses (usym)
+// need whose they are.
 Status checkStackDecodes(const MetricDirective &d, const frontend::MapSpec &spec, const frontend::ProgramInfo &info,
                          bpf_object *obj, const std::string &file) {
     for (const auto &[label, kind] : d.decode) {
-        if (kind != "kstack" && kind != "ustack")
+        bool stack = kind == "kstack" || kind == "ustack", user = kind == "ustack" || kind == "usym";
+        if (!stack && kind != "ksym" && !user)
             continue;
         unsigned col = d.cols.count("decode:" + label) ? d.cols.at("decode:" + label) : 0;
         bool stackMap = std::any_of(info.maps.begin(), info.maps.end(),
                                     [](const frontend::MapSpec &m) { return m.kind == "stack_trace"; });
-        if (!stackMap)
+        if (stack && !stackMap)
             return directive_error(d, file, col, "decode=" + label + ":" + kind + ": no BPF_STACK_TRACE map in this source");
         if (spec.kind == "perf_output" || spec.kind == "ringbuf")
             return directive_error(d, file, col, kind + " decodes map keys, not the events of '" + d.map + "'");
@@ -156,9 +158,9 @@ Status checkStackDecodes(const MetricDirective &d, const frontend::MapSpec &spec
             collectLabels(b, bpf_map__btf_key_type_id(map), "", members, 0);
         bool pid = std::any_of(members.begin(), members.end(),
                                [](const LabelType &l) { return l.integer && (l.name == "pid" || l.name == "tgid"); });
-        if (kind == "ustack" && b && map && !pid)
+        if (user && b && map && !pid)
             return directive_error(d, file, col,
-                                   "decode=" + label + ":ustack: user addresses need their process: the key of '" +
+                                   "decode=" + label + ":" + kind + ": user addresses need their process: the key of '" +
                                        d.map + "' has no integer 'pid' or 'tgid' member");
     }
     return Status::OK();

@@ -22,7 +22,7 @@ namespace jitprobe::metrics {
 namespace {
 
 const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
-                    "[linear=STEP] [help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup|kstack|ustack] "
+                    "[linear=STEP] [help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup|kstack|ustack|ksym|usym] "
                     "[value=FIELD]";
 
 struct Cursor {
@@ -77,7 +77,7 @@ bool isIdent(const std::string &s) {
 // One option word; an error message (without position) when it is not one.
 std::string applyWord(MetricDirective &d, const std::string &w) {
     static const std::map<std::string, double> units = {{"ns", 1e9}, {"us", 1e6}, {"ms", 1e3}, {"s", 1}, {"none", 0}};
-    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex", "syscall", "cgroup", "kstack", "ustack"};
+    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex", "syscall", "cgroup", "kstack", "ustack", "ksym", "usym"};
     if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore") {
         d.type = w;
         return "";
@@ -235,7 +235,7 @@ Result<MetricDirectives> parse_metric_directives(const std::string &source, cons
 }
 
 std::string decode_label(const std::string &kind, const std::string &value) {
-    // kstack/ustack: folded on the thread that polls the script (metrics/StackLabels.h).
+    // kstack/ustack/ksym/usym: symbolized on the thread that polls the script (metrics/StackLabels.h).
     char *end = nullptr;
     errno = 0;
     long long n = std::strtoll(value.c_str(), &end, 10);

@@ -14,7 +14,8 @@
 // KIND: errno (-2 -> ENOENT), ipv4 (a __be32 address), ipv6 (16 bytes), comm (a pid -> its
 // /proc comm), hex, syscall (number -> name, this architecture), cgroup (id -> path), kstack /
 // ustack (a stack id of the source's first BPF_STACK_TRACE map -> its folded frames
-// "outer;...;inner"; user stacks of the key's tgid or pid member). labels=
+// "outer;...;inner"; user stacks of the key's tgid or pid member), ksym / usym (one kernel /
+// user address -> its function). labels=
 // renames the key's labels in order. A directive names a declared map; one that does not parse,
 // names no map, or decodes a label the key does not have (or with a KIND its type does not
 // fit) is an error at FILE:LINE:COL, raised by Script::load before the programs are loaded.
