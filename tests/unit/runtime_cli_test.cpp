@@ -96,4 +96,11 @@ TEST_F(RuntimeCli, CheckReportsABadMetricDirectiveAtItsLine) {
                   std::string::npos) << command << "\n" << o.output;
         EXPECT_NE(o.output.find("hint: did you mean 'counts'?"), std::string::npos) << o.output;
     }
+    // --format json: the error record keeps the place, as a compile diagnostic's does.
+    Outcome json = runCli("check --no-cache --format json " + probe);
+    EXPECT_EQ(json.exit_code, 1) << json.output;
+    EXPECT_NE(json.output.find("{\"type\":\"error\",\"file\":\"" + probe + "\",\"line\":2,\"column\":12,"
+                               "\"message\":\"bad @metric directive: no map named 'count' in this source\","
+                               "\"hint\":\"did you mean 'counts'?\"}"),
+              std::string::npos) << json.output;
 }
