@@ -13,6 +13,10 @@
 //   jitprobe run examples/profile.c --duration 5          # whole system
 //
 // @attach perf_event:software:cpu-clock:freq=49 -> on_sample
+//
+// Served (`jitprobe serve examples/profile.c`), each stack id becomes its folded frames
+// ("outer;...;inner"), so `jitprobe_samples_total` is a flame graph's input:
+// @metric samples decode=user_stack:ustack decode=kernel_stack:kstack
 
 #include <uapi/linux/bpf_perf_event.h>
 #include <linux/sched.h>

@@ -75,6 +75,7 @@ done
 # The scrape row (issue 15): CPU of `jitprobe serve` per scrape of 10k and 100k series.
 echo "==> jitprobe serve: CPU per scrape" >&2
 bash "$BENCH/scrape.sh" "$JITPROBE" || echo "bench.sh: warning: the scrape row failed" >&2
+bash "$BENCH/serve_loss.sh" "$JITPROBE" "$HELPERS/benchgen" || echo "bench.sh: warning: the serve-loss row failed" >&2
 
 exec /usr/bin/python3 "$BENCH/bench.py" --jitprobe "$JITPROBE" --helpers "$HELPERS" --out "$OUT" \
   --runs "$RUNS" --flood-seconds "$FLOOD_SECONDS" --bcc-kernel-source "$BCC_KERNEL_SOURCE" \

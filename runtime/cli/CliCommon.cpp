@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
 namespace jitprobe::cli {
@@ -119,6 +120,24 @@ DiagnosticRecord toRecord(const frontend::Diagnostic &d) {
     const char *severity = d.severity == Severity::Error ? "error" : d.severity == Severity::Warning ? "warning" : "note";
     return DiagnosticRecord{severity, d.loc.file, d.loc.line, d.loc.column, d.message, d.hint};
 }
+// STATUS as a record; a clang-style "NAME:LINE:COL: error: MESSAGE" first line (a bad
+// `// @metric` directive, checked by Script::load) keeps its place.
+DiagnosticRecord statusRecord(const Status &status, const std::string &name) {
+    const std::string &msg = status.msg();
+    std::string first = msg.substr(0, msg.find('\n'));
+    unsigned line = 0, column = 0;
+    int used = 0;
+    std::size_t at = first.find(": error: ");
+    if (first.starts_with(name + ":") && at != std::string::npos &&
+        std::sscanf(first.c_str() + name.size() + 1, "%u:%u: %n", &line, &column, &used) == 2 &&
+        name.size() + 1 + static_cast<std::size_t>(used) == at + 2)
+    {
+        std::size_t hint = msg.find("\n  hint: ");
+        std::string text = hint == std::string::npos ? "" : msg.substr(hint + 9);
+        return DiagnosticRecord{"error", name, line, column, first.substr(at + 9), text.substr(0, text.find('\n'))};
+    }
+    return DiagnosticRecord{"error", name, 0, 0, msg, ""};
+}
 } // namespace
 
 void reportFailure(const Status &status, Script &script, const ProbeArgs &probe) {
@@ -132,7 +151,7 @@ void reportFailure(const Status &status, Script &script, const ProbeArgs &probe)
         write_record(std::cout, OutputFormat::Json, toRecord(d));
     }
     if (!any_error) // not a compile error (unreadable file, verifier, attach): the status says why
-        write_record(std::cout, OutputFormat::Json, DiagnosticRecord{"error", probe.name(), 0, 0, status.msg(), ""});
+        write_record(std::cout, OutputFormat::Json, statusRecord(status, probe.name()));
     std::cout.flush();
 }
 

@@ -137,6 +137,9 @@ struct call_key { u32 nr; };
 BPF_HASH(calls, struct call_key, u64, 1024);
 BPF_HASH(sleep_begin, u32, u64, 1024);
 BPF_HISTOGRAM(sleep_us);
+// The same sleeps in 5 ms steps, as BCC's print_linear_hist tools count (slot = ms / 5).
+BPF_HISTOGRAM(sleep_step_ms);
+// @metric sleep_step_ms linear=5 help="nanosleep latency in 5 ms steps"
 
 TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
     if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
@@ -159,7 +162,9 @@ TRACEPOINT_PROBE(syscalls, sys_exit_clock_nanosleep) {
     u64 *begin = sleep_begin.lookup(&tid);
     if (!begin)
         return 0;
-    sleep_us.increment(bpf_log2l((bpf_ktime_get_ns() - *begin) / 1000));
+    u64 delta = bpf_ktime_get_ns() - *begin;
+    sleep_us.increment(bpf_log2l(delta / 1000));
+    sleep_step_ms.increment(delta / 1000000 / 5);
     sleep_begin.delete(&tid);
     return 0;
 }
@@ -205,7 +210,7 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
            "scrape_configs:\n  - job_name: jitprobe\n    static_configs:\n      - targets: ['127.0.0.1:"
         << servePort << "']\n";
     Workload work(10, 30, 37);
-    double calls = 0, p10 = 0, p90 = 0, inf = 0;
+    double calls = 0, p10 = 0, p90 = 0, inf = 0, linInf = 0, linP10 = 0, linP90 = 0;
     ProcessOptions po;
     po.timeout_s = 120;
     po.ready_text = "serving";
@@ -223,6 +228,9 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
         inf = waitFor(client, "jitprobe_sleep_seconds_bucket{le=\"+Inf\"}", [](double v) { return v >= 40; });
         p10 = queryOne(client, "histogram_quantile(0.1, jitprobe_sleep_seconds_bucket)");
         p90 = queryOne(client, "histogram_quantile(0.9, jitprobe_sleep_seconds_bucket)");
+        linInf = waitFor(client, "jitprobe_sleep_step_seconds_bucket{le=\"+Inf\"}", [](double v) { return v >= 40; });
+        linP10 = queryOne(client, "histogram_quantile(0.1, jitprobe_sleep_step_seconds_bucket)");
+        linP90 = queryOne(client, "histogram_quantile(0.9, jitprobe_sleep_step_seconds_bucket)");
     };
     auto r = runProcess({cliPath(), "serve", (dir.path / "sleeps.c").string(), "-D",
                          "TARGET=" + std::to_string(work.pid()), "--listen",
@@ -238,6 +246,13 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
     EXPECT_LE(p10, 0.002047) << p10;
     EXPECT_GE(p90, 0.016383) << p90;
     EXPECT_LE(p90, 0.032767) << p90;
+    // Linear, 5 ms steps: 1 ms sleeps in slot 0 (le 0.004 s), 20 ms ones in slot 4 (le 0.024 s;
+    // slot 5 when a sleep overruns by 5 ms): the quantiles interpolate within those slots.
+    EXPECT_EQ(linInf, 40);
+    EXPECT_GE(linP10, 0) << linP10;
+    EXPECT_LE(linP10, 0.004) << linP10;
+    EXPECT_GE(linP90, 0.019) << linP90;
+    EXPECT_LE(linP90, 0.029) << linP90;
 }
 
 namespace {
@@ -450,4 +465,53 @@ TEST(PrometheusLive, BufferEventsAggregateIntoAHistogramWithExactSum) {
     EXPECT_GE(sum, 0.11);
     EXPECT_LT(sum, 0.5);
     EXPECT_NE(body.find("jitprobe_events_received_total{buffer=\"sleeps\"} 15\n"), std::string::npos) << body;
+}
+
+// A ring buffer's drops are counted while serving (read from the kernel at each scrape, not
+// only when the run ends): a burst into a one-page ring loses events, and received + lost
+// accounts for every one of them.
+TEST(PrometheusLive, RingBufferDropsAreCountedWhileServing) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    TempDir dir;
+    std::ofstream(dir.path / "ring.c") << R"(struct ev { u32 tgid; u32 n; u64 pad[6]; };
+BPF_RINGBUF_OUTPUT(burst, 1);
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+    if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
+        return 0;
+    struct ev e = {.tgid = TARGET};
+    burst.ringbuf_output(&e, sizeof(e), 0);
+    return 0;
+}
+)";
+    int port = freeLoopbackPort();
+    Workload work(0, 0, 20000);
+    std::string target = std::to_string(work.pid()), body;
+    double received = 0, lost = 0;
+    auto value = [&](const std::string &name) {
+        std::string key = name + "{buffer=\"burst\"} ";
+        std::size_t at = body.find(key);
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + key.size()));
+    };
+    ProcessOptions po;
+    po.timeout_s = 120;
+    po.ready_text = "serving";
+    po.send_signal = SIGINT;
+    po.on_ready = [&] {
+        work.runToEnd();
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(10, 0);
+        for (int i = 0; i < 50 && received + lost != 20000; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(600)); // past the snapshot window
+            if (auto res = client.Get("/metrics"))
+                body = res->body;
+            received = value("jitprobe_events_received_total");
+            lost = value("jitprobe_events_lost_total");
+        }
+    };
+    auto r = runProcess({cliPath(), "serve", (dir.path / "ring.c").string(), "-D", "TARGET=" + target,
+                         "--listen", "127.0.0.1:" + std::to_string(port)},
+                        po);
+    EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
+    EXPECT_GT(lost, 0) << body;
+    EXPECT_EQ(received + lost, 20000) << body;
 }

@@ -81,3 +81,26 @@ TEST_F(RuntimeCli, MissingFileAndBadFormat) {
     EXPECT_EQ(runCli("run " + path + " --format yaml").exit_code, 2);
     EXPECT_EQ(runCli("dump " + path).exit_code, 2); // needs one of --rewritten/--ir/--asm
 }
+
+// A `// @metric` directive that names no map is reported by check (and run) at its line and
+// column before anything is loaded, as the frontend reports @internal (issue 15).
+TEST_F(RuntimeCli, CheckReportsABadMetricDirectiveAtItsLine) {
+    std::string probe = tempFile("check_bad_metric.c", "BPF_HASH(counts, u32, u64);\n"
+                                                       "// @metric count gauge\n"
+                                                       "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
+                                                       "    counts.increment(1);\n    return 0;\n}\n");
+    for (const char *command : {"check", "run --duration 0.1"}) {
+        Outcome o = runCli(std::string(command) + " --no-cache " + probe);
+        EXPECT_EQ(o.exit_code, 1) << command << "\n" << o.output;
+        EXPECT_NE(o.output.find(probe + ":2:12: error: bad @metric directive: no map named 'count' in this source"),
+                  std::string::npos) << command << "\n" << o.output;
+        EXPECT_NE(o.output.find("hint: did you mean 'counts'?"), std::string::npos) << o.output;
+    }
+    // --format json: the error record keeps the place, as a compile diagnostic's does.
+    Outcome json = runCli("check --no-cache --format json " + probe);
+    EXPECT_EQ(json.exit_code, 1) << json.output;
+    EXPECT_NE(json.output.find("{\"type\":\"error\",\"file\":\"" + probe + "\",\"line\":2,\"column\":12,"
+                               "\"message\":\"bad @metric directive: no map named 'count' in this source\","
+                               "\"hint\":\"did you mean 'counts'?\"}"),
+              std::string::npos) << json.output;
+}

@@ -1,8 +1,9 @@
 // The Prometheus exposition writer and records -> metrics (runtime/src/metrics/) against the
 // text format 0.0.4 / OpenMetrics rules. `promtool check metrics` checks pages in the live tests.
 #include "metrics/Exposition.h"
-#include "metrics/MetricDirectives.h"
+#include "script/MetricDirectives.h"
 #include "metrics/RecordMetrics.h"
+#include "metrics/StackLabels.h"
 
 #include <gtest/gtest.h>
 
@@ -232,4 +233,61 @@ TEST(MetricsConvert, AggregatedEventsBecomeAHistogramWithAnExactSum) {
     EXPECT_NE(p.find("jp_events_latency_seconds_bucket{method=\"GET\",le=\"+Inf\"} 3\n"), std::string::npos) << p;
     EXPECT_NE(p.find("jp_events_latency_seconds_sum{method=\"GET\"} 0.0015031\n"), std::string::npos) << p;
     EXPECT_NE(p.find("jp_events_latency_seconds_count{method=\"GET\"} 3\n"), std::string::npos) << p;
+}
+
+// linear=STEP: slot k holds [k*STEP, (k+1)*STEP - 1], so le = (k+1)*STEP - 1 (the log2 rule's
+// "highest value the slot holds"), cumulative; a slot's lower neighbour is written when empty so
+// histogram_quantile interpolates within the slot itself.
+TEST(MetricsConvert, LinearHistogramBucketsAreUpperValuesOfEachSlot) {
+    auto d = parse_metric_directives("// @metric queue_ms linear=5 help=\"run queue wait\"\n", "p.c");
+    ASSERT_TRUE(d.ok()) << d.status().msg();
+    EXPECT_EQ(d->at("queue_ms").type, "histogram");
+    HistRecord h{"queue_ms", std::nullopt, {log2_bucket(0, 3), log2_bucket(1, 2), log2_bucket(4, 1), log2_bucket(64, 7)}};
+    FamilySet set(ConvertOptions{"jp", 100});
+    set.add_record(h, {}, &*d);
+    std::string p = page(set.take());
+    EXPECT_NE(p.find("# HELP jp_queue_seconds run queue wait\n# TYPE jp_queue_seconds histogram\n"
+                     "jp_queue_seconds_bucket{le=\"0.004\"} 3\n"
+                     "jp_queue_seconds_bucket{le=\"0.009\"} 5\n"
+                     "jp_queue_seconds_bucket{le=\"0.019\"} 5\n"
+                     "jp_queue_seconds_bucket{le=\"0.024\"} 6\n"
+                     "jp_queue_seconds_bucket{le=\"+Inf\"} 13\n"
+                     "jp_queue_seconds_count 13\n"),
+              std::string::npos) << p; // slot 64 (64 and up, merged by build_histograms): +Inf only
+    EXPECT_EQ(p.find("_sum"), std::string::npos) << p; // not known from slots
+}
+
+TEST(MetricsConvert, LinearHistogramOfAHashKeyedBySlotGroupsByTheOtherMembers) {
+    auto d = parse_metric_directives("// @metric qlen histogram linear=1 unit=none labels=cpu\n", "p.c");
+    ASSERT_TRUE(d.ok()) << d.status().msg();
+    auto key = [](int cpu, int slot) {
+        return Value::structure({{"c", Value::integer(cpu)}, {"slot", Value::integer(slot)}});
+    };
+    MapRecord m{"qlen", "hash", {{key(0, 0), Value::unsigned_integer(4), {}},
+                                 {key(0, 2), Value::unsigned_integer(1), {}},
+                                 {key(1, 100), Value::unsigned_integer(2), {}}}};
+    FamilySet set(ConvertOptions{"jp", 100});
+    set.add_record(m, {}, &*d);
+    std::string p = page(set.take());
+    EXPECT_NE(p.find("jp_qlen_bucket{cpu=\"0\",le=\"0\"} 4\njp_qlen_bucket{cpu=\"0\",le=\"1\"} 4\n"
+                     "jp_qlen_bucket{cpu=\"0\",le=\"2\"} 5\njp_qlen_bucket{cpu=\"0\",le=\"+Inf\"} 5\n"
+                     "jp_qlen_count{cpu=\"0\"} 5\n"),
+              std::string::npos) << p;
+    EXPECT_NE(p.find("jp_qlen_bucket{cpu=\"1\",le=\"99\"} 0\njp_qlen_bucket{cpu=\"1\",le=\"100\"} 2\n"),
+              std::string::npos) << p;
+    EXPECT_FALSE(parse_metric_directives("// @metric q gauge linear=2\n", "p.c").ok());
+    EXPECT_FALSE(parse_metric_directives("// @metric q linear=0\n", "p.c").ok());
+    EXPECT_FALSE(parse_metric_directives("// @metric q linear=1.5\n", "p.c").ok());
+}
+
+TEST(MetricsStacks, FramesFoldOuterFirstWithinABoundedLength) {
+    EXPECT_EQ(fold_frames({"perf_syscall_enter", "do_syscall_64", "entry_SYSCALL_64"}, false),
+              "entry_SYSCALL_64;do_syscall_64;perf_syscall_enter");
+    EXPECT_EQ(fold_frames({"inner", "outer"}, true), "...;outer;inner");
+    std::vector<std::string> deep(500, "a_rather_long_function_name");
+    deep[0] = "innermost";
+    std::string folded = fold_frames(deep, false);
+    EXPECT_EQ(folded.size(), kMaxStackLabelBytes);
+    EXPECT_TRUE(folded.starts_with("...")) << folded.substr(0, 40);
+    EXPECT_TRUE(folded.ends_with(";innermost"));
 }

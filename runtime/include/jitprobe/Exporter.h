@@ -59,6 +59,7 @@ class Exporter {
     Status add_script(Script &script, RunOptions &run, MetricLabels extra, const std::string &source,
                       const std::string &file_name);
     // Whether SOURCE's `// @metric` directives parse (the error names FILE_NAME:LINE:COL).
+    // Script::load checks them against the compiled maps as well (names, key labels, types).
     static Status check_directives(const std::string &source, const std::string &file_name);
     // Records from SOURCE (called on the scraping thread, at most once per snapshot window).
     void add_source(std::function<std::vector<Record>()> source, MetricLabels extra = {});

@@ -2,6 +2,8 @@
 #include "RecordMetrics.h"
 
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace jitprobe::metrics {
 namespace {
@@ -58,6 +60,54 @@ Labels directedLabels(Labels labels, const MetricDirective *d) {
 
 // Histogram bucket bounds: BCC slot s holds [2^(s-1), 2^s - 1] (slot 0: [0, 0]).
 double slotBound(unsigned slot) { return slot == 0 ? 0 : std::ldexp(1.0, static_cast<int>(slot)) - 1; }
+
+// Linear buckets (MetricDirective::linear): each non-empty slot k as le = ((k+1)*STEP - 1) / DIVISOR,
+// preceded by its lower neighbour's bound when that slot was not written (histogram_quantile
+// then interpolates within the slot's own range, however sparse the slots are). OVERFLOW counts
+// only in +Inf.
+void linearBuckets(Family &f, const Labels &labels, const std::map<std::uint64_t, double> &slots,
+                   std::uint64_t step, double divisor, double overflow) {
+    auto bound = [&](std::uint64_t k) {
+        return ((static_cast<double>(k) + 1) * static_cast<double>(step) - 1) / divisor;
+    };
+    auto bucket = [&](double le, double cumulative) {
+        Labels l = labels;
+        l.emplace_back("le", format_value(le));
+        f.samples.push_back({"_bucket", std::move(l), cumulative});
+    };
+    double cumulative = 0;
+    std::optional<std::uint64_t> last;
+    for (const auto &[k, count] : slots) {
+        if (k > 0 && last != k - 1)
+            bucket(bound(k - 1), cumulative);
+        cumulative += count;
+        bucket(bound(k), cumulative);
+        last = k;
+    }
+    bucket(std::numeric_limits<double>::infinity(), cumulative + overflow);
+    f.samples.push_back({"_count", labels, cumulative + overflow});
+}
+
+// A linear histogram's slot and the rest of KEY: an integer key is the slot; a struct key's
+// `slot` member is (the other members are labels).
+std::optional<std::uint64_t> splitSlot(const Value &key, Value &rest) {
+    auto slotOf = [](const Value &v) -> std::optional<std::uint64_t> {
+        if (!v.is_number() || (v.kind() == Value::Kind::Int && v.as_int() < 0))
+            return std::nullopt;
+        return v.as_uint();
+    };
+    if (key.kind() != Value::Kind::Struct)
+        return slotOf(key);
+    std::optional<std::uint64_t> slot;
+    ValueFields fields;
+    for (const auto &[name, v] : key.as_struct())
+        if (name == "slot" && !slot)
+            slot = slotOf(v);
+        else
+            fields.emplace_back(name, v);
+    rest = Value::structure(std::move(fields));
+    return slot;
+}
 
 } // namespace
 
@@ -130,6 +180,8 @@ void FamilySet::add_map(const MapRecord &record, const Labels &extra, const Metr
     // they delete from, or `// @internal`) never reaches here: Script::results() leaves it out.
     if (d ? d->type == "ignore" : record.kind == "stack_trace")
         return;
+    if (d && d->linear)
+        return add_linear_map(record, extra, *d);
     UnitSplit unit = unitFor(sanitize_metric_name(record.name), d);
     std::string base = full_name(unit.base);
     bool gauge = d && d->type == "gauge";
@@ -157,6 +209,26 @@ void FamilySet::add_map(const MapRecord &record, const Labels &extra, const Metr
     }
 }
 
+void FamilySet::add_linear_map(const MapRecord &record, const Labels &extra, const MetricDirective &d) {
+    UnitSplit unit = unitFor(sanitize_metric_name(record.name), &d);
+    std::string help = !d.help.empty() ? d.help
+                                       : "BPF linear histogram '" + record.name + "' (step " + std::to_string(d.linear) +
+                                             ")" + (unit.seconds ? " in seconds" : "");
+    Family &f = family(full_name(unit.base), MetricType::Histogram, help);
+    std::map<Labels, std::map<std::uint64_t, double>> groups;
+    for (const MapEntry &e : record.entries) {
+        Value rest;
+        std::optional<std::uint64_t> slot = splitSlot(e.key, rest);
+        if (slot && e.value.is_number())
+            groups[withExtra(extra, directedLabels(key_labels(rest), &d))][*slot] += e.value.as_double();
+    }
+    for (const auto &[labels, slots] : groups) {
+        if (!admit(f))
+            return;
+        linearBuckets(f, labels, slots, d.linear, unit.divisor, 0);
+    }
+}
+
 void FamilySet::add_hist(const HistRecord &record, const Labels &extra, const MetricDirective *d) {
     if (d && d->type == "ignore")
         return;
@@ -168,6 +240,13 @@ void FamilySet::add_hist(const HistRecord &record, const Labels &extra, const Me
     if (!admit(f))
         return;
     Labels labels = withExtra(extra, directedLabels(record.key ? key_labels(*record.key) : Labels{}, d));
+    if (d && d->linear) { // slots from 64 on were merged into slot 64 (build_histograms): +Inf only
+        std::map<std::uint64_t, double> slots;
+        double overflow = 0;
+        for (const HistBucket &b : record.buckets)
+            (b.slot >= 64 ? overflow : slots[b.slot]) += static_cast<double>(b.count);
+        return linearBuckets(f, labels, slots, d->linear, unit.divisor, overflow);
+    }
     unsigned top = 0;
     for (const HistBucket &b : record.buckets)
         top = std::max(top, b.slot);

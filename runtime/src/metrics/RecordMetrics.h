@@ -2,7 +2,7 @@
 // configuration: names from the map, labels from the key, types from the map's shape.
 #pragma once
 #include "Exposition.h"
-#include "MetricDirectives.h"
+#include "script/MetricDirectives.h"
 #include "ScriptSnapshot.h"
 
 #include "jitprobe/Output.h"
@@ -25,7 +25,8 @@ class FamilySet {
   public:
     explicit FamilySet(ConvertOptions options) : options_(std::move(options)) {}
     // MapRecord: integer values -> counter NS_<map>_total (one per struct field of integers:
-    // NS_<map>_<field>_total); HistRecord (BCC log2) -> histogram NS_<map>, le = 2^slot - 1.
+    // NS_<map>_<field>_total); HistRecord (BCC log2) -> histogram NS_<map>, le = 2^slot - 1;
+    // with a linear=STEP directive (a histogram or a map keyed by slot), le = (slot+1)*STEP - 1.
     // Maps named *_ns/*_us/*_ms are exported in seconds (NS_<map>_seconds). EXTRA labels
     // (e.g. the source file) come first on every sample.
     // DIRECTIVES (`// @metric` comments of the record's source) override type, unit, help,
@@ -47,6 +48,8 @@ class FamilySet {
   private:
     void add_map(const MapRecord &record, const Labels &extra, const MetricDirective *d);
     void add_hist(const HistRecord &record, const Labels &extra, const MetricDirective *d);
+    // linear=STEP on a hash/array keyed by the slot (or a struct with a `slot` member).
+    void add_linear_map(const MapRecord &record, const Labels &extra, const MetricDirective &d);
     std::string full_name(const std::string &base) const;
     ConvertOptions options_;
     std::deque<Family> families_; // references stay valid as families are added

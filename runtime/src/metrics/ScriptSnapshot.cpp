@@ -1,5 +1,7 @@
 // ScriptSnapshot: maps read on the polling thread, on request (see ScriptSnapshot.h).
 #include "ScriptSnapshot.h"
+#include "StackLabels.h"
+#include "script/RingLosses.h"
 
 #include "jitprobe/BPF.h"
 
@@ -88,8 +90,8 @@ void ScriptSnapshot::hook(RunOptions &run) {
                 ++state_.received[e->map];
                 aggregate(*e);
             }
-            else if (const auto *l = std::get_if<LostRecord>(&r))
-                state_.lost[l->map] += l->count;
+            else if (const auto *l = std::get_if<LostRecord>(&r); l && !state_.ring_lost.count(l->map))
+                state_.lost[l->map] += l->count; // a ring buffer's: read live by on_batch
         }
         if (prev_event)
             prev_event(r);
@@ -110,8 +112,13 @@ void ScriptSnapshot::on_batch() {
     }
     // Read without the lock: a scrape waiting on it must not block event counting for long.
     std::vector<Record> records = script_.results(false);
+    if (stacks_)
+        fold_stack_labels(records, directives_, script_.bpf());
     std::vector<ProgramStats> programs = programStats(script_);
+    std::map<std::string, std::uint64_t> ring_lost = ring_buffer_losses(script_.bpf());
     std::lock_guard lock(mu_);
+    for (const auto &[name, n] : ring_lost)
+        state_.ring_lost[name] = state_.lost[name] = n; // cumulative in the kernel
     state_.records = std::move(records);
     state_.programs = std::move(programs);
     requested_ = false;

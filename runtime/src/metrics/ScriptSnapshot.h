@@ -2,7 +2,8 @@
 // request from a scraping thread; plus its buffers' event counts.
 #pragma once
 #include "Exposition.h"
-#include "MetricDirectives.h"
+#include "script/MetricDirectives.h"
+#include "StackLabels.h"
 
 #include "jitprobe/Script.h"
 
@@ -37,13 +38,15 @@ struct ScriptState {
     std::vector<Record> records;
     std::vector<ProgramStats> programs;
     std::map<std::string, std::uint64_t> received, lost; // per buffer (map name)
+    std::map<std::string, std::uint64_t> ring_lost;      // ring buffers' drops, read at each scrape
     bool fresh = false; // read for this request (false: the poller did not answer in time)
 };
 
 class ScriptSnapshot {
   public:
     ScriptSnapshot(Script &script, Labels extra, MetricDirectives directives = {})
-        : script_(script), extra_(std::move(extra)), directives_(std::move(directives)) {}
+        : script_(script), extra_(std::move(extra)), directives_(std::move(directives)),
+          stacks_(decodes_stacks(directives_)) {}
     // Chains on_event / on_batch of RUN.
     void hook(RunOptions &run);
     // Asks the polling thread for a fresh read (every script is asked before any is waited for,
@@ -61,6 +64,7 @@ class ScriptSnapshot {
     Script &script_;
     Labels extra_;
     MetricDirectives directives_;
+    bool stacks_; // a directive decodes stack ids (symbolized on the polling thread)
     std::mutex mu_;
     std::condition_variable cv_;
     bool requested_ = false;

@@ -1,5 +1,6 @@
 // jitprobe::Script: load (compile + verify), attach, check, accessors.
 #include "ScriptParts.h"
+#include "MetricDirectives.h"
 #include "symbolize/Symbolizer.h"
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/UniqueFd.h"
@@ -135,7 +136,7 @@ Status Script::load(const std::string &source, const std::vector<std::string> &c
         flags.push_back("-DTARGET_PID=" + std::to_string(options.target_pid));
     }
     return impl_->init_and_load(
-        [&](const InitOptions &init) { return impl_->bpf.init(source, flags, init); });
+        [&](const InitOptions &init) { return impl_->bpf.init(source, flags, init); }, &source);
 }
 
 Status Script::load_object_file(const std::string &path, const std::vector<std::string> &cflags,
@@ -156,7 +157,8 @@ Status Script::load_object_file(const std::string &path, const std::vector<std::
         [&](const InitOptions &init) { return impl_->bpf.init_file(path, init); });
 }
 
-Status Script::Impl::init_and_load(const std::function<Status(const InitOptions &)> &init_fn) {
+Status Script::Impl::init_and_load(const std::function<Status(const InitOptions &)> &init_fn,
+                                   const std::string *source) {
     InitOptions init;
     init.file_name = options.file_name;
     init.use_cache = options.use_cache;
@@ -176,6 +178,8 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
                            "(define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, int "
                            "kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
                            "'// @attach KIND:TARGET -> FUNCTION' line)");
+    if (s.ok() && source) // `// @metric` directives, like the frontend's own, fail before the load
+        s = checkMetricDirectives(*source);
     if (s.ok()) {
         auto t1 = std::chrono::steady_clock::now();
         s = bpf.load();
@@ -187,6 +191,15 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     }
     loaded = true;
     return Status::OK();
+}
+
+Status Script::Impl::checkMetricDirectives(const std::string &source) const {
+    if (source.find("@metric") == std::string::npos)
+        return Status::OK();
+    auto directives = metrics::parse_metric_directives(source, options.file_name);
+    if (!directives.ok())
+        return directives.status();
+    return metrics::check_metric_directives(*directives, bpf, options.file_name);
 }
 
 Status Script::attach_all() {

@@ -76,7 +76,11 @@ struct Script::Impl {
 
     bool stopRequested() const; // stop() or stop_all(), e.g. from a signal handler
     // Runs INIT_FN (BPF::init or init_file) with the options' InitOptions, then the load.
-    Status init_and_load(const std::function<Status(const InitOptions &)> &init_fn);
+    // SOURCE (null for a portable object): its `// @metric` directives are checked against the
+    // opened object before the load.
+    Status init_and_load(const std::function<Status(const InitOptions &)> &init_fn,
+                         const std::string *source = nullptr);
+    Status checkMetricDirectives(const std::string &source) const;
     pid_t stack_pid() const; // whose user stacks we symbolize
     void snapshot_maps();
     std::vector<Record> build_results(bool symbolize);

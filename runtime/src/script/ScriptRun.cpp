@@ -6,6 +6,7 @@
 // line. Only with RunOptions::host_trace_pipe, for probes built with JITPROBE_TRACE_PIPE_PRINTK,
 // is the host's trace_pipe read (a tracefs instance of this run, opened before the command is
 // released): there, lines of other BPF programs in the same window cannot be told apart.
+#include "RingLosses.h"
 #include "ScriptParts.h"
 
 #include <bpf/bpf.h>
@@ -57,24 +58,11 @@ Status openBuffers(BPF &bpf, const RunOptions &options) {
     return Status::OK();
 }
 
-// Records the kernel dropped because a ring buffer was full: the rewritten ringbuf_output /
-// ringbuf_reserve count them per ring buffer in the hidden global __jp_ringbuf_lost[], which
-// libbpf keeps in the one-slot array map of its section, ".data.jp_lost".
+// Ring-buffer drops (RingLosses.h), reported once at the end of a run.
 void reportRingBufferLosses(BPF &bpf, const RunOptions &options) {
-    struct bpf_map *map = bpf_object__find_map_by_name(bpf.raw_object(), ".data.jp_lost");
-    std::vector<uint64_t> lost(map ? bpf_map__value_size(map) / sizeof(uint64_t) : 0);
-    uint32_t slot = 0;
-    if (lost.empty() || bpf_map_lookup_elem(bpf_map__fd(map), &slot, lost.data()) != 0)
-        return;
-    std::size_t index = 0;
-    for (const frontend::MapSpec &spec : bpf.program_info().maps) {
-        if (spec.kind != "ringbuf")
-            continue;
-        uint64_t total = index < lost.size() ? lost[index] : 0;
-        ++index;
+    for (const auto &[name, total] : ring_buffer_losses(bpf))
         if (total > 0)
-            EventSink{options}.emit(LostRecord{spec.name, total});
-    }
+            EventSink{options}.emit(LostRecord{name, total});
 }
 
 bool hasBuffers(const BPF &bpf, const char *kind) {

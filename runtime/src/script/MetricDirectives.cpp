@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,7 +22,8 @@ namespace jitprobe::metrics {
 namespace {
 
 const char *kForm = "expected: // @metric MAP [counter|gauge|histogram|ignore] [unit=ns|us|ms|s|none] "
-                    "[help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup] [value=FIELD]";
+                    "[linear=STEP] [help=\"TEXT\"] [labels=A,B] [decode=LABEL:errno|ipv4|ipv6|comm|hex|syscall|cgroup|kstack|ustack|ksym|usym] "
+                    "[value=FIELD]";
 
 struct Cursor {
     const std::string &line;
@@ -75,7 +77,7 @@ bool isIdent(const std::string &s) {
 // One option word; an error message (without position) when it is not one.
 std::string applyWord(MetricDirective &d, const std::string &w) {
     static const std::map<std::string, double> units = {{"ns", 1e9}, {"us", 1e6}, {"ms", 1e3}, {"s", 1}, {"none", 0}};
-    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex", "syscall", "cgroup"};
+    static const char *kinds[] = {"errno", "ipv4", "ipv6", "comm", "hex", "syscall", "cgroup", "kstack", "ustack", "ksym", "usym"};
     if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore") {
         d.type = w;
         return "";
@@ -93,6 +95,12 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
         for (const std::string &l : d.labels)
             if (!isIdent(l))
                 return "bad label name '" + l + "'";
+    } else if (key == "linear") {
+        std::uint64_t step = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), step);
+        if (ec != std::errc() || end != value.data() + value.size() || step == 0 || step > (1ull << 40))
+            return "linear=STEP takes a whole number from 1 to 2^40, not '" + value + "'";
+        d.linear = step;
     } else if (key == "value" && isIdent(value)) {
         d.value = value;
     } else if (key == "decode") {
@@ -107,9 +115,11 @@ std::string applyWord(MetricDirective &d, const std::string &w) {
     return "";
 }
 
-Status lineError(const std::string &file, unsigned line, std::size_t col, const std::string &why) {
-    return Status(EINVAL, file + ":" + std::to_string(line) + ":" + std::to_string(col + 1) +
-                              ": error: bad @metric directive: " + why + " (" + kForm + ")");
+Status lineError(const std::string &file, unsigned line, const std::string &text, std::size_t col,
+                 const std::string &why) {
+    frontend::Diagnostic diag{frontend::Diagnostic::Severity::Error, {file, line, unsigned(col + 1)},
+                              "bad @metric directive: " + why, text, kForm};
+    return Status(EINVAL, diag.str());
 }
 
 struct SyscallName {
@@ -161,7 +171,24 @@ std::string cgroupPath(std::uint64_t id) {
     return it == paths.end() ? std::to_string(id) : it->second;
 }
 
+// Where MetricDirective::cols files the word W: its key, decode= by its label.
+std::string optionKey(const std::string &w) {
+    if (w == "counter" || w == "gauge" || w == "histogram" || w == "ignore")
+        return "type";
+    std::string key = w.substr(0, w.find('='));
+    if (key == "decode")
+        return "decode:" + w.substr(7, w.find(':') - 7);
+    return key;
+}
+
 } // namespace
+
+Status directive_error(const MetricDirective &d, const std::string &file_name, unsigned col,
+                       const std::string &why, const std::string &hint) {
+    frontend::Diagnostic diag{frontend::Diagnostic::Severity::Error, {file_name, d.line, col ? col : d.col},
+                              "bad @metric directive: " + why, d.source_line, hint};
+    return Status(EINVAL, diag.str());
+}
 
 Result<MetricDirectives> parse_metric_directives(const std::string &source, const std::string &file_name) {
     MetricDirectives out;
@@ -179,28 +206,36 @@ Result<MetricDirectives> parse_metric_directives(const std::string &source, cons
             continue; // @metrics..., not ours
         MetricDirective d;
         d.line = lineNo;
+        d.source_line = line;
         c.skipSpace();
         std::size_t nameCol = c.pos;
+        d.col = unsigned(nameCol + 1);
         auto name = c.word();
         if (!name.ok() || !isIdent(*name))
-            return lineError(file_name, lineNo, nameCol, "expected a map name");
+            return lineError(file_name, lineNo, line, nameCol, "expected a map name");
         d.map = *name;
         while (!c.done()) {
             std::size_t col = c.pos;
             auto w = c.word();
             if (!w.ok())
-                return lineError(file_name, lineNo, col, w.status().msg());
+                return lineError(file_name, lineNo, line, col, w.status().msg());
             if (std::string why = applyWord(d, *w); !why.empty())
-                return lineError(file_name, lineNo, col, why);
+                return lineError(file_name, lineNo, line, col, why);
+            d.cols[optionKey(*w)] = unsigned(col + 1);
         }
         if (out.count(d.map))
-            return lineError(file_name, lineNo, nameCol, "a second directive for '" + d.map + "'");
+            return lineError(file_name, lineNo, line, nameCol, "a second directive for '" + d.map + "'");
+        if (d.linear && !d.type.empty() && d.type != "histogram") // linear= makes a histogram
+            return lineError(file_name, lineNo, line, d.cols["linear"] - 1, "linear= with type " + d.type);
+        if (d.linear)
+            d.type = "histogram";
         out.emplace(d.map, std::move(d));
     }
     return out;
 }
 
 std::string decode_label(const std::string &kind, const std::string &value) {
+    // kstack/ustack/ksym/usym: symbolized on the thread that polls the script (metrics/StackLabels.h).
     char *end = nullptr;
     errno = 0;
     long long n = std::strtoll(value.c_str(), &end, 10);
