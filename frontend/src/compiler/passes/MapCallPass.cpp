@@ -100,33 +100,19 @@ struct MapFacts {
 
 std::string expand(std::string_view pattern, const MapFacts &map,
                    const std::vector<std::string> &args) {
-    std::string out;
-    for (size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] != '{') {
-            out += pattern[i];
-            continue;
-        }
-        size_t close = pattern.find('}', i);
-        std::string_view field = pattern.substr(i + 1, close - i - 1);
-        i = close;
-        if (field == "vtype") {
-            out += map.map_of_maps ? "void *" : "__typeof__(" + map.name + ".value)";
-            continue;
-        }
-        if (field == "map" || field == "array" || field == "ring") {
-            out += field == "map" ? map.name
+    return expandPlaceholders(pattern, [&](std::string_view field) -> std::string {
+        if (field == "vtype")
+            return map.map_of_maps ? "void *" : "__typeof__(" + map.name + ".value)";
+        if (field == "map" || field == "array" || field == "ring")
+            return field == "map" ? map.name
                    : field == "ring" ? std::to_string(map.ring_index)
                                      : (map.array ? "_array" : "");
-            continue;
-        }
         size_t bar = field.find('|');
         unsigned index = std::stoul(std::string(field.substr(0, bar)));
         if (index < args.size())
-            out += args[index];
-        else if (bar != std::string_view::npos)
-            out += field.substr(bar + 1);
-    }
-    return out;
+            return args[index];
+        return bar != std::string_view::npos ? std::string(field.substr(bar + 1)) : std::string();
+    });
 }
 
 struct MapCall {

@@ -80,27 +80,15 @@ struct Field {
 };
 
 std::string expand(std::string_view pattern, const Field &f, const std::vector<std::string> &args = {}) {
-    std::string out;
-    for (size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] != '{') {
-            out += pattern[i];
-            continue;
-        }
-        size_t close = pattern.find('}', i);
-        std::string_view key = pattern.substr(i + 1, close - i - 1);
-        i = close;
-        if (key.size() == 1 && key[0] >= '0' && key[0] <= '9') {
-            size_t index = key[0] - '0';
-            out += index < args.size() ? args[index] : std::string();
-            continue;
-        }
-        out += key == "ctx"   ? f.ctx
+    return expandPlaceholders(pattern, [&](std::string_view key) -> std::string {
+        if (key.size() == 1 && key[0] >= '0' && key[0] <= '9')
+            return size_t(key[0] - '0') < args.size() ? args[key[0] - '0'] : std::string();
+        return key == "ctx"   ? f.ctx
                : key == "addr" ? f.addr
                : key == "op"   ? f.op
                : key == "bit"  ? std::to_string(f.bit)
                                : std::to_string(f.size);
-    }
-    return out;
+    });
 }
 
 struct PacketAccess {

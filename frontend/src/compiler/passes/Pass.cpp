@@ -177,4 +177,19 @@ std::optional<std::string> mapKindOf(const clang::VarDecl *var) {
     return name.str();
 }
 
+std::string expandPlaceholders(std::string_view pattern,
+                               const std::function<std::string(std::string_view key)> &value) {
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        size_t close = pattern[i] == '{' ? pattern.find('}', i) : std::string_view::npos;
+        if (close == std::string_view::npos) {
+            out += pattern[i];
+            continue;
+        }
+        out += value(pattern.substr(i + 1, close - i - 1));
+        i = close;
+    }
+    return out;
+}
+
 } // namespace jitprobe::frontend

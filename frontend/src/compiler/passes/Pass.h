@@ -11,6 +11,7 @@
 #include <clang/Basic/SourceManager.h>
 #include <clang/Rewrite/Core/Rewriter.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,11 @@ std::unique_ptr<AstPass> createPrintkPass();
 
 // "struct task_struct *" -> "struct task_struct___jp *" for each renamed record.
 std::string applyRecordRenames(std::string text, const std::vector<std::string> &renamed);
+
+// PATTERN with each "{key}" replaced by VALUE(key): the rule tables' placeholders
+// (MapCallPass's "{map}", "{0}", PacketHeaderPass's "{addr}" ...).
+std::string expandPlaceholders(std::string_view pattern,
+                               const std::function<std::string(std::string_view key)> &value);
 inline constexpr const char *kShakenSuffix = "___jp";
 
 // BPF context structs (pt_regs, __sk_buff, xdp_md, ...): programs read them directly, the
