@@ -60,6 +60,8 @@ for name in tcpconnect tcplife; do
 done
 python3 "$ROOT/tests/vm/btf_offsets.py" /sys/kernel/btf/vmlinux $NET_FIELDS >"$OBJDIR/host_offsets.txt" ||
   die "could not read member offsets from this host's /sys/kernel/btf/vmlinux"
+[ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_kfunc" ] ||
+  die "$BUILD_DIR/tests/jitprobe_vm_cpp_kfunc not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_kfunc)"
 [ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_iter" ] ||
   die "$BUILD_DIR/tests/jitprobe_vm_cpp_iter not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_iter)"
 

@@ -194,6 +194,14 @@ if timeout 300 "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" "$OBJDIR/cpp_kprobe.jpo
   sed 's/^/# /' "$WORK/cpp_kprobe.out" >&2
 else fail cpp_attach_kprobe "jitprobe_vm_cpp_kprobe failed" "$WORK/cpp_kprobe.out"; fi
 
+# fentry/fexit as BCC's C++ programs attach them: load_func(BPF_PROG_TYPE_TRACING) +
+# bpf_attach_kfunc, detached by closing the link fds (host-built kfunc.jpo).
+if timeout 300 "$BUILD_DIR/tests/jitprobe_vm_cpp_kfunc" "$OBJDIR/kfunc.jpo" "$MARKER" \
+    >"$WORK/cpp_kfunc.out" 2>&1; then
+  pass cpp_attach_kfunc
+  sed 's/^/# /' "$WORK/cpp_kfunc.out" >&2
+else fail cpp_attach_kfunc "jitprobe_vm_cpp_kfunc failed" "$WORK/cpp_kfunc.out"; fi
+
 # KMOD_RET (fmod_ret) on security_file_open, host-built: opening a file named jitprobe-vm-deny
 # fails with EPERM while it runs, and works again once jitprobe has exited (detached).
 DENY=/tmp/jitprobe-vm-deny
