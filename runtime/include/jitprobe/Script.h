@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jitprobe {
@@ -51,6 +52,11 @@ struct RunOptions {
     // the host stream is shared by every tracer and its lines can be forged by what is printed.
     bool host_trace_pipe = false;
     std::function<void(const Record &)> on_event;   // EventRecord / LostRecord, as they arrive
+    // JSON Lines fast path: when set, each event comes here as its JSON line (no newline;
+    // byte for byte render_json_line(EventRecord)) instead of through on_event, rendered from
+    // a decode plan compiled once per event type into a buffer reused for every event. The
+    // view is valid during the call only. LostRecords still come through on_event.
+    std::function<void(std::string_view line)> on_event_json;
     std::function<void(const Record &)> on_printk;  // PrintkRecord, as they arrive
     std::function<void(const std::vector<Record> &)> on_interval;
     // After each poll slice (at most ~100 ms apart) and at the end: e.g. flush output written

@@ -7,6 +7,7 @@
 // is the host's trace_pipe read (a tracefs instance of this run, opened before the command is
 // released): there, lines of other BPF programs in the same window cannot be told apart.
 #include "ScriptParts.h"
+#include "output/EventPlan.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,21 +34,50 @@ struct EventSink {
     }
 };
 
+// One event buffer's consumer: its plan (compiled once) and the line buffer reused per event.
+struct EventConsumer {
+    const RunOptions &options;
+    std::string name;
+    EventPlan plan;
+    std::string line, prefix; // prefix: {"type":"event","map":NAME,"data":
+
+    void operator()(const void *data, std::size_t size) {
+        if (!options.on_event_json) {
+            EventSink{options}.emit(EventRecord{name, plan.decode(data, size)});
+            return;
+        }
+        line.assign(prefix);
+        plan.append_json(line, data, size);
+        line += '}';
+        options.on_event_json(line);
+    }
+};
+
+std::shared_ptr<EventConsumer> makeConsumer(const struct btf *btf, const frontend::MapSpec &spec,
+                                            const RunOptions &options) {
+    auto consumer = std::make_shared<EventConsumer>(
+        EventConsumer{options, spec.name, EventPlan::compile(btf, spec.event_type), {}, {}});
+    std::string open = render_json_line(EventRecord{spec.name, Value::null()});
+    consumer->prefix = open.substr(0, open.size() - std::string_view("null}").size());
+    consumer->line.reserve(4096);
+    return consumer;
+}
+
 Status openBuffers(BPF &bpf, const RunOptions &options) {
     const struct btf *btf = bpf.raw_object() ? bpf_object__btf(bpf.raw_object()) : nullptr;
     for (const frontend::MapSpec &spec : bpf.program_info().maps) {
-        std::string name = spec.name, type = spec.event_type;
-        auto decode = [btf, name, type, &options](const void *data, std::size_t size) {
-            EventSink{options}.emit(EventRecord{name, decodeEventRecord(btf, type, data, size)});
-        };
+        if (spec.kind != "perf_output" && spec.kind != "ringbuf")
+            continue;
+        std::shared_ptr<EventConsumer> consume = makeConsumer(btf, spec, options);
+        std::string name = spec.name;
         Status s;
         if (spec.kind == "perf_output") {
             s = bpf.open_perf_buffer(
-                name, [decode](int, void *data, uint32_t size) { decode(data, size); },
+                name, [consume](int, void *data, uint32_t size) { (*consume)(data, size); },
                 [name, &options](int, uint64_t lost) { EventSink{options}.emit(LostRecord{name, lost}); });
-        } else if (spec.kind == "ringbuf") {
-            s = bpf.open_ring_buffer(name, [decode](void *data, std::size_t size) {
-                decode(data, size);
+        } else {
+            s = bpf.open_ring_buffer(name, [consume](void *data, std::size_t size) {
+                (*consume)(data, size);
                 return 0;
             });
         }
