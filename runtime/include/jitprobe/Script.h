@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -70,6 +71,12 @@ struct RunOptions {
 struct ScriptPhaseTimes : PhaseTimes {
     double compile_ms = 0; // init as a whole: cache lookup or frontend, + object open
     double run_ms = 0;     // from releasing the command to the end of the drain
+    // The run loop's own cost (the thread that ran it, getrusage(RUSAGE_THREAD)): CPU, and
+    // wake-ups (voluntary context switches: epoll waits and naps that slept), with the event
+    // records it delivered, so a flood's cost per event can be read off.
+    double run_cpu_ms = 0;
+    std::uint64_t run_wakeups = 0;
+    std::uint64_t run_events = 0;
 };
 
 class Script {
