@@ -327,6 +327,12 @@ class BPF {
     bool loaded() const;
     // Per-phase times of init/load/attach and the object cache outcome (see PhaseTimes.h).
     const PhaseTimes &phase_times() const;
+    // Detaches every probe on a background thread (closing a tracepoint/kprobe link waits for
+    // an RCU grace period, ~20-70 ms here; links are closed in parallel), so the caller can go
+    // on draining buffers and reading maps meanwhile. The destructor, and the next call of this,
+    // wait for it: every link is released before the BPF object is gone.
+    void detach_all_in_background();
+
     // Human-readable list of current attachments ("tracepoint syscalls:sys_enter_openat -> f").
     std::vector<std::string> attachments() const;
 

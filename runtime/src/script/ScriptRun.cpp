@@ -227,6 +227,10 @@ Status Script::run(const RunOptions &options) {
     }
     if (impl.command)
         impl.command->terminate(); // duration or signal: do not leave the command behind
+    // The run is over: detach now, on a background thread, while the buffers are drained and
+    // the results read and printed; the links' RCU waits no longer come after all of that.
+    // BPF's destructor joins it, so no link outlives the process.
+    impl.bpf.detach_all_in_background();
     pumpOnce(impl.bpf, printk, options, ring_pacer, perf, 0);
     if (ring)
         reportRingBufferLosses(impl.bpf, options);
