@@ -194,6 +194,30 @@ TEST(LiveBuffers, RingBufferBatchesAreSpansInOrder) {
     EXPECT_EQ(total, 30u) << "no empty batch and no record twice";
 }
 
+// Script::run's exit path: links closed on a background thread, joined by the next detach
+// (or the destructor); once joined, no probe fires.
+TEST(LiveBuffers, DetachInBackgroundReleasesEveryLink) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status init = initEvents(bpf);
+    ASSERT_TRUE(init.ok()) << init.msg();
+    size_t got = 0;
+    ASSERT_TRUE(bpf.open_ring_buffer("ring", [&](void *, size_t) { return ++got, 0; }).ok());
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_ring").ok());
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_perf").ok());
+    openFileTimes("/etc/hostname", 3);
+    ASSERT_GE(bpf.consume_ring_buffer(), 3); // (and the attach's own tracefs opens)
+    bpf.detach_all_in_background();
+    EXPECT_TRUE(bpf.attachments().empty());
+    ASSERT_TRUE(bpf.detach_all().ok()); // waits for the background detach
+    bpf.consume_ring_buffer();
+    size_t before = got;
+    openFileTimes("/etc/hostname", 3);
+    EXPECT_EQ(bpf.consume_ring_buffer(), 0) << "a probe still fired after the detach";
+    EXPECT_EQ(got, before);
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_ring").ok()) << "attachable again";
+}
+
 TEST(LiveBuffers, TracePipeReturnsPrintkLines) {
     JP_REQUIRE_BPF_PRIVILEGES();
     BPF bpf;
