@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <poll.h>
@@ -131,43 +132,45 @@ bool Script::Impl::stopRequested() const {
 }
 
 namespace {
-// Ring buffers under a flood: the kernel wakes a waiting consumer for the first record after it
-// caught up, so waiting in epoll after every small batch costs a wake-up per few records. After
-// a batch of kBusyBatch records or more, nap kNap and take what piled up instead (without epoll):
-// one wake-up per nap. At 2 M records/s a nap gathers ~2000 records, ~320 KiB of the default
-// 1 MiB ring; a smaller batch means the flood is over and epoll takes over again.
-class RingPacer {
+// Buffers under a flood: the kernel wakes a waiting consumer for the first record after it
+// caught up (perf buffers: for every record), so waiting in epoll after every small batch costs
+// a wake-up per few records. After a batch of kBusyBatch records or more, nap kNap and take what
+// piled up instead (without waiting): one wake-up per nap. At 2 M records/s a nap gathers ~500
+// records, ~80 KiB of a default 1 MiB ring; a smaller batch means the flood is over and epoll
+// takes over again.
+class BufferPacer {
   public:
     static constexpr int kBusyBatch = 4;
     static constexpr std::chrono::microseconds kNap{250};
+    BufferPacer(bool perf, bool ring) : perf_(perf), ring_(ring) {}
+    bool any() const { return perf_ || ring_; }
     void pump(BPF &bpf, int wait_ms) {
-        int n;
-        if (napping_) {
+        int n = 0;
+        if (napping_)
             std::this_thread::sleep_for(kNap);
-            n = bpf.consume_ring_buffer();
-        } else {
-            n = bpf.poll_ring_buffer(wait_ms);
-        }
+        if (perf_)
+            n += std::max(0, bpf.poll_perf_buffers(napping_ ? 0 : wait_ms));
+        if (ring_)
+            n += std::max(0, napping_ ? bpf.consume_ring_buffer() : bpf.poll_ring_buffer(perf_ ? 0 : wait_ms));
         napping_ = n >= kBusyBatch;
     }
 
   private:
+    bool perf_, ring_;
     bool napping_ = false;
 };
 
 // One slice of the run loop: buffers (waiting up to WAIT_MS), then printk without waiting.
 // Without buffers the wait ends early when EXIT_FD (the command's pidfd) says it exited.
-void pumpOnce(BPF &bpf, PrintkStreams &printk, const RunOptions &options, RingPacer *ring,
-              bool perf, int wait_ms, int exit_fd = -1) {
-    if (perf) {
-        bpf.poll_perf_buffers(wait_ms);
-    } else if (!ring) {
+void pumpOnce(BPF &bpf, PrintkStreams &printk, const RunOptions &options, BufferPacer &buffers,
+              int wait_ms, int exit_fd = -1) {
+    if (buffers.any()) {
+        buffers.pump(bpf, wait_ms);
+    } else {
         pollfd exited{exit_fd, POLLIN, 0};
         if (exit_fd < 0 || ::poll(&exited, 1, wait_ms) < 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     }
-    if (ring)
-        ring->pump(bpf, perf ? 0 : wait_ms);
     printk.pump(options, 0);
     if (options.on_batch)
         options.on_batch();
@@ -201,8 +204,7 @@ Status Script::run(const RunOptions &options) {
     using Clock = std::chrono::steady_clock;
     auto start = Clock::now(), last_interval = start;
     ThreadUsage usage0 = ThreadUsage::now();
-    RingPacer pacer;
-    RingPacer *ring_pacer = ring ? &pacer : nullptr;
+    BufferPacer buffers(perf, ring);
     if (impl.command)
         if (Status s = impl.command->release(); !s.ok())
             return s;
@@ -215,7 +217,7 @@ Status Script::run(const RunOptions &options) {
             break;
         if (stacks)
             impl.snapshot_maps(); // user stacks outlive the command: keep its memory map
-        pumpOnce(impl.bpf, printk, options, ring_pacer, perf, stacks ? kStackPollSliceMs : kPollSliceMs,
+        pumpOnce(impl.bpf, printk, options, buffers, stacks ? kStackPollSliceMs : kPollSliceMs,
                  impl.command ? impl.command->exit_fd() : -1);
         if (options.interval_s > 0 && msSince(last_interval) >= options.interval_s * 1000) {
             if (options.on_interval)
@@ -231,7 +233,7 @@ Status Script::run(const RunOptions &options) {
     // the results read and printed; the links' RCU waits no longer come after all of that.
     // BPF's destructor joins it, so no link outlives the process.
     impl.bpf.detach_all_in_background();
-    pumpOnce(impl.bpf, printk, options, ring_pacer, perf, 0);
+    pumpOnce(impl.bpf, printk, options, buffers, 0);
     if (ring)
         reportRingBufferLosses(impl.bpf, options);
     printk.pump(options, options.host_trace_pipe ? kDrainPrintkMs : 0);
