@@ -72,6 +72,12 @@ for src in "$BENCH"/libbpf/*.bpf.c; do
     { echo "bench.sh: warning: $src did not compile" >&2; rm -f "$obj"; }
 done
 
+# The C++ API's ring-buffer callback cost (issue 18), against the jitprobe library under test.
+RUNTIME_LIB="${JITPROBE_LIB_DIR:-$BUILD_DIR/runtime}"
+c++ -std=c++20 -O2 -I"$ROOT/runtime/include" -I"$ROOT/frontend/include" -I"$ROOT/common/include" \
+  -o "$HELPERS/ringcost" "$BENCH/ringcost.cpp" -L"$RUNTIME_LIB" -ljitprobe -Wl,-rpath,"$RUNTIME_LIB" ||
+  { echo "bench.sh: warning: ringcost did not build; its row will show as n/a" >&2; rm -f "$HELPERS/ringcost"; }
+
 # The scrape row (issue 15): CPU of `jitprobe serve` per scrape of 10k and 100k series.
 echo "==> jitprobe serve: CPU per scrape" >&2
 bash "$BENCH/scrape.sh" "$JITPROBE" || echo "bench.sh: warning: the scrape row failed" >&2

@@ -107,7 +107,7 @@ void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {
         {"codegen", t.codegen_ms},           {"core_btf", t.core_btf_ms},
         {"cache_store", t.cache_store_ms},   {"open", t.open_ms},
         {"load", t.load_ms},                 {"attach", t.attach_ms},
-        {"run", with_run ? t.run_ms : -1}};
+        {"run", with_run ? t.run_ms : -1},   {"run_cpu", with_run ? t.run_cpu_ms : -1}};
     std::ostringstream out;
     out.setf(std::ios::fixed);
     out.precision(3);
@@ -120,13 +120,18 @@ void printPhases(const ScriptPhaseTimes &t, bool json, bool with_run) {
             << (t.cache_hit ? "true" : "false") << ",\"frontend_loaded\":"
             << (t.frontend_loaded ? "true" : "false") << ",\"core_btf_minimized\":"
             << (t.core_btf_minimized ? "true" : "false") << ",\"cache_note\":\""
-            << jsonEscape(t.cache_note) << "\"}\n";
+            << jsonEscape(t.cache_note) << "\"";
+        if (with_run)
+            out << ",\"run_wakeups\":" << t.run_wakeups << ",\"run_events\":" << t.run_events;
+        out << "}\n";
         std::cout << out.str() << std::flush;
         return;
     }
     for (auto [name, ms] : phases)
         if (ms >= 0)
             out << "phase " << name << ": " << ms << " ms\n";
+    if (with_run)
+        out << "phase run_wakeups: " << t.run_wakeups << "\nphase run_events: " << t.run_events << "\n";
     out << "phase cache: " << cacheOutcome(t) << "\n"
         << "phase frontend_loaded: " << (t.frontend_loaded ? "yes" : "no") << "\n"
         << "phase kernel_btf: " << (t.core_btf_minimized ? "minimized" : "not minimized") << "\n";

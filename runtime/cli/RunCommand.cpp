@@ -5,9 +5,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <string_view>
+
+#include <unistd.h>
 
 namespace jitprobe::cli {
 namespace {
@@ -44,17 +48,54 @@ void printResults(const std::vector<Record> &records, OutputFormat format) {
         write_record(std::cout, format, r);
 }
 
-RunOptions makeRunOptions(const RunArgs &a, OutputFormat format) {
+// Records of a run, gathered and written to stdout once per poll batch (or per 1 MiB): under
+// a flood that is one write(2) per batch instead of one per 4 KiB stdio buffer.
+class StdoutBatch {
+  public:
+    static constexpr std::size_t kFlushBytes = 1 << 20;
+    void add(std::string_view text) {
+        pending_.append(text);
+        if (pending_.size() >= kFlushBytes)
+            flush();
+    }
+    void flush() {
+        std::cout.flush(); // whatever went through std::cout before stays first
+        std::size_t done = 0;
+        while (done < pending_.size()) {
+            ssize_t n = ::write(STDOUT_FILENO, pending_.data() + done, pending_.size() - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break; // a closed stdout (| head): drop, as std::cout would
+            done += static_cast<std::size_t>(n);
+        }
+        pending_.clear();
+    }
+
+  private:
+    std::string pending_;
+};
+
+RunOptions makeRunOptions(const RunArgs &a, OutputFormat format, StdoutBatch &out) {
     RunOptions run;
     run.duration_s = a.duration;
     run.interval_s = a.interval;
     run.clear = a.clear;
     run.host_trace_pipe = a.trace_pipe;
     run.symbolize_stacks = format == OutputFormat::Text;
-    run.on_event = [format](const Record &r) { write_record(std::cout, format, r); };
-    run.on_printk = [format](const Record &r) { write_record(std::cout, format, r); };
-    run.on_batch = [] { std::cout.flush(); };
-    run.on_interval = [format](const std::vector<Record> &records) {
+    auto record = [format, &out](const Record &r) {
+        out.add(format == OutputFormat::Json ? render_json_line(r) + '\n' : render_text(r));
+    };
+    run.on_event = record;
+    run.on_printk = record;
+    if (format == OutputFormat::Json)
+        run.on_event_json = [&out](std::string_view line) {
+            out.add(line);
+            out.add("\n");
+        };
+    run.on_batch = [&out] { out.flush(); };
+    run.on_interval = [format, &out](const std::vector<Record> &records) {
+        out.flush();
         if (format == OutputFormat::Text) {
             std::time_t now = std::time(nullptr);
             char stamp[16];
@@ -118,7 +159,10 @@ int runCommand(const std::vector<std::string> &args) {
     reportUnattached(script, a.probe.name(), true);
     reportAttachments(script);
     spdlog::info("attached; running{}", a.command.empty() ? "" : " '" + a.command + "'");
-    if (Status s = script.run(makeRunOptions(a, format)); !s.ok()) {
+    StdoutBatch out;
+    Status ran = script.run(makeRunOptions(a, format, out));
+    out.flush();
+    if (Status s = ran; !s.ok()) {
         reportFailure(s);
         return kExitFailure;
     }

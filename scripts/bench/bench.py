@@ -188,11 +188,19 @@ class Bench:
                 pass  # reported by the measured runs
 
     def cold_dir(self):
-        d = self.fresh_dir("cold")
-        os.rmdir(d)
-        shutil.copytree(self.pch_template, d, symlinks=True)
+        """One cache dir holding the kernel-type PCH, its objects removed before each cold run: a
+        user's cache after the first run, where the PCH files keep their identity (issue 18: the
+        PCH is hashed once, then known by dev/ino/size/mtime/ctime)."""
+        d = os.path.join(self.work, "cold")
+        if not os.path.isdir(d):
+            shutil.copytree(self.pch_template, d, symlinks=True)
+            os.chmod(d, 0o700)
+        for entry in os.listdir(d):
+            if entry != "kernel-types":
+                p = os.path.join(d, entry)
+                shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.unlink(p)
         # Like a PCH jitprobe built earlier (it drops what it writes from the page cache, see
-        # KernelTypeCache.cpp) and compiles have read since: copied pages would map differently.
+        # KernelTypeCache.cpp) and compiles have read since.
         for root, _, files in os.walk(d):
             for f in files:
                 fd = os.open(os.path.join(root, f), os.O_RDONLY)
@@ -262,10 +270,13 @@ class Bench:
                     self.fail(key + (what,), str(e))
                 continue
             received = lost = 0
+            phases = None
             with open(r["stdout"], errors="replace") as f:
                 for line in f:
                     if FLOOD_PATH in line:
                         received += 1
+                    elif tool == "jitprobe" and line.startswith('{"type":"phases"'):
+                        phases = json.loads(line)
                     elif tool == "jitprobe" and '"type":"lost"' in line:
                         lost += json.loads(line).get("count", 0)
                     elif tool == "bcc" and line.startswith("lost "):
@@ -278,6 +289,36 @@ class Bench:
             self.add(key + ("lost",), lost)
             self.add(key + ("missing",), max(0, generated - received))
             self.add(key + ("rate",), received / secs)
+            if phases and phases.get("run_events"):  # the run loop's own cost (issue 18)
+                self.add(key + ("cpu_us",), phases["run_cpu_ms"] * 1000.0 / phases["run_events"])
+                self.add(key + ("wakeups",), phases["run_wakeups"] / phases["run_events"])
+                self.add(key + ("missing_pct",), 100.0 * max(0, generated - received) / max(1, generated))
+
+    def ringcost_round(self):
+        """The C++ API's ring-buffer callback path per event (ringcost.cpp), per-record and batch."""
+        exe = os.path.join(self.a.helpers, "ringcost")
+        if not os.path.exists(exe):
+            for form in ("record", "batch"):
+                self.fail(("ringcost", form, "cpu_us"), "ringcost not built")
+            return
+        d = self.fresh_dir("rc")
+        try:
+            p = subprocess.run([exe, os.path.join(HERE, "opensnoop_ring.c"), self.gen, str(self.a.flood_seconds),
+                                os.path.join(d, "generated")], capture_output=True, text=True,
+                               env=dict(os.environ, **self.tool_env("jitprobe", self.warm_dir)), timeout=120)
+        except subprocess.TimeoutExpired:
+            for form in ("record", "batch"):
+                self.fail(("ringcost", form, "cpu_us"), "timeout")
+            return
+        rows = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        for form in ("record", "batch"):
+            got = [r for r in rows if r["form"] == form]
+            if not got:
+                self.fail(("ringcost", form, "cpu_us"), p.stderr or "no output")
+                continue
+            self.add(("ringcost", form, "cpu_us"), got[0]["cpu_us_per_event"])
+            self.add(("ringcost", form, "wakeups"), got[0]["wakeups_per_event"])
+            self.add(("ringcost", form, "events"), got[0]["events"])
 
     def insns(self):
         """Instruction counts after the verifier: jitprobe check, BCC, hand-written libbpf."""
@@ -425,6 +466,22 @@ def report(b):
           "over this tool's (> 1: jitprobe consumed more) ==" % a.flood_seconds,
           ("buffer", "tool", "generated", "received", "lost", "missing", "events/s consumed", "jit/tool"), rows)
     rows = []
+    for buf in ("perf", "ring"):
+        k = ("flood", "jitprobe", buf)
+        rows.append((buf, cell(b, k + ("cpu_us",), "%.3f"), cell(b, k + ("wakeups",), "%.4f"),
+                     cell(b, k + ("missing_pct",), "%.1f")))
+    table("== jitprobe's consumer in the flood above (its --time-phases: the run loop's thread CPU and "
+          "voluntary context switches, over the events it delivered; every event printed as JSON Lines "
+          "to a file) ==", ("buffer", "CPU us/event", "wake-ups/event", "missing %"), rows)
+    rows = []
+    for form in ("record", "batch"):
+        k = ("ringcost", form)
+        rows.append((form, cell(b, k + ("events",)), cell(b, k + ("cpu_us",), "%.3f"),
+                     cell(b, k + ("wakeups",), "%.4f")))
+    table("== C++ API ring-buffer callback path under the same flood (ringcost.cpp: open_ring_buffer / "
+          "open_ring_buffer_batch, a callback that only counts; polling thread's CPU per event) ==",
+          ("form", "events", "CPU us/event", "wake-ups/event"), rows)
+    rows = []
     for prog, jit, hand, bcc in b.insns():
         r = "%.2f" % (jit / hand) if isinstance(jit, int) and isinstance(hand, int) and hand else "n/a"
         rows.append((prog, jit, hand, bcc, r))
@@ -494,6 +551,8 @@ def main():
     for i in range(a.runs):
         print("flood round %d/%d..." % (i + 1, a.runs), file=sys.stderr)
         b.flood_round(i)
+        if "jitprobe" not in b.unavailable:
+            b.ringcost_round()
     report(b)
     plot(b)
     with open(os.path.join(a.out, "samples.json"), "w") as f:

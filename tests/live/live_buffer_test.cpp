@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstring>
+#include <span>
 
 using namespace jitprobe;
 using namespace jitprobe::testing;
@@ -152,6 +154,68 @@ TEST(LiveBuffers, RingBufferDeliversPayloads) {
     checkEvents(got, 11);
     for (size_t i = 0; i < got.size(); i++)
         EXPECT_EQ(got[i].seq, i) << "ring buffer preserves order";
+}
+
+TEST(LiveBuffers, RingBufferBatchesAreSpansInOrder) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status init = initEvents(bpf);
+    ASSERT_TRUE(init.ok()) << init.msg();
+    EXPECT_EQ(bpf.open_ring_buffer_batch("ring", RingBufferBatchCallback{}).code(), EINVAL);
+    std::vector<Event> got;
+    std::vector<size_t> batches;
+    Status s = bpf.open_ring_buffer_batch("ring", [&](std::span<const RingRecord> records) {
+        batches.push_back(records.size());
+        for (const RingRecord &r : records) {
+            Event e{};
+            EXPECT_EQ(r.size, sizeof e);
+            EXPECT_EQ(reinterpret_cast<uintptr_t>(r.data) % 8, 0u) << "records are 8-byte aligned";
+            std::memcpy(&e, r.data, std::min(r.size, sizeof e));
+            got.push_back(e);
+        }
+    });
+    ASSERT_TRUE(s.ok()) << s.msg();
+    EXPECT_EQ(bpf.open_ring_buffer_batch("ring", [](std::span<const RingRecord>) {}).code(), EEXIST);
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_ring").ok());
+    openFileTimes("/etc/hostname", 25); // all written before the first poll: one batch
+    ASSERT_GE(bpf.consume_ring_buffer(), 25);
+    ASSERT_FALSE(batches.empty());
+    EXPECT_EQ(batches.front(), 25u) << "what one consume found comes as one span";
+    openFileTimes("/etc/hostname", 5);
+    for (int i = 0; i < 20 && got.size() < 30; i++)
+        ASSERT_GE(bpf.poll_ring_buffer(100), 0);
+    checkEvents(got, 30);
+    for (size_t i = 0; i < got.size(); i++)
+        EXPECT_EQ(got[i].seq, i) << "batches keep ring order";
+    EXPECT_EQ(bpf.consume_ring_buffer(), 0);
+    size_t total = 0;
+    for (size_t n : batches)
+        total += n;
+    EXPECT_EQ(total, 30u) << "no empty batch and no record twice";
+}
+
+// Script::run's exit path: links closed on a background thread, joined by the next detach
+// (or the destructor); once joined, no probe fires.
+TEST(LiveBuffers, DetachInBackgroundReleasesEveryLink) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status init = initEvents(bpf);
+    ASSERT_TRUE(init.ok()) << init.msg();
+    size_t got = 0;
+    ASSERT_TRUE(bpf.open_ring_buffer("ring", [&](void *, size_t) { return ++got, 0; }).ok());
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_ring").ok());
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_perf").ok());
+    openFileTimes("/etc/hostname", 3);
+    ASSERT_GE(bpf.consume_ring_buffer(), 3); // (and the attach's own tracefs opens)
+    bpf.detach_all_in_background();
+    EXPECT_TRUE(bpf.attachments().empty());
+    ASSERT_TRUE(bpf.detach_all().ok()); // waits for the background detach
+    bpf.consume_ring_buffer();
+    size_t before = got;
+    openFileTimes("/etc/hostname", 3);
+    EXPECT_EQ(bpf.consume_ring_buffer(), 0) << "a probe still fired after the detach";
+    EXPECT_EQ(got, before);
+    ASSERT_TRUE(bpf.attach_tracepoint("syscalls:sys_enter_openat", "to_ring").ok()) << "attachable again";
 }
 
 TEST(LiveBuffers, TracePipeReturnsPrintkLines) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,4 +107,25 @@ TEST_F(KernelTypeCacheTest, SymlinksAtTheOldTempNamesAreNotFollowed) {
     expectCleanCompile();
     EXPECT_EQ(readFile(victim), "precious\n");
     EXPECT_TRUE(fs::is_regular_file(types() + "/btf.digest"));
+}
+
+// A passed check is remembered by the files' identities (issue 18: no re-hash per compile).
+// A part rewritten in place with the same size and its old mtime put back still differs: its
+// ctime moved, and the full check runs again and rebuilds it.
+TEST_F(KernelTypeCacheTest, ARememberedCheckStillSeesAPartRewrittenWithItsOldTimes) {
+    expectCleanCompile();
+    ASSERT_TRUE(fs::exists(stem_ + ".verified")) << "a passed check is remembered";
+    EXPECT_NE(readFile(stem_ + ".verified").find(".pch "), std::string::npos);
+    std::string part = stem_ + ".d/part-000.h", original = readFile(part);
+    struct stat before {};
+    ASSERT_EQ(::stat(part.c_str(), &before), 0);
+    std::string tampered = original;
+    std::string evil = "#error tampered\n";
+    ASSERT_GT(tampered.size(), evil.size());
+    tampered.replace(0, evil.size(), evil);
+    { std::ofstream(part, std::ios::binary | std::ios::trunc) << tampered; }
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, part.c_str(), times, 0), 0);
+    expectCleanCompile();
+    EXPECT_EQ(readFile(part), original) << "the part was rebuilt from the kernel BTF";
 }

@@ -79,6 +79,35 @@ bool readManifest(const std::string &path, std::string &text) {
     return ::read(fd.get(), text.data(), text.size()) == st.st_size;
 }
 
+// "NAME dev ino size mtime ctime" of each of FILES and of the manifest, each opened without
+// following a symlink (regular files of ours only); "" when one cannot be had. Any write to a
+// file changes its mtime and ctime, and ctime cannot be set back from user space, so an equal
+// identity means the bytes a full check hashed are still the bytes on disk.
+std::string identityOf(const std::string &dir, std::vector<std::string> files) {
+    std::string text;
+    for (const auto &file : files) {
+        common::UniqueFd fd(::open((dir + file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+            return "";
+        std::ostringstream line;
+        line << file << ' ' << st.st_dev << ' ' << st.st_ino << ' ' << st.st_size << ' '
+             << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << ' ' << st.st_ctim.tv_sec << '.'
+             << st.st_ctim.tv_nsec << '\n';
+        text += line.str();
+    }
+    return text;
+}
+
+// STEM.verified: the identities of the files a full check (or the build) just hashed.
+std::string rememberVerified(const std::string &stem, const std::string &dir, std::vector<std::string> files) {
+    files.push_back(baseName(stem) + ".manifest");
+    std::string identity = identityOf(dir, std::move(files));
+    if (!identity.empty())
+        (void)common::writeFileAtomically(AT_FDCWD, stem + ".verified", identity);
+    return identity;
+}
+
 } // namespace
 
 bool writeKernelTypeManifest(const std::string &stem) {
@@ -93,7 +122,10 @@ bool writeKernelTypeManifest(const std::string &stem) {
             return false;
         text += digest + " " + file + "\n";
     }
-    return common::writeFileAtomically(AT_FDCWD, stem + ".manifest", text).ok();
+    if (!common::writeFileAtomically(AT_FDCWD, stem + ".manifest", text).ok())
+        return false;
+    rememberVerified(stem, dir, std::move(files)); // just hashed: the next compile need not
+    return true;
 }
 
 std::string manifestDigest(const std::string &stem, const std::string &file) {
@@ -109,7 +141,8 @@ std::string manifestDigest(const std::string &stem, const std::string &file) {
     return "";
 }
 
-Status verifyKernelTypeManifest(const std::string &stem) {
+namespace {
+Status hashKernelTypeManifest(const std::string &stem) {
     std::string text;
     if (!readManifest(stem + ".manifest", text) || text.rfind(kHeader, 0) != 0)
         return Status(ENOENT, baseName(stem) + ": no valid manifest");
@@ -129,6 +162,27 @@ Status verifyKernelTypeManifest(const std::string &stem) {
         return Status(EBADMSG, baseName(stem) + ": files not in the manifest");
     return Status::OK();
 }
+} // namespace
+
+// Hashing the ~15 MB PCH and its parts cost ~10-60 ms per compile (a cache miss). After one
+// full check passes, the files' identities are remembered in STEM.verified; while they stay the
+// same (nothing was written to, replaced or added), the check is ~100 fstat calls.
+Status verifyKernelTypeManifest(const std::string &stem) {
+    std::vector<std::string> files;
+    if (!coveredFiles(stem, files))
+        return Status(EIO, baseName(stem) + ".d unreadable");
+    std::string dir = stem.substr(0, stem.rfind('/') + 1);
+    std::vector<std::string> with_manifest = files;
+    with_manifest.push_back(baseName(stem) + ".manifest");
+    std::string identity = identityOf(dir, with_manifest), remembered;
+    if (!identity.empty() && readManifest(stem + ".verified", remembered) && remembered == identity)
+        return Status::OK();
+    Status s = hashKernelTypeManifest(stem);
+    // Remembered only if nothing changed while it was hashed.
+    if (s.ok() && !identity.empty() && identityOf(dir, with_manifest) == identity)
+        (void)common::writeFileAtomically(AT_FDCWD, stem + ".verified", identity);
+    return s;
+}
 
 void removeKernelTypes(const std::string &stem) {
     std::vector<std::string> parts;
@@ -138,6 +192,7 @@ void removeKernelTypes(const std::string &stem) {
     ::rmdir((stem + ".d").c_str());
     ::unlink((stem + ".pch").c_str());
     ::unlink((stem + ".manifest").c_str());
+    ::unlink((stem + ".verified").c_str());
 }
 
 } // namespace jitprobe::frontend

@@ -13,7 +13,9 @@ namespace jitprobe::frontend {
 [[nodiscard]] bool writeKernelTypeManifest(const std::string &stem);
 
 // OK when STEM.manifest exists and every file it lists (opened with O_NOFOLLOW: regular files
-// only) has its digest, and STEM.d/ holds nothing else; else what differed.
+// only) has its digest, and STEM.d/ holds nothing else; else what differed. A pass is
+// remembered in STEM.verified (each file's dev/ino/size/mtime/ctime): while those stay the same
+// the files are not hashed again.
 [[nodiscard]] Status verifyKernelTypeManifest(const std::string &stem);
 
 // The digest STEM.manifest records for FILE (a name in STEM's directory), or "".

@@ -302,6 +302,10 @@ class BPF {
     //   while (!stop) { int n = bpf.poll_ring_buffer(100); if (n < 0 && n != -EINTR) break; }
     Status open_ring_buffer(const std::string &name, ring_buffer_raw_cb cb, void *ctx = nullptr);
     Status open_ring_buffer(const std::string &name, RingBufferCallback cb);
+    // The same ring buffer, delivered as spans of records: one call per poll/consume that found
+    // any (see RingBufferBatchCallback), for consumers that work per batch (a write, a lock,
+    // a transaction per batch rather than per record).
+    Status open_ring_buffer_batch(const std::string &name, RingBufferBatchCallback cb);
     int poll_ring_buffer(int timeout_ms = -1);
     int consume_ring_buffer();
     BPFRingBuffer *get_ring_buffer(); // null until one is opened
@@ -327,6 +331,12 @@ class BPF {
     bool loaded() const;
     // Per-phase times of init/load/attach and the object cache outcome (see PhaseTimes.h).
     const PhaseTimes &phase_times() const;
+    // Detaches every probe on a background thread (closing a tracepoint/kprobe link waits for
+    // an RCU grace period, ~20-70 ms here; links are closed in parallel), so the caller can go
+    // on draining buffers and reading maps meanwhile. The destructor, and the next call of this,
+    // wait for it: every link is released before the BPF object is gone.
+    void detach_all_in_background();
+
     // Human-readable list of current attachments ("tracepoint syscalls:sys_enter_openat -> f").
     std::vector<std::string> attachments() const;
 
@@ -336,6 +346,7 @@ class BPF {
     std::unique_ptr<Impl> impl_;
     Status initUnguarded(const std::string &source, const std::vector<std::string> &cflags,
                          const InitOptions &opts);
+    Status openRing(const std::string &name, RingBufferCallback cb, RingBufferBatchCallback batch);
 };
 
 } // namespace jitprobe

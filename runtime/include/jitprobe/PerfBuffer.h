@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 namespace jitprobe {
@@ -29,6 +30,17 @@ using ring_buffer_raw_cb = int (*)(void *ctx, void *data, size_t size);
 using PerfEventCallback = std::function<void(int cpu, void *data, uint32_t size)>;
 using PerfLostCallback = std::function<void(int cpu, uint64_t lost)>;
 using RingBufferCallback = std::function<int(void *data, size_t size)>;
+
+// One ring buffer record handed to a batch callback: valid until the callback returns.
+struct RingRecord {
+    const void *data;
+    size_t size;
+};
+// Batch form (open_ring_buffer_batch): once per poll/consume that found records, all of them,
+// in ring order. The records are copied out of the ring as they are read (libbpf gives the
+// space back to the kernel after each record), into a buffer reused from batch to batch; a
+// batch is cut at 4 MiB of records.
+using RingBufferBatchCallback = std::function<void(std::span<const RingRecord> records)>;
 
 // One perf event array map with a ring per CPU.
 class BPFPerfBuffer {
@@ -72,7 +84,9 @@ class BPFRingBuffer {
     friend class BPF;
     struct Impl;
     BPFRingBuffer();
-    Status add(int map_fd, const std::string &name, RingBufferCallback on_event);
+    Status add(int map_fd, const std::string &name, RingBufferCallback on_event,
+               RingBufferBatchCallback on_batch = {});
+    void deliverBatches();
     bool has(const std::string &name) const;
     bool empty() const; // no ring added yet (the first add failed)
     std::unique_ptr<Impl> impl_;

@@ -19,9 +19,11 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jitprobe {
@@ -56,6 +58,11 @@ struct RunOptions {
     // the host stream is shared by every tracer and its lines can be forged by what is printed.
     bool host_trace_pipe = false;
     std::function<void(const Record &)> on_event;   // EventRecord / LostRecord, as they arrive
+    // JSON Lines fast path: when set, each event comes here as its JSON line (no newline;
+    // byte for byte render_json_line(EventRecord)) instead of through on_event, rendered from
+    // a decode plan compiled once per event type into a buffer reused for every event. The
+    // view is valid during the call only. LostRecords still come through on_event.
+    std::function<void(std::string_view line)> on_event_json;
     std::function<void(const Record &)> on_printk;  // PrintkRecord, as they arrive
     std::function<void(const std::vector<Record> &)> on_interval;
     // After each poll slice (at most ~100 ms apart) and at the end: e.g. flush output written
@@ -69,6 +76,12 @@ struct RunOptions {
 struct ScriptPhaseTimes : PhaseTimes {
     double compile_ms = 0; // init as a whole: cache lookup or frontend, + object open
     double run_ms = 0;     // from releasing the command to the end of the drain
+    // The run loop's own cost (the thread that ran it, getrusage(RUSAGE_THREAD)): CPU, and
+    // wake-ups (voluntary context switches: epoll waits and naps that slept), with the event
+    // records it delivered, so a flood's cost per event can be read off.
+    double run_cpu_ms = 0;
+    std::uint64_t run_wakeups = 0;
+    std::uint64_t run_events = 0;
 };
 
 class Script {

@@ -118,6 +118,8 @@ Status BPF::attach_all() {
 }
 
 Status BPF::detach_all() {
+    impl_->joinDetaching();
+    detail::destroyAttachments(std::move(impl_->attachments));
     impl_->attachments.clear();
     return Status::OK();
 }

@@ -174,7 +174,9 @@ std::string BPF::Impl::openCoreBtf() {
 }
 
 void BPF::Impl::releaseAll() {
-    attachments.clear(); // links first: they reference programs and perf event fds
+    joinDetaching();
+    detail::destroyAttachments(std::move(attachments)); // links first: they reference programs and perf event fds
+    attachments.clear();
     retyped.clear();
     perf_buffers.clear();
     ring_buffer.reset();

@@ -95,6 +95,16 @@ Status BPF::open_ring_buffer(const std::string &name, ring_buffer_raw_cb cb, voi
 }
 
 Status BPF::open_ring_buffer(const std::string &name, RingBufferCallback cb) {
+    return openRing(name, std::move(cb), {});
+}
+
+Status BPF::open_ring_buffer_batch(const std::string &name, RingBufferBatchCallback cb) {
+    if (!cb)
+        return Status(EINVAL, "ring buffer '" + name + "': no batch callback");
+    return openRing(name, {}, std::move(cb));
+}
+
+Status BPF::openRing(const std::string &name, RingBufferCallback cb, RingBufferBatchCallback batch) {
     if (impl_->ring_buffer && impl_->ring_buffer->has(name))
         return Status(EEXIST, "ring buffer '" + name + "' is already open");
     auto fd = bufferMapFd(*this, name, BPF_MAP_TYPE_RINGBUF, "ring buffer (BPF_RINGBUF_OUTPUT)");
@@ -102,7 +112,7 @@ Status BPF::open_ring_buffer(const std::string &name, RingBufferCallback cb) {
         return fd.status();
     if (!impl_->ring_buffer)
         impl_->ring_buffer.reset(new BPFRingBuffer());
-    Status s = impl_->ring_buffer->add(fd.value(), name, std::move(cb));
+    Status s = impl_->ring_buffer->add(fd.value(), name, std::move(cb), std::move(batch));
     if (!s.ok() && impl_->ring_buffer->empty())
         impl_->ring_buffer.reset();
     return s;

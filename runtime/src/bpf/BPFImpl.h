@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jitprobe {
@@ -51,6 +52,11 @@ struct Attachment {
     std::vector<LinkPtr> links;
     std::vector<Undo> undo; // destroyed before the links
 };
+// Destroys ATTACHMENTS: plain links (no undo step) on parallel threads, as closing a tracepoint
+// or kprobe link waits for an RCU grace period (~20-70 ms each) and concurrent waits share
+// one; the others after, in order. Returns when every one is released.
+void destroyAttachments(std::map<std::string, Attachment> attachments);
+
 // What init needs from a compile (or from the object cache).
 struct CompiledProbe {
     std::vector<uint8_t> elf;
@@ -97,6 +103,11 @@ struct BPF::Impl {
     std::vector<USDT> usdt;
     // Before the load: every "extern" map takes its fd from table_storage.
     Status applyExternTables(bool local_if_missing);
+
+    // Attachments handed to BPF::detach_all_in_background, destroyed on this thread; joined
+    // before anything they reference (programs, the object) goes away.
+    std::thread detaching;
+    void joinDetaching();
 
     ~Impl();
     void releaseAll(); // attachments, buffers, then the object

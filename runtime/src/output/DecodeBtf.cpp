@@ -1,6 +1,8 @@
 // BTF-driven decoding of raw map keys/values and event records into jitprobe::Value.
 #include "jitprobe/Value.h"
 
+#include "DecodeBits.h"
+
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
@@ -8,15 +10,7 @@
 #include <cstring>
 
 namespace jitprobe {
-namespace {
-
-// Nested structs deeper than this are almost certainly a cycle through a bad BTF.
-constexpr int kMaxDepth = 32;
-
-struct Cursor {
-    const std::uint8_t *data;
-    std::size_t size;
-};
+namespace detail {
 
 const btf_type *skipModifiers(const struct btf *btf, std::uint32_t &id) {
     const btf_type *t = btf__type_by_id(btf, id);
@@ -25,21 +19,6 @@ const btf_type *skipModifiers(const struct btf *btf, std::uint32_t &id) {
         t = btf__type_by_id(btf, id);
     }
     return t;
-}
-
-// Little-endian load of `bits` bits starting `bit_offset` bits into the cursor.
-bool loadBits(Cursor c, std::uint32_t bit_offset, std::uint32_t bits, unsigned __int128 &out) {
-    std::size_t first = bit_offset / 8, last = (bit_offset + bits + 7) / 8;
-    if (bits == 0 || bits > 128 || last > c.size || last - first > 16)
-        return false;
-    unsigned __int128 acc = 0;
-    for (std::size_t i = last; i-- > first;)
-        acc = (acc << 8) | c.data[i];
-    acc >>= (bit_offset % 8);
-    if (bits < 128)
-        acc &= (static_cast<unsigned __int128>(1) << bits) - 1;
-    out = acc;
-    return true;
 }
 
 Value integerValue(unsigned __int128 raw, std::uint32_t bits, bool is_signed) {
@@ -58,6 +37,26 @@ Value integerValue(unsigned __int128 raw, std::uint32_t bits, bool is_signed) {
         hex.insert(hex.begin(), "0123456789abcdef"[static_cast<unsigned>(v & 0xf)]);
     return Value::string("0x" + (hex.empty() ? std::string("0") : hex));
 }
+
+bool isCharType(const struct btf *btf, std::uint32_t id) {
+    const btf_type *t = skipModifiers(btf, id);
+    if (!t || !btf_is_int(t) || t->size != 1)
+        return false;
+    if (btf_int_encoding(t) & BTF_INT_CHAR)
+        return true;
+    const char *name = btf__name_by_offset(btf, t->name_off);
+    return name && std::strcmp(name, "char") == 0;
+}
+
+} // namespace detail
+
+namespace {
+using detail::Cursor;
+using detail::integerValue;
+using detail::isCharType;
+using detail::kMaxDepth;
+using detail::loadBits;
+using detail::skipModifiers;
 
 Value decodeType(const struct btf *btf, std::uint32_t id, Cursor c, int depth);
 
@@ -99,16 +98,6 @@ Value decodeEnum(const struct btf *btf, const btf_type *t, Cursor c, std::uint32
             return Value::string(btf__name_by_offset(btf, name_off));
     }
     return number;
-}
-
-bool isCharType(const struct btf *btf, std::uint32_t id) {
-    const btf_type *t = skipModifiers(btf, id);
-    if (!t || !btf_is_int(t) || t->size != 1)
-        return false;
-    if (btf_int_encoding(t) & BTF_INT_CHAR)
-        return true;
-    const char *name = btf__name_by_offset(btf, t->name_off);
-    return name && std::strcmp(name, "char") == 0;
 }
 
 Value decodeArray(const struct btf *btf, const btf_type *t, Cursor c, int depth) {

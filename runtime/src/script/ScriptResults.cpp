@@ -1,6 +1,7 @@
 // Script results: every result map read, decoded from BTF and shaped into records; stack ids
 // symbolized for text output.
 #include "ScriptParts.h"
+#include "output/EventPlan.h"
 #include "symbolize/Symbolizer.h"
 
 #include <bpf/btf.h>
@@ -104,20 +105,7 @@ std::vector<MapEntry> readMapEntries(const BPFTableRaw &table, const std::string
 }
 
 Value decodeEventRecord(const struct btf *btf, const std::string &event_type, const void *data, std::size_t size) {
-    std::int32_t id = -1;
-    if (btf && !event_type.empty()) {
-        std::string name = event_type.starts_with("struct ") ? event_type.substr(7) : event_type;
-        for (int kind : {BTF_KIND_STRUCT, BTF_KIND_TYPEDEF, BTF_KIND_UNION})
-            if ((id = btf__find_by_name_kind(btf, name.c_str(), kind)) > 0)
-                break;
-    }
-    if (id > 0) {
-        __s64 type_size = btf__resolve_size(btf, static_cast<std::uint32_t>(id));
-        std::size_t n = type_size > 0 ? std::min<std::size_t>(size, static_cast<std::size_t>(type_size)) : size;
-        return decode_btf(btf, static_cast<std::uint32_t>(id), data, n);
-    }
-    const auto *p = static_cast<const std::uint8_t *>(data);
-    return Value::structure({{"size", Value::unsigned_integer(size)}, {"bytes", Value::bytes({p, p + size})}});
+    return EventPlan::compile(btf, event_type).decode(data, size);
 }
 
 pid_t Script::Impl::stack_pid() const {

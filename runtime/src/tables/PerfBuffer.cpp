@@ -4,6 +4,8 @@
 
 #include <bpf/libbpf.h>
 
+#include <cstring>
+
 #include "jitprobe/common/Errors.h"
 #include "libbpf/LibbpfLog.h"
 
@@ -84,7 +86,24 @@ struct BPFRingBuffer::Impl {
     struct Slot {
         std::string name;
         RingBufferCallback on_event;
+        RingBufferBatchCallback on_batch;
+        // Batch form: records copied out of the ring (8-byte aligned) and their places.
+        std::vector<std::uint64_t> arena;
+        std::vector<std::pair<std::size_t, std::size_t>> places; // (offset in words, size)
+        std::vector<RingRecord> records;
+
+        void deliver() {
+            if (places.empty())
+                return;
+            records.clear();
+            for (auto [offset, size] : places)
+                records.push_back({arena.data() + offset, size});
+            on_batch(std::span<const RingRecord>(records));
+            places.clear();
+            arena.clear();
+        }
     };
+    static constexpr std::size_t kMaxBatchWords = (4u << 20) / sizeof(std::uint64_t);
     ring_buffer *manager = nullptr;
     std::vector<std::unique_ptr<Slot>> slots; // stable addresses: libbpf holds them as ctx
 
@@ -94,6 +113,15 @@ struct BPFRingBuffer::Impl {
     }
     static int sample(void *ctx, void *data, size_t size) {
         auto *slot = static_cast<Slot *>(ctx);
+        if (slot->on_batch) {
+            std::size_t words = (size + 7) / 8, offset = slot->arena.size();
+            slot->arena.resize(offset + words);
+            std::memcpy(slot->arena.data() + offset, data, size);
+            slot->places.emplace_back(offset, size);
+            if (slot->arena.size() >= kMaxBatchWords)
+                slot->deliver();
+            return 0;
+        }
         return slot->on_event ? slot->on_event(data, size) : 0;
     }
 };
@@ -110,8 +138,12 @@ bool BPFRingBuffer::has(const std::string &name) const {
 
 bool BPFRingBuffer::empty() const { return impl_->manager == nullptr; }
 
-Status BPFRingBuffer::add(int map_fd, const std::string &name, RingBufferCallback on_event) {
-    auto slot = std::make_unique<Impl::Slot>(Impl::Slot{name, std::move(on_event)});
+Status BPFRingBuffer::add(int map_fd, const std::string &name, RingBufferCallback on_event,
+                          RingBufferBatchCallback on_batch) {
+    auto slot = std::make_unique<Impl::Slot>();
+    slot->name = name;
+    slot->on_event = std::move(on_event);
+    slot->on_batch = std::move(on_batch);
     detail::LibbpfLogCapture capture;
     int err = 0;
     if (!impl_->manager) {
@@ -127,8 +159,22 @@ Status BPFRingBuffer::add(int map_fd, const std::string &name, RingBufferCallbac
     return Status::OK();
 }
 
-int BPFRingBuffer::poll(int timeout_ms) { return ring_buffer__poll(impl_->manager, timeout_ms); }
-int BPFRingBuffer::consume() { return ring_buffer__consume(impl_->manager); }
+void BPFRingBuffer::deliverBatches() {
+    for (auto &slot : impl_->slots)
+        if (slot->on_batch)
+            slot->deliver();
+}
+
+int BPFRingBuffer::poll(int timeout_ms) {
+    int n = ring_buffer__poll(impl_->manager, timeout_ms);
+    deliverBatches();
+    return n;
+}
+int BPFRingBuffer::consume() {
+    int n = ring_buffer__consume(impl_->manager);
+    deliverBatches();
+    return n;
+}
 int BPFRingBuffer::epoll_fd() const { return ring_buffer__epoll_fd(impl_->manager); }
 
 } // namespace jitprobe
