@@ -107,7 +107,10 @@ namespace {
 long peakRssKb(const std::string &needle, const std::atomic<bool> &done) {
     long peak = 0;
     while (!done.load()) {
-        for (const auto &e : fs::directory_iterator("/proc")) {
+        // error_code forms: processes exit while /proc is walked (a throw here aborts the test).
+        std::error_code ec;
+        for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+            const fs::directory_entry &e = *it;
             std::string name = e.path().filename();
             if (name.find_first_not_of("0123456789") != std::string::npos)
                 continue;
