@@ -108,6 +108,7 @@ Status BPF::attach_all() {
             // Undo this call's attachments so a failed attach_all leaves nothing behind.
             std::erase_if(impl_->attachments,
                           [&](const auto &e) { return before.count(e.first) == 0; });
+            impl_->dropStaleRequests();
             std::string where = ap.line ? impl_->options.file_name + ":" +
                                               std::to_string(ap.line) + ": "
                                         : "";
@@ -119,6 +120,7 @@ Status BPF::attach_all() {
 
 Status BPF::detach_all() {
     impl_->attachments.clear();
+    impl_->wildcard_requests.clear();
     return Status::OK();
 }
 
