@@ -4,6 +4,8 @@
 #include "attach/MultiLinks.h"
 #include "jitprobe/common/Errors.h"
 
+#include <unistd.h>
+
 #include <functional>
 #include <set>
 
