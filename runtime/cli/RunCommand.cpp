@@ -120,6 +120,8 @@ void reportAttachments(Script &script) {
     for (const std::string &a : attached)
         list += (list.empty() ? "" : ", ") + a;
     std::cerr << "jitprobe: attached " << list << std::endl;
+    for (const std::string &match : bpf.wildcard_matches()) // -v: each pattern's targets
+        spdlog::debug("{}", match);
 }
 } // namespace
 

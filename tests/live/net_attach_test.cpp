@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if_link.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -283,6 +284,112 @@ TEST(NetAttach, CliRunAttachesTcAndCleansUpOnSigint) {
     EXPECT_EQ(rx.drain(), 4);
     EXPECT_FALSE(hasClsact(net));
     EXPECT_FALSE(hasXdp(net));
+}
+
+// examples/tc_policy.cpp as built, in namespace A: its policy map changed from its stdin while
+// the classifier runs decides which of B's datagrams arrive.
+class PolicyDaemon {
+  public:
+    explicit PolicyDaemon(const std::vector<std::string> &argv) {
+        int in[2], out[2];
+        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+            return;
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(in[0], 0);
+            ::dup2(out[1], 1);
+            std::vector<char *> args;
+            for (const std::string &a : argv)
+                args.push_back(const_cast<char *>(a.c_str()));
+            args.push_back(nullptr);
+            ::execvp(args[0], args.data());
+            ::_exit(127);
+        }
+        ::close(in[0]);
+        ::close(out[1]);
+        to_ = in[1];
+        from_ = out[0];
+    }
+    ~PolicyDaemon() {
+        closeInput();
+        if (from_ >= 0)
+            ::close(from_);
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    // One line of its stdout (at most 256 bytes) within SECONDS; "" on timeout or EOF.
+    std::string line(int seconds) {
+        std::string text;
+        char c;
+        pollfd p{from_, POLLIN, 0};
+        while (text.size() < 256 && ::poll(&p, 1, seconds * 1000) == 1 &&
+               ::read(from_, &c, 1) == 1 && c != '\n')
+            text += c;
+        return text;
+    }
+    std::string command(const std::string &cmd) {
+        std::string text = cmd + "\n";
+        if (::write(to_, text.data(), text.size()) != ssize_t(text.size()))
+            return "";
+        return line(10);
+    }
+    void closeInput() {
+        if (to_ >= 0)
+            ::close(to_);
+        to_ = -1;
+    }
+    // Its exit status within SECONDS, or -1 (then killed by the destructor).
+    int wait(int seconds) {
+        for (int i = 0; i < seconds * 20; i++) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return status;
+            }
+            ::usleep(50 * 1000);
+        }
+        return -1;
+    }
+
+  private:
+    pid_t pid_ = -1;
+    int to_ = -1, from_ = -1;
+};
+
+TEST(NetAttach, TcPolicyExampleFollowsItsMapWhileRunning) {
+#ifndef EXAMPLE_TC_POLICY
+    GTEST_SKIP() << "the examples are not built (JITPROBE_BUILD_EXAMPLES=OFF)";
+#else
+    JP_REQUIRE_NETNS(net);
+    Receiver rx(net);
+    ASSERT_GE(rx.fd, 0);
+    std::string ip = shell("command -v ip");
+    ip.erase(ip.find_last_not_of("\n") + 1);
+    {
+        PolicyDaemon daemon({ip, "netns", "exec", net.a, EXAMPLE_TC_POLICY, "jpa0", "60"});
+        ASSERT_EQ(daemon.line(60), "enforcing on jpa0 ingress for 60 s");
+        EXPECT_TRUE(hasClsact(net));
+        sendFromB(net, 5);
+        EXPECT_EQ(rx.drain(), 5);
+        EXPECT_EQ(daemon.command("deny " + std::to_string(kPort)), "deny 47123: ok");
+        sendFromB(net, 5);
+        EXPECT_EQ(rx.drain(), 0);
+        EXPECT_EQ(daemon.command("allow " + std::to_string(kPort)), "allow 47123: ok");
+        sendFromB(net, 4);
+        EXPECT_EQ(rx.drain(), 4);
+        EXPECT_EQ(daemon.command("stats"), "passed 9, dropped 5");
+        EXPECT_EQ(daemon.command("deny nothing"),
+                  "error: expected 'deny PORT', 'allow PORT' or 'stats'");
+        daemon.closeInput(); // end of input: it exits, detaching
+        EXPECT_EQ(daemon.line(10), "passed 9, dropped 5");
+        EXPECT_EQ(daemon.wait(10), 0);
+    }
+    EXPECT_FALSE(hasClsact(net)); // the example created it: gone when it exited
+    sendFromB(net, 2);
+    EXPECT_EQ(rx.drain(), 2);
+#endif
 }
 
 // Runs last in this file: the namespaces of every test above are gone.

@@ -198,6 +198,24 @@ class BPF {
                          uint64_t symbol_addr = 0,
                          bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1,
                          uint64_t symbol_offset = 0);
+    // Wildcards: a glob in attach_tracepoint's TRACEPOINT, attach_kprobe's KERNEL_FUNC or
+    // attach_uprobe's SYMBOL attaches every match (at most kMaxWildcardTargets = 1000, all or
+    // nothing); kprobes and uprobes through one kprobe.multi / uprobe.multi link where the kernel
+    // has them. BCC Python's tp_re= / event_re= / sym_re= are these *_regex forms: ECMAScript
+    // regexes (std::regex) matched from the start of the name, as Python's re.match does
+    // ("vfs_read" matches vfs_readv too; end it with '$' for one name). detach_*_regex with the
+    // same regex detaches everything it attached.
+    Status attach_tracepoint_regex(const std::string &tp_re, const std::string &probe_func);
+    Status detach_tracepoint_regex(const std::string &tp_re);
+    Status attach_kprobe_regex(const std::string &event_re, const std::string &probe_func,
+                               bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
+    Status detach_kprobe_regex(const std::string &event_re,
+                               bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY);
+    Status attach_uprobe_regex(const std::string &binary_path, const std::string &sym_re,
+                               const std::string &probe_func,
+                               bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1);
+    Status detach_uprobe_regex(const std::string &binary_path, const std::string &sym_re,
+                               bpf_probe_attach_type attach_type = BPF_PROBE_ENTRY, pid_t pid = -1);
     Status attach_usdt(const std::string &binary_path, const std::string &provider,
                        const std::string &name, const std::string &probe_func, pid_t pid = -1);
     Status detach_usdt(const std::string &binary_path, const std::string &provider,
@@ -339,6 +357,9 @@ class BPF {
 
     // Human-readable list of current attachments ("tracepoint syscalls:sys_enter_openat -> f").
     std::vector<std::string> attachments() const;
+    // One line per wildcard or regex attach request: what it matched and which links it made
+    // ("uprobe '/bin/x' 'f*' -> g: 2 targets, one uprobe.multi link: f1, f2"); `run -v` prints them.
+    std::vector<std::string> wildcard_matches() const;
 
     struct Impl;
 

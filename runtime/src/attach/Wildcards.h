@@ -5,6 +5,8 @@
 #include "jitprobe/common/ElfFile.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,8 @@ constexpr std::size_t kMaxWildcardTargets = 1000;
 // True when TEXT has a glob character ('*', '?', '[').
 bool isWildcard(const std::string &text);
 
-// EINVAL naming KIND, PATTERN and COUNT when COUNT is 0 or above LIMIT.
+// ENOENT / E2BIG naming KIND, PATTERN (quoted by the caller if it wants) and COUNT when COUNT is
+// 0 or above LIMIT.
 [[nodiscard]] Status checkMatchCount(const std::string &kind, const std::string &pattern,
                                      std::size_t count, std::size_t limit);
 
@@ -35,5 +38,31 @@ bool isWildcard(const std::string &text);
 [[nodiscard]] Result<std::vector<std::string>> expandFunctionSymbols(const common::ElfFile &file,
                                                                      const std::string &pattern,
                                                                      std::size_t limit);
+
+// A name test: a shell glob (the @attach form) or an ECMAScript regex (BCC's event_re=/sym_re=).
+struct NameMatcher {
+    std::string text; // how errors name it: "'tcp_*'" or "regex 'tcp_.*'"
+    std::function<bool(const std::string &)> matches;
+};
+NameMatcher globMatcher(const std::string &glob);
+// BCC's Python matches with re.match: anchored at the start of the name, not at its end. EINVAL
+// (naming the regex and why) when RE does not compile.
+[[nodiscard]] Result<NameMatcher> regexMatcher(const std::string &re);
+
+[[nodiscard]] Result<std::vector<std::string>> matchNames(const std::string &kind,
+                                                          const NameMatcher &matcher,
+                                                          const std::vector<std::string> &names,
+                                                          std::size_t limit);
+[[nodiscard]] Result<std::vector<std::string>> expandTracepoints(const NameMatcher &matcher,
+                                                                 std::size_t limit);
+[[nodiscard]] Result<std::vector<std::string>> expandKernelFunctions(const NameMatcher &matcher,
+                                                                     std::size_t limit);
+struct FunctionTarget {
+    std::string name;
+    uint64_t address = 0; // ELF virtual address
+};
+// Functions defined in FILE matching MATCHER, one per address, sorted by name.
+[[nodiscard]] Result<std::vector<FunctionTarget>>
+expandFunctionTargets(const common::ElfFile &file, const NameMatcher &matcher, std::size_t limit);
 
 } // namespace jitprobe::detail

@@ -108,6 +108,7 @@ Status BPF::attach_all() {
             // Undo this call's attachments so a failed attach_all leaves nothing behind.
             std::erase_if(impl_->attachments,
                           [&](const auto &e) { return before.count(e.first) == 0; });
+            impl_->dropStaleRequests();
             std::string where = ap.line ? impl_->options.file_name + ":" +
                                               std::to_string(ap.line) + ": "
                                         : "";
@@ -121,6 +122,7 @@ Status BPF::detach_all() {
     impl_->joinDetaching();
     detail::destroyAttachments(std::move(impl_->attachments));
     impl_->attachments.clear();
+    impl_->wildcard_requests.clear();
     return Status::OK();
 }
 

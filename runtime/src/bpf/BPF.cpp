@@ -3,6 +3,7 @@
 // BPFTable.cpp, buffers in PerfBuffer.cpp.
 #include "jitprobe/common/Stopwatch.h"
 #include "BPFImpl.h"
+#include "BPFWildcards.h"
 
 #include "compiler/CompilerProcess.h"
 #include "jitprobe/common/Errors.h"
@@ -177,6 +178,7 @@ void BPF::Impl::releaseAll() {
     joinDetaching();
     detail::destroyAttachments(std::move(attachments)); // links first: they reference programs and perf event fds
     attachments.clear();
+    wildcard_requests.clear();
     retyped.clear();
     perf_buffers.clear();
     ring_buffer.reset();
@@ -354,6 +356,7 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
         return s;
     if (Status s = impl_->applyExternTables(opts.extern_tables_local); !s.ok())
         return s;
+    detail::presetMultiAttachTypes(*impl_);
     return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
 }
 
@@ -381,7 +384,9 @@ Result<int> BPF::Impl::programFdAs(const std::string &func, int type, int expect
     prog = *found;
     bool same_type = type < 0 || int(bpf_program__type(prog)) == type;
     bool same_attach = expected < 0 || int(bpf_program__expected_attach_type(prog)) == expected;
-    if (same_type && (same_attach || type != BPF_PROG_TYPE_CGROUP_SKB))
+    // The attach type matters to cgroup_skb and to kprobe programs (kprobe.multi/uprobe.multi).
+    if (same_type &&
+        (same_attach || (type != BPF_PROG_TYPE_CGROUP_SKB && type != BPF_PROG_TYPE_KPROBE)))
         return bpf_program__fd(prog);
     if (!same_type && !choosable) // tracing programs: the section decides
         return Status(EINVAL, "prog '" + func + "': is a " +

@@ -5,6 +5,7 @@
 #include "attach/AttachTarget.h"
 #include "attach/BinaryLookup.h"
 #include "attach/ElfOffsets.h"
+#include "attach/MultiLinks.h"
 #include "attach/Wildcards.h"
 #include "BPFWildcards.h"
 #include "jitprobe/common/CloseMatches.h"
@@ -41,12 +42,6 @@ Status attachFailure(const std::string &func, const std::string &what, int err,
 }
 
 bool pathExists(const std::string &path) { return ::access(path.c_str(), F_OK) == 0; }
-
-// CONFIG_KPROBES=n leaves neither the kprobe PMU nor tracefs' kprobe_events.
-bool kernelHasKprobes(const std::string &tracefs_root) {
-    return pathExists("/sys/bus/event_source/devices/kprobe/type") ||
-           (!tracefs_root.empty() && pathExists(tracefs_root + "/kprobe_events"));
-}
 
 std::string tracepointSuggestion(const std::string &root, const std::string &wanted) {
     return common::didYouMean(common::closeMatches(wanted, common::listTracepoints(root)));
@@ -124,20 +119,34 @@ Status BPF::Impl::addAttachment(Attachment attachment) {
 
 Status BPF::Impl::removeAttachments(const std::string &kind, const std::string &target_key,
                                     const std::string &what) {
-    size_t removed = std::erase_if(attachments, [&](const auto &entry) {
+    size_t removed = 0;
+    for (const detail::WildcardRequest &r : wildcard_requests)
+        if (r.kind == kind && r.request_key == target_key)
+            for (const std::string &key : r.attachment_keys)
+                removed += attachments.erase(key);
+    removed += std::erase_if(attachments, [&](const auto &entry) {
         const std::string &key = entry.second.target_key;
         return entry.second.kind == kind &&
                (key == target_key || // a pattern detaches what it attached
                 (detail::isWildcard(target_key) && fnmatch(target_key.c_str(), key.c_str(), 0) == 0));
     });
+    dropStaleRequests();
     if (removed == 0)
         return Status(ENOENT, what + " is not attached");
     return Status::OK();
 }
 
+void BPF::Impl::dropStaleRequests() {
+    std::erase_if(wildcard_requests, [&](const detail::WildcardRequest &r) {
+        return std::none_of(r.attachment_keys.begin(), r.attachment_keys.end(),
+                            [&](const std::string &key) { return attachments.count(key) != 0; });
+    });
+}
+
 Status BPF::attach_tracepoint(const std::string &tracepoint, const std::string &probe_func) {
     if (detail::isWildcard(tracepoint))
-        return detail::attachTracepointPattern(*this, tracepoint, probe_func);
+        return detail::attachTracepointPattern(*this, *impl_, detail::globMatcher(tracepoint),
+                                               tracepoint, probe_func);
     auto name = detail::parseTracepoint(tracepoint);
     if (!name.ok())
         return name.status();
@@ -205,13 +214,14 @@ Status BPF::attach_kprobe(const std::string &kernel_func, const std::string &pro
     const bool ret = attach_type == BPF_PROBE_RETURN;
     const std::string kind = ret ? "kretprobe" : "kprobe";
     if (detail::isWildcard(kernel_func) && kernel_func_offset == 0)
-        return detail::attachKprobePattern(*this, kernel_func, probe_func, attach_type);
+        return detail::attachKprobePattern(*this, *impl_, detail::globMatcher(kernel_func),
+                                           kernel_func, probe_func, attach_type);
     std::string key = kernel_func + (kernel_func_offset ? "+" + hex(kernel_func_offset) : "");
     auto prog = impl_->findProgram(probe_func);
     if (!prog.ok())
         return prog.status();
     (void)impl_->ensureTracefs(); // legacy kprobes need it; the PMU path does not
-    if (!kernelHasKprobes(impl_->tracefs_root))
+    if (!detail::kernelHasKprobes(impl_->tracefs_root))
         return Status(EOPNOTSUPP, "prog '" + probe_func + "': " + kind + " '" + key +
                                       "': this kernel has no kprobe support "
                                       "(CONFIG_KPROBES is not set)");
@@ -316,8 +326,9 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     // A glob that names no symbol literally (Go's "(*T).M" has a '*') is a pattern.
     if (!symbol_addr && !symbol_offset && detail::isWildcard(symbol) &&
         detail::elfFunctionAddress(*file, symbol).status().code() == ENOENT)
-        return detail::attachUprobePattern(*this, binary_path, *file, symbol, probe_func,
-                                           attach_type, pid);
+        return detail::attachUprobePattern(
+            *this, *impl_, {binary_path, *file, detail::globMatcher(symbol), key, attach_type, pid},
+            probe_func);
     (void)impl_->ensureTracefs(); // only libbpf's legacy (non-PMU) path needs it
     detail::LibbpfLogCapture capture;
     std::string hint;
@@ -348,6 +359,39 @@ Status BPF::detach_uprobe(const std::string &binary_path, const std::string &sym
     const std::string kind = attach_type == BPF_PROBE_RETURN ? "uretprobe" : "uprobe";
     std::string key = uprobeKey(binary_path, symbol, symbol_addr, symbol_offset, pid);
     return impl_->removeAttachments(kind, key, kind + " '" + key + "'");
+}
+
+Status BPF::attach_uprobe_regex(const std::string &binary_path, const std::string &sym_re,
+                                const std::string &probe_func, bpf_probe_attach_type attach_type,
+                                pid_t pid) {
+    const std::string kind = attach_type == BPF_PROBE_RETURN ? "uretprobe" : "uprobe";
+    std::string key = uprobeKey(binary_path, "/" + sym_re + "/", 0, 0, pid);
+    auto matcher = detail::regexMatcher(sym_re);
+    if (!matcher.ok())
+        return detail::withContext(matcher.status(), "prog '" + probe_func + "': " + kind);
+    auto prog = impl_->findProgram(probe_func);
+    if (!prog.ok())
+        return prog.status();
+    auto file = openBinary(binary_path, pid);
+    if (!file.ok())
+        return detail::withContext(file.status(), "prog '" + probe_func + "': failed to attach " +
+                                                      kind + " '" + key + "'");
+    return detail::attachUprobePattern(
+        *this, *impl_, {binary_path, *file, *matcher, key, attach_type, pid}, probe_func);
+}
+
+Status BPF::detach_uprobe_regex(const std::string &binary_path, const std::string &sym_re,
+                                bpf_probe_attach_type attach_type, pid_t pid) {
+    const std::string kind = attach_type == BPF_PROBE_RETURN ? "uretprobe" : "uprobe";
+    std::string key = uprobeKey(binary_path, "/" + sym_re + "/", 0, 0, pid);
+    return impl_->removeAttachments(kind, key, kind + " '" + key + "'");
+}
+
+bool detail::isUprobePattern(const std::string &binary, const std::string &symbol, pid_t pid) {
+    if (!isWildcard(symbol))
+        return false;
+    auto file = openBinary(binary, pid);
+    return file.ok() && elfFunctionAddress(*file, symbol).status().code() == ENOENT;
 }
 
 Status BPF::attach_usdt(const std::string &binary_path, const std::string &provider,

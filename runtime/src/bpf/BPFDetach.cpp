@@ -48,6 +48,7 @@ void BPF::detach_all_in_background() {
     impl_->joinDetaching();
     auto moved = std::make_shared<std::map<std::string, detail::Attachment>>(std::move(impl_->attachments));
     impl_->attachments.clear();
+    impl_->wildcard_requests.clear();
     try {
         impl_->detaching = std::thread([moved] { detail::destroyAttachments(std::move(*moved)); });
     } catch (const std::system_error &) {

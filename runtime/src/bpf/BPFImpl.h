@@ -57,6 +57,14 @@ struct Attachment {
 // one; the others after, in order. Returns when every one is released.
 void destroyAttachments(std::map<std::string, Attachment> attachments);
 
+// A wildcard or regex attach request (BPFWildcards.cpp): what `run -v` reports, and the
+// attachments (by attachments' key) that detaching the request removes.
+struct WildcardRequest {
+    std::string kind;        // as the attachments'
+    std::string request_key; // the glob as given, or "/REGEX/"
+    std::string note;        // "... 3 targets, one uprobe.multi link: a, b, c"
+    std::vector<std::string> attachment_keys;
+};
 // What init needs from a compile (or from the object cache).
 struct CompiledProbe {
     std::vector<uint8_t> elf;
@@ -95,6 +103,9 @@ struct BPF::Impl {
 
     // Keyed by "kind|target_key|function"; destroyed before the object.
     std::map<std::string, detail::Attachment> attachments;
+    std::vector<detail::WildcardRequest> wildcard_requests;
+    // Forgets requests whose attachments are gone (detach, a failed attach_all).
+    void dropStaleRequests();
     std::map<std::string, std::unique_ptr<BPFPerfBuffer>> perf_buffers;
     std::unique_ptr<BPFRingBuffer> ring_buffer;
     std::map<std::string, std::vector<common::UniqueFd>> perf_event_fds; // open_perf_event, by map name

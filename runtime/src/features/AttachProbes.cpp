@@ -4,6 +4,7 @@
 #include "FeatureProbes.h"
 
 #include "attach/ElfOffsets.h"
+#include "attach/MultiLinks.h"
 #include "attach/Tracefs.h"
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/UniqueFd.h"
@@ -115,17 +116,8 @@ Feature probeKprobe(bool has_kprobe_events) {
 }
 
 Feature probeKprobeMulti() {
-    Result<UniqueFd> prog = loadTiny({BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI});
-    if (!prog.ok())
-        return result("kprobe.multi", prog.status(), "");
-    const char *syms[] = {kKernelFunction};
-    LIBBPF_OPTS(bpf_link_create_opts, opts);
-    opts.kprobe_multi.syms = syms;
-    opts.kprobe_multi.cnt = 1;
-    UniqueFd link(bpf_link_create(prog->get(), 0, BPF_TRACE_KPROBE_MULTI, &opts));
-    if (!link.valid())
-        return {"kprobe.multi", false, "link_create: " + errnoText(errno)};
-    return {"kprobe.multi", true, std::string("attached to ") + kKernelFunction};
+    return result("kprobe.multi", probeKprobeMultiLink(),
+                  std::string("attached to ") + kKernelFunction);
 }
 
 Feature probeUprobe() {
@@ -146,36 +138,9 @@ Feature probeUprobe() {
                   std::string("attached to ") + kLibc + ":getpid");
 }
 
-// BPF_LINK_CREATE for uprobe_multi (kernel 6.6) is newer than Debian 12's libbpf 1.1 and
-// <linux/bpf.h>: the attr layout and attach type number from the kernel's UAPI, by syscall.
-constexpr __u32 kTraceUprobeMulti = 48; // BPF_TRACE_UPROBE_MULTI
-struct UprobeMultiLinkAttr {
-    __u32 prog_fd, target_fd, attach_type, flags;
-    __aligned_u64 path, offsets, ref_ctr_offsets, cookies;
-    __u32 cnt, multi_flags, pid, pad;
-};
-
 Feature probeUprobeMulti() {
-    Result<uint64_t> addr = elfFunctionAddress(kLibc, "getpid");
-    Result<uint64_t> offset =
-        addr.ok() ? elfVaddrToFileOffset(kLibc, *addr) : Result<uint64_t>(addr.status());
-    if (!offset.ok())
-        return result("uprobe.multi", offset.status(), "");
-    Result<UniqueFd> prog =
-        loadTiny({BPF_PROG_TYPE_KPROBE, static_cast<bpf_attach_type>(kTraceUprobeMulti)});
-    if (!prog.ok())
-        return result("uprobe.multi", prog.status(), "");
-    UprobeMultiLinkAttr attr{};
-    __u64 off = *offset;
-    attr.prog_fd = static_cast<__u32>(prog->get());
-    attr.attach_type = kTraceUprobeMulti;
-    attr.path = reinterpret_cast<__u64>(kLibc);
-    attr.offsets = reinterpret_cast<__u64>(&off);
-    attr.cnt = 1;
-    UniqueFd link(static_cast<int>(::syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof attr)));
-    if (!link.valid())
-        return {"uprobe.multi", false, "link_create: " + errnoText(errno)};
-    return {"uprobe.multi", true, std::string("attached to ") + kLibc + ":getpid"};
+    return result("uprobe.multi", probeUprobeMultiLink(),
+                  std::string("attached to ") + kLibc + ":getpid");
 }
 
 // fentry and LSM: BTF-typed programs on a kernel function, attached through a trampoline.
