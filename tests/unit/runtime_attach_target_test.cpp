@@ -167,6 +167,24 @@ TEST(RuntimeElfSymbols, DemangledCxxNamesResolveToTheMangledSymbol) {
     EXPECT_EQ(elfFunctionAddress(self, "jp_demangle::probe").status().code(), ENOENT);
 }
 
+// A function as rustc (legacy mangling, Debian's rustc 1.63) names `demo::work`: the C++ scheme
+// with a 17h<hash> last component.
+extern "C" __attribute__((noinline, used)) int jp_rust_like(int x) __asm__("_ZN4demo4work17h0123456789abcdefE");
+int jp_rust_like(int x) { return x + 2; }
+
+TEST(RuntimeElfSymbols, RustLegacyNamesResolveWithoutTheirHash) {
+    const std::string self = "/proc/self/exe";
+    auto mangled = elfFunctionAddress(self, "_ZN4demo4work17h0123456789abcdefE");
+    ASSERT_TRUE(mangled.ok()) << mangled.status().msg();
+    auto path = elfFunctionAddress(self, "demo::work");
+    ASSERT_TRUE(path.ok()) << path.status().msg();
+    EXPECT_EQ(path.value(), mangled.value());
+    auto hashed = elfFunctionAddress(self, "demo::work::h0123456789abcdef");
+    ASSERT_TRUE(hashed.ok()) << hashed.status().msg();
+    EXPECT_EQ(hashed.value(), mangled.value());
+    EXPECT_EQ(elfFunctionAddress(self, "demo::wor").status().code(), ENOENT);
+}
+
 TEST(RuntimeBinaryLookup, ShortNamesMatchLibraryFileNames) {
     EXPECT_TRUE(shortNameMatches("libc", "libc.so.6"));
     EXPECT_TRUE(shortNameMatches("c", "libc.so.6"));

@@ -107,7 +107,7 @@ bool plainOrVersioned(const char *sym_name, const std::string &name) {
 }
 
 // A C++ symbol named as it demangles: the whole signature ("ns::f(int)") or the name before
-// its parameter list ("ns::f").
+// its parameter list ("ns::f"); a Rust one (legacy mangling) without its hash ("demo::work").
 bool demangledIs(const char *sym_name, const std::string &name) {
     if (sym_name[0] != '_' || sym_name[1] != 'Z')
         return false;
@@ -117,8 +117,15 @@ bool demangledIs(const char *sym_name, const std::string &name) {
     if (status != 0 || !d)
         return false;
     std::string_view text(d.get());
-    return text == name || (text.starts_with(name) && text.size() > name.size() &&
-                            text[name.size()] == '(');
+    if (text == name)
+        return true;
+    if (!text.starts_with(name) || text.size() <= name.size())
+        return false;
+    std::string_view rest = text.substr(name.size());
+    // Rust's legacy mangling is C++'s with a hash last: "demo::work::h0123456789abcdef".
+    bool rust_hash = rest.size() == 19 && rest.starts_with("::h") &&
+                     rest.find_first_not_of("0123456789abcdef", 3) == std::string_view::npos;
+    return rest[0] == '(' || rust_hash;
 }
 
 std::map<uint64_t, std::string> resolveFunction(const common::ElfFile &file,
