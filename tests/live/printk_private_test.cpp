@@ -103,25 +103,31 @@ TEST(PrivatePrintk, TwoRunsDoNotSeeEachOthersLines) {
 
 namespace {
 // The largest VmRSS (kB) of the process whose command line contains NEEDLE, sampled until
-// DONE is set.
+// DONE is set. Processes exit while /proc is walked: every read there may fail (libstdc++'s
+// filebuf throws on ESRCH), and a failed read just skips that process.
+long vmRssKbOf(const fs::path &proc, const std::string &needle) {
+    try {
+        std::ifstream cmdline(proc / "cmdline");
+        std::string args((std::istreambuf_iterator<char>(cmdline)), {});
+        if (args.find(needle) == std::string::npos || args.find("jitprobe") == std::string::npos)
+            return 0;
+        std::ifstream status(proc / "status");
+        for (std::string line; std::getline(status, line);)
+            if (line.starts_with("VmRSS:"))
+                return std::atol(line.c_str() + 6);
+    } catch (const std::exception &) {
+    }
+    return 0;
+}
+
 long peakRssKb(const std::string &needle, const std::atomic<bool> &done) {
     long peak = 0;
     while (!done.load()) {
-        // error_code forms: processes exit while /proc is walked (a throw here aborts the test).
         std::error_code ec;
         for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-            const fs::directory_entry &e = *it;
-            std::string name = e.path().filename();
-            if (name.find_first_not_of("0123456789") != std::string::npos)
-                continue;
-            std::ifstream cmdline(e.path() / "cmdline");
-            std::string args((std::istreambuf_iterator<char>(cmdline)), {});
-            if (args.find(needle) == std::string::npos || args.find("jitprobe") == std::string::npos)
-                continue;
-            std::ifstream status(e.path() / "status");
-            for (std::string line; std::getline(status, line);)
-                if (line.starts_with("VmRSS:"))
-                    peak = std::max(peak, std::atol(line.c_str() + 6));
+            std::string name = it->path().filename();
+            if (name.find_first_not_of("0123456789") == std::string::npos)
+                peak = std::max(peak, vmRssKbOf(it->path(), needle));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
