@@ -225,6 +225,62 @@ std::string compilerVersion() {
     return std::string("jitprobe-frontend-1 llvm-") + LLVM_VERSION_STRING;
 }
 
+namespace {
+
+// What the compile adds ahead of the source: the license, member-shortcut #undefs for a probe's
+// own struct sock, libbpf's USDT support when used, the tracepoints' arg structs. false on error.
+bool buildPrelude(const std::string &source, const CompileOptions &options, std::string &prelude,
+                  std::vector<Diagnostic> &diags) {
+    prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
+    for (const char *record : {"sock", "inet_sock"})
+        if (definesStruct(source, record))
+            prelude += memberShortcutUndefs(record);
+    // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
+    if (source.find("bpf_usdt_readarg") != std::string::npos)
+        prelude += "#include <bpf/usdt.bpf.h>\n";
+    bool tracepoints_ok = tracepointPrelude(source, options, prelude, diags);
+    return tracepoints_ok && !hasErrors(diags);
+}
+
+ClangJob makeJob(const std::string &source, const CompileOptions &options, KernelTypes &kernel,
+                 const std::string &prelude) {
+    ClangJob job;
+    job.main_path = mainPath(options.file_name);
+    job.main_source = source;
+    job.user_file = options.file_name;
+    job.user_args = options.cflags;
+    job.files = std::move(kernel.files);
+    job.files.push_back({std::string(kVirtualIncludeDir) + "/jitprobe/prelude.h", prelude});
+    job.pch_path = kernel.pch_path;
+    job.kernel_types_dir = kernel.kernel_types_dir;
+    return job;
+}
+
+// Code generation of the rewritten source (and IR / assembly when asked): RESULT's object.
+bool generate(ClangJob &job, const CompileOptions &options, const std::vector<AttachDirective> &directives,
+              const std::vector<MapDirective> &map_directives, const std::string &source,
+              bool types_shaken, CompileResult &result) {
+    auto &diags = result.diagnostics;
+    job.main_source = result.rewritten;
+    auto start = Clock::now();
+    bool last_here = options.single_compile_process && !options.want_ir && !options.want_asm;
+    if (!generateObject(job, directives, source, types_shaken, last_here, result))
+        return false;
+    std::vector<Diagnostic> reported; // already reported above; a fallback rewrite renews info
+    applyMapDirectives(map_directives, result.info, reported);
+    result.times.codegen_ms = msSince(start);
+    if (options.want_core_btf)
+        addCoreBtf(options, result);
+    std::vector<std::uint8_t> text;
+    if (options.want_ir && generateCode(job, CodegenOutput::IR, text, diags))
+        result.ir.assign(text.begin(), text.end());
+    if (options.want_asm && generateCode(job, CodegenOutput::Assembly, text, diags))
+        result.asm_text.assign(text.begin(), text.end());
+    return true;
+}
+
+} // namespace
+
 CompileResult compile(const std::string &original, const CompileOptions &options) {
     CompileResult result;
     const std::string source = blankIterContextDefinitions(original);
@@ -233,15 +289,8 @@ CompileResult compile(const std::string &original, const CompileOptions &options
         return result;
     auto directives = parseAttachDirectives(source, options.file_name, diags);
     auto map_directives = parseMapDirectives(source, options.file_name, diags);
-    std::string prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
-    for (const char *record : {"sock", "inet_sock"})
-        if (definesStruct(source, record))
-            prelude += memberShortcutUndefs(record);
-    // libbpf's USDT argument support declares maps: only for sources that read USDT arguments.
-    if (source.find("bpf_usdt_readarg") != std::string::npos)
-        prelude += "#include <bpf/usdt.bpf.h>\n";
-    bool tracepoints_ok = tracepointPrelude(source, options, prelude, diags);
-    if (hasErrors(diags) || !tracepoints_ok)
+    std::string prelude;
+    if (!buildPrelude(source, options, prelude, diags))
         return result;
 
     KernelTypes kernel;
@@ -254,16 +303,7 @@ CompileResult compile(const std::string &original, const CompileOptions &options
         pch_name = kernel.pch_path.substr(kernel.pch_path.rfind('/') + 1);
         pch_digest = manifestDigest(stem, pch_name);
     }
-
-    ClangJob job;
-    job.main_path = mainPath(options.file_name);
-    job.main_source = source;
-    job.user_file = options.file_name;
-    job.user_args = options.cflags;
-    job.files = std::move(kernel.files);
-    job.files.push_back({std::string(kVirtualIncludeDir) + "/jitprobe/prelude.h", prelude});
-    job.pch_path = kernel.pch_path;
-    job.kernel_types_dir = kernel.kernel_types_dir;
+    ClangJob job = makeJob(source, options, kernel, prelude);
 
     auto start = Clock::now();
     bool types_shaken = false;
@@ -280,26 +320,9 @@ CompileResult compile(const std::string &original, const CompileOptions &options
     if (hasErrors(diags))
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone
-    if (options.stop_after_rewrite) {
-        result.ok = !hasErrors(diags);
+    if (!options.stop_after_rewrite &&
+        !generate(job, options, directives, map_directives, source, types_shaken, result))
         return result;
-    }
-
-    job.main_source = result.rewritten;
-    start = Clock::now();
-    bool last_here = options.single_compile_process && !options.want_ir && !options.want_asm;
-    if (!generateObject(job, directives, source, types_shaken, last_here, result))
-        return result;
-    std::vector<Diagnostic> reported; // already reported above; a fallback rewrite renews info
-    applyMapDirectives(map_directives, result.info, reported);
-    result.times.codegen_ms = msSince(start);
-    if (options.want_core_btf)
-        addCoreBtf(options, result);
-    std::vector<std::uint8_t> text;
-    if (options.want_ir && generateCode(job, CodegenOutput::IR, text, diags))
-        result.ir.assign(text.begin(), text.end());
-    if (options.want_asm && generateCode(job, CodegenOutput::Assembly, text, diags))
-        result.asm_text.assign(text.begin(), text.end());
     result.info.pch_name = pch_name;
     result.info.pch_digest = pch_digest;
     result.ok = !hasErrors(diags);
