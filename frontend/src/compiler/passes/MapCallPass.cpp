@@ -213,22 +213,8 @@ class MapCallPass : public AstPass {
                            " argument(s), " + std::to_string(nargs) + " given");
             return;
         }
-        // A call or an argument that is only partly in the file (`#define LOOK(m, k)
-        // m.lookup(&k)`: '&' comes from the macro body) has no file text to rewrite; found by
-        // the fuzzer's hand-made seeds: an argument used to vanish silently.
         auto range = ctx.fileRange(call.call->getSourceRange());
-        std::vector<std::string> args;
-        for (const auto *arg : call.call->arguments()) {
-            auto arg_range = ctx.fileRange(arg->getSourceRange());
-            if (arg_range.isInvalid())
-                range = {};
-            std::string text = arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "";
-            // A compound literal's commas (`(struct key_t){.a = 1, .b = 2}`) would split the
-            // argument of the helper macros the patterns use: parentheses keep it whole.
-            if (text.find('{') != std::string::npos)
-                text = "(" + text + ")";
-            args.push_back(std::move(text));
-        }
+        std::vector<std::string> args = argumentTexts(ctx, call, range);
         if (range.isInvalid()) {
             ctx.report(call.call->getBeginLoc(), Diagnostic::Severity::Error,
                        "map method call '" + map + "." + call.method +
@@ -245,6 +231,27 @@ class MapCallPass : public AstPass {
         bool map_of_maps = kind && kind->find("_of_maps$") != std::string::npos;
         MapFacts facts{map, isArrayMap(call.map), ringIndex(ctx.info, map), map_of_maps};
         ctx.rewriter.ReplaceText(range, expand(rule->pattern, facts, args));
+    }
+
+    // The (already rewritten) text of each argument. A call or an argument that is only partly
+    // in the file (`#define LOOK(m, k) m.lookup(&k)`: '&' comes from the macro body) has no file
+    // text to rewrite: RANGE is then made invalid (found by the fuzzer's hand-made seeds: an
+    // argument used to vanish silently).
+    static std::vector<std::string> argumentTexts(PassContext &ctx, const MapCall &call,
+                                                  clang::CharSourceRange &range) {
+        std::vector<std::string> args;
+        for (const auto *arg : call.call->arguments()) {
+            auto arg_range = ctx.fileRange(arg->getSourceRange());
+            if (arg_range.isInvalid())
+                range = {};
+            std::string text = arg_range.isValid() ? ctx.rewriter.getRewrittenText(arg_range) : "";
+            // A compound literal's commas (`(struct key_t){.a = 1, .b = 2}`) would split the
+            // argument of the helper macros the patterns use: parentheses keep it whole.
+            if (text.find('{') != std::string::npos)
+                text = "(" + text + ")";
+            args.push_back(std::move(text));
+        }
+        return args;
     }
 
     void recordEventType(PassContext &ctx, const std::string &map, const clang::Expr *arg) {
