@@ -77,9 +77,7 @@ def block_device():
 
 
 def kallsyms_copy(out):
-    """OUTDIR/kallsyms: this kernel's symbols plus KALLSYMS_DATA; None if it cannot be used."""
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        return None
+    """OUTDIR/kallsyms: this kernel's symbols plus KALLSYMS_DATA."""
     path = os.path.join(out, "kallsyms")
     with open("/proc/kallsyms") as src, open(path, "w") as dst:
         dst.write(src.read())
@@ -88,16 +86,26 @@ def kallsyms_copy(out):
     return path
 
 
+def confined(cmd, kallsyms=None):
+    """CMD in a network namespace of its own (and, with KALLSYMS, a mount namespace where that
+    file is /proc/kallsyms): BCC's networking examples create veths, bridges, namespaces and
+    qdiscs with pyroute2 before their BPF() call, and must not touch this host's."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        sys.exit("bcc_compat: run as root (tools and examples run in namespaces of their own)")
+    # `ip netns add` names namespaces under /run/netns: a tmpfs of this mount namespace's own.
+    mount = "mkdir -p /run/netns && mount -t tmpfs jp-compat /run/netns && "
+    mount += 'mount --bind "$0" /proc/kallsyms && ' if kallsyms else ""
+    return ["unshare", "--net", "--mount", "--propagation", "private", "sh", "-c",
+            mount + 'exec "$@"', kallsyms or "-"] + cmd
+
+
 def tool_command(tools, entry, name, kallsyms):
     cmd = [sys.executable, os.path.join(tools, entry)] + TOOL_ARGS.get(name, [])
     if name == "biolatpcts":
         cmd.append(block_device())
     if name in TUI_TOOLS:
         cmd = ["script", "-qec", " ".join(cmd), "/dev/null"]
-    if kallsyms:
-        cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-               'mount --bind "$0" /proc/kallsyms && exec "$@"', kallsyms] + cmd
-    return cmd
+    return confined(cmd, kallsyms)
 
 
 def extract_tools(bcc_root, out, pkg_dir, rows):
@@ -192,7 +200,7 @@ def extract_examples(bcc_root, out, pkg_dir, rows):
             env = dict(os.environ, PYTHONPATH=pkg_dir, PYTHONDONTWRITEBYTECODE="1", TERM="xterm",
                        BCC_COMPAT_OUT=target)
             try:
-                run = subprocess.run([sys.executable, entry] + EXAMPLE_ARGS.get(name, []), cwd=dirpath,
+                run = subprocess.run(confined([sys.executable, entry] + EXAMPLE_ARGS.get(name, [])), cwd=dirpath,
                                      env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
                 note = "" if os.path.exists(target) else "no BPF(): " + lastline(run.stderr or run.stdout)
             except subprocess.TimeoutExpired:
