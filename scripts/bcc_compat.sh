@@ -4,7 +4,8 @@
 # would compile, run `jitprobe check` on each, and print pass / failure class and "N of M (P%)".
 #
 # usage: scripts/bcc_compat.sh BCC_CHECKOUT [OUTDIR]    (OUTDIR defaults to /tmp/bcc_compat)
-# env:   JITPROBE=path/to/jitprobe (default build/runtime/cli/jitprobe), ONLY=substring filter
+# env:   JITPROBE=path/to/jitprobe (default build/runtime/cli/jitprobe), ONLY=substring filter,
+#        VM=1 (also check the programs this kernel cannot load on Debian's 6.1 kernel in qemu)
 # BCC's code and the extracted programs stay in OUTDIR; never commit them.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,3 +25,7 @@ fi
 rm -rf "$out/programs" "$out/logs"
 "$py" "$here/bcc_compat/extract.py" "$bcc" "$out"
 "$py" "$here/bcc_compat/check.py" "$out" "$jitprobe" "${ONLY:-}"
+# VM=1: the programs this kernel cannot load, checked again on Debian's 6.1 kernel in qemu.
+if [[ ${VM:-0} == 1 ]]; then
+  "$here/bcc_compat/vm_check.sh" "$out" "$(dirname "$(dirname "$(dirname "$jitprobe")")")"
+fi

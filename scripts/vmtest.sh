@@ -213,6 +213,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp LANG=C.UTF-8
 export JITPROBE_CACHE_DIR=/tmp/jitprobe-cache
 export JITPROBE_COMPILER="$COMPILER"
+export JITPROBE_VM_EXTRA_CHECKS="${JITPROBE_VM_EXTRA_CHECKS:-}"
 cd /tmp
 timeout $(( TIMEOUT > 60 ? TIMEOUT - 30 : TIMEOUT )) bash "$ROOT/tests/vm/guest_tests.sh" "$BUILD_DIR" >/tmp/out/results.txt 2>&1
 echo \$? >/tmp/out/status

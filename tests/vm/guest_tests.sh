@@ -393,6 +393,17 @@ else
   expect kprobe_wildcard "$WORK/kwild.out" "ucalls[0] -ge 1"
 fi
 
+# Not a test: with JITPROBE_VM_EXTRA_CHECKS=DIR (scripts/bcc_compat.sh --vm), `check` each
+# portable object in DIR on this kernel and report it on an "EXTRA" line.
+if [ -n "${JITPROBE_VM_EXTRA_CHECKS:-}" ]; then
+  for jpo in "$JITPROBE_VM_EXTRA_CHECKS"/*.jpo; do
+    [ -f "$jpo" ] || continue
+    name="$(basename "$jpo" .jpo)"
+    if timeout 120 "$JP" check "$jpo" >"$WORK/extra.out" 2>&1; then echo "EXTRA PASS $name"
+    else echo "EXTRA FAIL $name: $(grep -m1 -i 'error' "$WORK/extra.out" | cut -c1-200)"; fi
+  done
+fi
+
 rm -rf "$WORK"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
