@@ -3,6 +3,7 @@
 // must hold pid 1 with the comm /proc/1/comm shows, and this process with its own comm.
 // Prints one line per failed check; exit 0 if none.
 //   jitprobe_vm_cpp_iter PROBE
+#include "VmCheck.h"
 #include "jitprobe/BPF.h"
 
 #include <bpf/bpf.h>
@@ -17,6 +18,7 @@
 #include <string>
 
 using namespace jitprobe;
+using namespace jitprobe::vm;
 
 namespace {
 
@@ -31,17 +33,6 @@ std::string procComm(pid_t pid) {
     std::string comm;
     std::getline(in, comm);
     return comm;
-}
-
-Status initFrom(BPF &bpf, const std::string &probe) {
-    if (probe.ends_with(".jpo"))
-        return bpf.init_file(probe);
-    std::ifstream in(probe);
-    std::stringstream text;
-    text << in.rdbuf();
-    InitOptions opts;
-    opts.file_name = probe;
-    return bpf.init(text.str(), {}, opts);
 }
 
 // The thread-group leaders' comms (tgid == pid) the iterator wrote, and how many tasks it saw.

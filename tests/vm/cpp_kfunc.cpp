@@ -3,6 +3,7 @@
 // bpf_attach_kfunc(fd), detached by closing the link fd. PROBE is a .jpo built on the host from
 // tests/vm/kfunc.c. Prints one line per failed check; exit 0 if none.
 //   jitprobe_vm_cpp_kfunc PROBE MARKER
+#include "VmCheck.h"
 #include "jitprobe/BPF.h"
 
 #include <fcntl.h>
@@ -12,25 +13,9 @@
 #include <string>
 
 using namespace jitprobe;
+using namespace jitprobe::vm;
 
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string &what) {
-    if (!ok) {
-        std::cout << "FAIL " << what << std::endl;
-        failures++;
-    }
-}
-
-void openTimes(const std::string &path, int n) {
-    for (int i = 0; i < n; i++) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
-            ::close(fd);
-    }
-}
 
 uint64_t slot(BPF &bpf, int index) { return bpf.get_array_table<uint64_t>("counts")[index]; }
 

@@ -5,6 +5,7 @@
 // do_sys_openat2+OFFSET, and one at +1 (inside the 5-byte __fentry__ call) that must be refused.
 // Prints one line per failed check; exit 0 if none.
 //   jitprobe_vm_cpp_kprobe PROBE MARKER [OFFSET]
+#include "VmCheck.h"
 #include "jitprobe/BPF.h"
 
 #include <fcntl.h>
@@ -16,36 +17,9 @@
 #include <string>
 
 using namespace jitprobe;
+using namespace jitprobe::vm;
 
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string &what) {
-    if (!ok) {
-        std::cout << "FAIL " << what << std::endl;
-        failures++;
-    }
-}
-
-void openTimes(const std::string &path, int n) {
-    for (int i = 0; i < n; i++) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
-            ::close(fd);
-    }
-}
-
-Status initFrom(BPF &bpf, const std::string &probe) {
-    if (probe.ends_with(".jpo"))
-        return bpf.init_file(probe);
-    std::ifstream in(probe);
-    std::stringstream text;
-    text << in.rdbuf();
-    InitOptions opts;
-    opts.file_name = probe;
-    return bpf.init(text.str(), {}, opts);
-}
 
 // attach_kprobe at do_sys_openat2+OFFSET fires once per open; +1 is refused, naming the probe,
 // the target and why.
