@@ -1,6 +1,7 @@
 // The object cache end to end: the CLI twice on one probe (miss, then a hit that never maps the
 // compiler), a tampered entry rebuilt, JSON phase records, and the C++ API's phase_times().
 #include "LiveSupport.h"
+#include "ProcessRunner.h"
 #include "jitprobe/BPF.h"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = JITPROBE_BINARY_DIR "/runtime/cli/jitprobe";
+const std::string kCli = jitprobe::testing::cliPath();
 
 const char *kProbe = R"(BPF_HASH(counts, u32, u64);
 TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
@@ -41,20 +42,10 @@ struct CacheFixture : ::testing::Test {
     }
     std::string cache() const { return dir + "/cache"; }
 
-    // stdout + stderr of the CLI with the cache in our temp dir; ENV: extra VAR=VALUE words.
+    // stdout + stderr of the CLI with its cache in our temp dir; ENV: extra VAR=VALUE words.
     std::string cli(const std::string &args, const std::string &env = "", int *status = nullptr) {
-        std::string cmd = "env JITPROBE_CACHE_DIR=" + cache() + " " + env + " " + kCli + " " +
-                          args + " 2>&1";
-        FILE *p = ::popen(cmd.c_str(), "r");
-        std::string out;
-        char buf[4096];
-        while (p && !std::feof(p))
-            if (std::size_t n = std::fread(buf, 1, sizeof buf, p))
-                out.append(buf, n);
-        int rc = p ? ::pclose(p) : -1;
-        if (status)
-            *status = rc;
-        return out;
+        return jitprobe::testing::shellOutput(
+            "env JITPROBE_CACHE_DIR=" + cache() + " " + env + " " + kCli + " " + args, status);
     }
 
     std::string onlyEntry() const {
@@ -96,7 +87,8 @@ TEST_F(CacheFixture, SecondRunIsACacheHitWithoutTheCompiler) {
     // build would refuse the preload).
     std::string preloaded = cli("check --time-phases " + probe,
                                 "LD_PRELOAD=/usr/lib/llvm-16/lib/libLLVM-16.so "
-                                "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0", &rc);
+                                "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0",
+                                &rc);
     ASSERT_EQ(rc, 0) << preloaded;
     EXPECT_TRUE(has(preloaded, "phase frontend_loaded: yes")) << preloaded;
 }

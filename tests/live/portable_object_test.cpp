@@ -2,6 +2,7 @@
 // compiler reachable and no LLVM mapped; the C++ API's write_object_file + init_file reading
 // task_struct fields through CO-RE (exact values); bad files refused with the file and reason.
 #include "LiveSupport.h"
+#include "ProcessRunner.h"
 #include "jitprobe/BPF.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = JITPROBE_BINARY_DIR "/runtime/cli/jitprobe";
+const std::string kCli = jitprobe::testing::cliPath();
 
 // STEP comes from -D at build time: the .jpo carries what the build was given.
 const char *kProbe = R"(BPF_HASH(counts, u32, u64);
@@ -48,20 +49,11 @@ struct PortableFixture : ::testing::Test {
         if (!dir.empty())
             fs::remove_all(dir, ec);
     }
-    // stdout + stderr of the CLI, its cache in our temp dir; ENV: extra VAR=VALUE words.
+    // stdout + stderr of the CLI with its cache in our temp dir; ENV: extra VAR=VALUE words.
     std::string cli(const std::string &args, const std::string &env = "", int *status = nullptr) {
-        std::string cmd = "env JITPROBE_CACHE_DIR=" + dir + "/cache " + env + " " + kCli + " " +
-                          args + " 2>&1";
-        FILE *p = ::popen(cmd.c_str(), "r");
-        std::string out;
-        char buf[4096];
-        while (p && !std::feof(p))
-            if (std::size_t n = std::fread(buf, 1, sizeof buf, p))
-                out.append(buf, n);
-        int rc = p ? ::pclose(p) : -1;
-        if (status)
-            *status = rc;
-        return out;
+        return jitprobe::testing::shellOutput("env JITPROBE_CACHE_DIR=" + dir + "/cache" + " " +
+                                                  env + " " + kCli + " " + args,
+                                              status);
     }
 };
 
@@ -84,8 +76,10 @@ TEST_F(PortableFixture, CliRunsAndChecksAJpoWithoutTheCompiler) {
     ASSERT_TRUE(fs::is_regular_file(jpo));
     fs::remove_all(dir + "/cache"); // nothing cached may help the run below
     // No compiler to find, and the loader's log of every library mapped: none of LLVM's.
-    const std::string no_compiler = "JITPROBE_COMPILER=/nonexistent/jitprobe-compiler LD_DEBUG=files";
-    std::string ran = cli("run --time-phases --format json " + jpo + " -c /bin/true", no_compiler, &rc);
+    const std::string no_compiler =
+        "JITPROBE_COMPILER=/nonexistent/jitprobe-compiler LD_DEBUG=files";
+    std::string ran =
+        cli("run --time-phases --format json " + jpo + " -c /bin/true", no_compiler, &rc);
     ASSERT_EQ(rc, 0) << ran;
     EXPECT_TRUE(has(ran, "attached tracepoint syscalls:sys_enter_getppid")) << ran;
     EXPECT_TRUE(has(ran, "\"name\":\"counts\"")) << ran;
@@ -168,11 +162,13 @@ TEST_F(PortableFixture, CppApiWritesAndLoadsReadingTaskFieldsThroughCore) {
 // built into a .jpo, both programs pass this kernel's verifier from it.
 TEST_F(PortableFixture, KprobeExampleBuildsAndVerifiesFromItsJpo) {
     int rc = -1;
-    std::string built = cli("build " JITPROBE_SOURCE_DIR "/examples/opensnoop_kprobe.c -o " + jpo, "", &rc);
+    std::string built =
+        cli("build " JITPROBE_SOURCE_DIR "/examples/opensnoop_kprobe.c -o " + jpo, "", &rc);
     ASSERT_EQ(rc, 0) << built;
     std::string checked = cli("check --format json " + jpo, "JITPROBE_COMPILER=/nonexistent", &rc);
     EXPECT_EQ(rc, 0) << checked;
     for (const char *prog : {"kprobe__do_sys_openat2", "kretprobe__do_sys_openat2"})
         EXPECT_TRUE(has(checked, std::string("{\"type\":\"program\",\"name\":\"") + prog +
-                                     "\",\"prog_type\":\"kprobe\"")) << checked;
+                                     "\",\"prog_type\":\"kprobe\""))
+            << checked;
 }

@@ -30,20 +30,6 @@ extern "C" __attribute__((noinline, used)) int jp_prom_stack_leaf(int x) {
 
 namespace {
 
-int freeLoopbackPort() {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 &&
-        getsockname(s, reinterpret_cast<sockaddr *>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    close(s);
-    return port;
-}
-
 // A child of this process, held until go(): calls jp_prom_stack_leaf and getppid 20 times
 // each, then stays alive (its user addresses are symbolized through its /proc maps) until
 // killed.
@@ -111,7 +97,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     }
     return 0;
 }
-// @attach uprobe:)" + binary + R"(:jp_prom_stack_leaf -> on_leaf
+// @attach uprobe:)" +
+           binary + R"(:jp_prom_stack_leaf -> on_leaf
 int on_leaf(struct pt_regs *ctx) {
     if ((bpf_get_current_pid_tgid() >> 32) != TARGET)
         return 0;
@@ -130,7 +117,8 @@ TEST(PrometheusLive, StackIdsAreServedAsFoldedSymbolizedFrames) {
     JP_REQUIRE_BPF_PRIVILEGES();
     std::filesystem::path dir = ::testing::TempDir() + "prom_stacks_" + std::to_string(getpid());
     std::filesystem::create_directories(dir);
-    std::ofstream(dir / "stacks.c") << stackProbe(std::filesystem::read_symlink("/proc/self/exe").string());
+    std::ofstream(dir / "stacks.c")
+        << stackProbe(std::filesystem::read_symlink("/proc/self/exe").string());
     int port = freeLoopbackPort();
     ASSERT_GT(port, 0);
     StackWorkload work;
@@ -153,8 +141,9 @@ TEST(PrometheusLive, StackIdsAreServedAsFoldedSymbolizedFrames) {
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
     };
-    auto r = runProcess({cliPath(), "serve", (dir / "stacks.c").string(), "-D", "TARGET=" + std::to_string(work.pid()),
-                         "--listen", "127.0.0.1:" + std::to_string(port)},
+    auto r = runProcess({cliPath(), "serve", (dir / "stacks.c").string(), "-D",
+                         "TARGET=" + std::to_string(work.pid()), "--listen",
+                         "127.0.0.1:" + std::to_string(port)},
                         po);
     std::filesystem::remove_all(dir);
     EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
@@ -164,7 +153,8 @@ TEST(PrometheusLive, StackIdsAreServedAsFoldedSymbolizedFrames) {
     std::istringstream lines(page);
     for (std::string line; std::getline(lines, line);)
         if (line.starts_with(tgid))
-            (line.find("ustack=\"[missed stack]\"") != std::string::npos ? kernelLine : userLine) = line;
+            (line.find("ustack=\"[missed stack]\"") != std::string::npos ? kernelLine : userLine) =
+                line;
     EXPECT_NE(kernelLine.find("kstack=\"entry_SYSCALL_64"), std::string::npos) << page;
     EXPECT_NE(kernelLine.find(";do_syscall_64;"), std::string::npos) << page;
     EXPECT_TRUE(kernelLine.ends_with("} 20")) << page;
@@ -176,10 +166,13 @@ TEST(PrometheusLive, StackIdsAreServedAsFoldedSymbolizedFrames) {
     std::string innermost = kernelLine.substr(0, semi);
     innermost = innermost.substr(innermost.rfind(';') + 1);
     EXPECT_FALSE(innermost.empty()) << kernelLine;
-    EXPECT_NE(page.find("jitprobe_ips_total{tgid=\"" + std::to_string(work.pid()) + "\",user=\"0\",ip=\"" +
-                        innermost + "\"} 20\n"),
-              std::string::npos) << innermost << "\n" << page;
+    EXPECT_NE(page.find("jitprobe_ips_total{tgid=\"" + std::to_string(work.pid()) +
+                        "\",user=\"0\",ip=\"" + innermost + "\"} 20\n"),
+              std::string::npos)
+        << innermost << "\n"
+        << page;
     EXPECT_NE(page.find("jitprobe_uips_total{tgid=\"" + std::to_string(work.pid()) +
                         "\",user=\"1\",ip=\"jp_prom_stack_leaf\"} 20\n"),
-              std::string::npos) << page;
+              std::string::npos)
+        << page;
 }

@@ -2,8 +2,8 @@
 // here on a loopback port with a temporary config and data dir); `promtool check metrics` on
 // every example served; malformed scrapes neither crash the server nor stop the probes.
 #include "LiveSupport.h"
-#include "jitprobe/Kernel.h"
 #include "ProcessRunner.h"
+#include "jitprobe/Kernel.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -26,20 +26,6 @@ using namespace jitprobe::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-int freeLoopbackPort() {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 &&
-        getsockname(s, reinterpret_cast<sockaddr *>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    close(s);
-    return port;
-}
 
 struct TempDir {
     fs::path path;
@@ -182,7 +168,8 @@ double queryOne(httplib::Client &prom, const std::string &query) {
 }
 
 // Polls QUERY until PRED holds for its value or 30 s pass.
-double waitFor(httplib::Client &prom, const std::string &query, const std::function<bool(double)> &pred) {
+double waitFor(httplib::Client &prom, const std::string &query,
+               const std::function<bool(double)> &pred) {
     double v = std::nan("");
     for (int i = 0; i < 150; ++i) {
         v = queryOne(prom, query);
@@ -193,7 +180,9 @@ double waitFor(httplib::Client &prom, const std::string &query, const std::funct
     return v;
 }
 
-bool havePrometheus() { return access("/usr/bin/prometheus", X_OK) == 0 && access("/usr/bin/promtool", X_OK) == 0; }
+bool havePrometheus() {
+    return access("/usr/bin/prometheus", X_OK) == 0 && access("/usr/bin/promtool", X_OK) == 0;
+}
 
 } // namespace
 
@@ -207,7 +196,8 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
     ASSERT_GT(servePort, 0);
     std::ofstream(dir.path / "prometheus.yml")
         << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-           "scrape_configs:\n  - job_name: jitprobe\n    static_configs:\n      - targets: ['127.0.0.1:"
+           "scrape_configs:\n  - job_name: jitprobe\n    static_configs:\n      - targets: "
+           "['127.0.0.1:"
         << servePort << "']\n";
     Workload work(10, 30, 37);
     double calls = 0, p10 = 0, p90 = 0, inf = 0, linInf = 0, linP10 = 0, linP90 = 0;
@@ -223,12 +213,14 @@ TEST(PrometheusLive, ServerScrapesCountersAndHistogramQuantiles) {
         work.runToEnd();
         httplib::Client client("127.0.0.1", promPort);
         client.set_read_timeout(5, 0);
-        calls = waitFor(client, "jitprobe_calls_total{nr=\"110\"}",
-                        [](double v) { return v >= 37; });
-        inf = waitFor(client, "jitprobe_sleep_seconds_bucket{le=\"+Inf\"}", [](double v) { return v >= 40; });
+        calls =
+            waitFor(client, "jitprobe_calls_total{nr=\"110\"}", [](double v) { return v >= 37; });
+        inf = waitFor(client, "jitprobe_sleep_seconds_bucket{le=\"+Inf\"}",
+                      [](double v) { return v >= 40; });
         p10 = queryOne(client, "histogram_quantile(0.1, jitprobe_sleep_seconds_bucket)");
         p90 = queryOne(client, "histogram_quantile(0.9, jitprobe_sleep_seconds_bucket)");
-        linInf = waitFor(client, "jitprobe_sleep_step_seconds_bucket{le=\"+Inf\"}", [](double v) { return v >= 40; });
+        linInf = waitFor(client, "jitprobe_sleep_step_seconds_bucket{le=\"+Inf\"}",
+                         [](double v) { return v >= 40; });
         linP10 = queryOne(client, "histogram_quantile(0.1, jitprobe_sleep_step_seconds_bucket)");
         linP90 = queryOne(client, "histogram_quantile(0.9, jitprobe_sleep_step_seconds_bucket)");
     };
@@ -276,7 +268,8 @@ std::vector<std::string> exampleProbes() {
     std::vector<std::string> files;
     for (const auto &e : fs::directory_iterator(fs::path(JITPROBE_SOURCE_DIR) / "examples")) {
         std::string stem = e.path().stem().string();
-        if (e.path().extension() == ".c" && (jitprobe::kprobes_supported() || !stem.ends_with("_kprobe")) &&
+        if (e.path().extension() == ".c" &&
+            (jitprobe::kprobes_supported() || !stem.ends_with("_kprobe")) &&
             (!server.empty() || stem != "go_http"))
             files.push_back(e.path().string());
     }
@@ -307,14 +300,17 @@ TEST(PrometheusLive, PromtoolAcceptsEveryExampleServed) {
         client.set_read_timeout(10, 0);
         if (auto res = client.Get("/metrics"))
             text = res->body;
-        if (auto res = client.Get("/metrics", {{"Accept", "application/openmetrics-text; version=1.0.0"}}))
+        if (auto res =
+                client.Get("/metrics", {{"Accept", "application/openmetrics-text; version=1.0.0"}}))
             open_metrics = res->body;
     };
     auto r = runProcess(argv, po);
     EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
     for (const std::string &f : files) // every example loaded: its programs are counted
-        EXPECT_NE(text.find("jitprobe_programs_loaded{probe=\"" + fs::path(f).stem().string() + "\"}"),
-                  std::string::npos) << f;
+        EXPECT_NE(
+            text.find("jitprobe_programs_loaded{probe=\"" + fs::path(f).stem().string() + "\"}"),
+            std::string::npos)
+            << f;
     EXPECT_NE(text.find("# TYPE jitprobe_syscalls_total counter"), std::string::npos);
     EXPECT_NE(text.find("# TYPE jitprobe_runq_lat_seconds histogram"), std::string::npos);
     EXPECT_TRUE(open_metrics.ends_with("# EOF\n"));
@@ -322,8 +318,10 @@ TEST(PrometheusLive, PromtoolAcceptsEveryExampleServed) {
     std::ofstream(dir.path / "page.om") << open_metrics;
     ProcessOptions checkOptions;
     checkOptions.timeout_s = 60;
-    auto check = runProcess({"/bin/sh", "-c", "promtool check metrics < " + shellQuote((dir.path / "page.txt").string())},
-                            checkOptions);
+    auto check =
+        runProcess({"/bin/sh", "-c",
+                    "promtool check metrics < " + shellQuote((dir.path / "page.txt").string())},
+                   checkOptions);
     EXPECT_TRUE(check.exited() && check.exit_code == 0) << check.output << text;
 }
 
@@ -371,8 +369,8 @@ TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
         client.set_read_timeout(30, 0);
         client.set_connection_timeout(30, 0);
         auto status = [&](httplib::Result res) { statuses.push_back(res ? res->status : -1); };
-        status(client.Get("/metrics?" + std::string(100000, 'a')));   // URI over the cap
-        status(client.Post("/metrics", "x", "text/plain"));            // method not allowed
+        status(client.Get("/metrics?" + std::string(100000, 'a'))); // URI over the cap
+        status(client.Post("/metrics", "x", "text/plain"));         // method not allowed
         status(client.Delete("/metrics"));
         status(client.Get("/elsewhere"));
         auto res = client.Get("/metrics");
@@ -386,7 +384,8 @@ TEST(PrometheusLive, MalformedScrapesNeitherCrashNorBlockProbes) {
         }
     };
     auto r = runProcess({cliPath(), "serve", (dir.path / "sleeps.c").string(), "-D",
-                         "TARGET=" + std::to_string(work.pid()), "--listen", "127.0.0.1:" + std::to_string(port)},
+                         "TARGET=" + std::to_string(work.pid()), "--listen",
+                         "127.0.0.1:" + std::to_string(port)},
                         po);
     EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
     ASSERT_EQ(statuses.size(), 5u);
@@ -450,13 +449,17 @@ TEST(PrometheusLive, BufferEventsAggregateIntoAHistogramWithExactSum) {
                 body = res->body;
         }
     };
-    auto r = runProcess({cliPath(), "serve", (dir.path / "events.c").string(), "-D", "TARGET=" + target,
-                         "--listen", "127.0.0.1:" + std::to_string(port)},
+    auto r = runProcess({cliPath(), "serve", (dir.path / "events.c").string(), "-D",
+                         "TARGET=" + target, "--listen", "127.0.0.1:" + std::to_string(port)},
                         po);
     EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
     std::string series = "{tgid=\"" + target + "\"}";
-    EXPECT_NE(body.find("# HELP jitprobe_sleeps_latency_seconds nanosleep latency\n"), std::string::npos) << body;
-    EXPECT_NE(body.find("jitprobe_sleeps_latency_seconds_count" + series + " 15\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("# HELP jitprobe_sleeps_latency_seconds nanosleep latency\n"),
+              std::string::npos)
+        << body;
+    EXPECT_NE(body.find("jitprobe_sleeps_latency_seconds_count" + series + " 15\n"),
+              std::string::npos)
+        << body;
     // 10 sleeps of 1 ms and 5 of 20 ms: the exact sum is at least 0.11 s, with little slack.
     std::string sumKey = "jitprobe_sleeps_latency_seconds_sum" + series + " ";
     std::size_t at = body.find(sumKey);
@@ -464,7 +467,9 @@ TEST(PrometheusLive, BufferEventsAggregateIntoAHistogramWithExactSum) {
     double sum = std::stod(body.substr(at + sumKey.size()));
     EXPECT_GE(sum, 0.11);
     EXPECT_LT(sum, 0.5);
-    EXPECT_NE(body.find("jitprobe_events_received_total{buffer=\"sleeps\"} 15\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("jitprobe_events_received_total{buffer=\"sleeps\"} 15\n"),
+              std::string::npos)
+        << body;
 }
 
 // A ring buffer's drops are counted while serving (read from the kernel at each scrape, not
@@ -508,8 +513,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
             lost = value("jitprobe_events_lost_total");
         }
     };
-    auto r = runProcess({cliPath(), "serve", (dir.path / "ring.c").string(), "-D", "TARGET=" + target,
-                         "--listen", "127.0.0.1:" + std::to_string(port)},
+    auto r = runProcess({cliPath(), "serve", (dir.path / "ring.c").string(), "-D",
+                         "TARGET=" + target, "--listen", "127.0.0.1:" + std::to_string(port)},
                         po);
     EXPECT_TRUE(r.exited() && r.exit_code == 0) << r.output;
     EXPECT_GT(lost, 0) << body;

@@ -1,9 +1,14 @@
 #include "ProcessRunner.h"
 
+#include "jitprobe/common/UniqueFd.h"
+
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,7 +92,34 @@ ProcessResult runProcess(const std::vector<std::string> &argv, const ProcessOpti
     return r;
 }
 
-std::string cliPath() { return JITPROBE_BINARY_DIR "/runtime/cli/jitprobe"; }
+std::string cliPath() {
+    return JITPROBE_BINARY_DIR "/runtime/cli/jitprobe";
+}
+
+std::string shellOutput(const std::string &command, int *status) {
+    FILE *p = ::popen((command + " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (p && !std::feof(p))
+        if (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+            out.append(buf, n);
+    int rc = p ? ::pclose(p) : -1;
+    if (status)
+        *status = rc;
+    return out;
+}
+
+int freeLoopbackPort() {
+    common::UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (!s || ::bind(s.get(), reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
+        ::getsockname(s.get(), reinterpret_cast<sockaddr *>(&a), &len) != 0)
+        return -1;
+    return ntohs(a.sin_port);
+}
 
 std::vector<std::string> loadedProgramNames() {
     std::vector<std::string> names;

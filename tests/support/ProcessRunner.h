@@ -12,7 +12,7 @@ struct ProcessResult {
     int signal = 0;         // when a signal ended it
     bool timed_out = false; // killed at the deadline
     double seconds = 0;
-    std::string output;     // stdout + stderr, interleaved
+    std::string output; // stdout + stderr, interleaved
     bool exited() const { return signal == 0 && !timed_out; }
 };
 
@@ -29,6 +29,12 @@ ProcessResult runProcess(const std::vector<std::string> &argv, const ProcessOpti
 
 // The CLI in this build tree.
 std::string cliPath();
+
+// stdout + stderr of COMMAND run by /bin/sh (popen); its wait status in *STATUS when given.
+std::string shellOutput(const std::string &command, int *status = nullptr);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+int freeLoopbackPort();
 
 // Names of every BPF program loaded on the system (bpf_prog_get_next_id walk).
 std::vector<std::string> loadedProgramNames();
