@@ -313,10 +313,7 @@ CompileResult compile(const std::string &original, const CompileOptions &options
         return result;
     applyMapDirectives(map_directives, result.info, diags);
     if (options.require_programs && result.info.programs.empty() && !hasErrors(diags))
-        diags.push_back(fileError(options.file_name, "no probes found: the source defines no probe function",
-                                  "define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, "
-                                  "int kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
-                                  "'// @attach KIND:TARGET -> FUNCTION' line"));
+        diags.push_back(fileError(options.file_name, kNoProbesFound, kNoProbesHint));
     if (hasErrors(diags))
         return result;
     result.times.parse_ms = msSince(start) - result.times.rewrite_ms; // Clang's parse alone

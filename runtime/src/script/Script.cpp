@@ -4,6 +4,7 @@
 #include "symbolize/Symbolizer.h"
 #include "jitprobe/common/Errors.h"
 #include "jitprobe/common/UniqueFd.h"
+#include "jitprobe/frontend/Frontend.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -174,10 +175,8 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     Status s = init_fn(init);
     times.compile_ms = msSince(t0);
     if (s.ok() && options.require_programs && bpf.programs().empty())
-        s = Status(EINVAL, options.file_name + ": no probes found: the source defines no probe function "
-                           "(define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, int "
-                           "kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
-                           "'// @attach KIND:TARGET -> FUNCTION' line)");
+        s = Status(EINVAL, options.file_name + ": " + frontend::kNoProbesFound + " (" +
+                               frontend::kNoProbesHint + ")");
     if (s.ok() && source) // `// @metric` directives, like the frontend's own, fail before the load
         s = checkMetricDirectives(*source);
     if (s.ok()) {

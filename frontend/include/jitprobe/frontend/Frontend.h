@@ -36,6 +36,15 @@ struct CompileOptions {
     bool require_programs = true;
 };
 
+// What a source without programs is told (require_programs), by the frontend and by the runtime
+// when a cached or portable object has none: one text, so both say the same.
+inline constexpr const char *kNoProbesFound =
+    "no probes found: the source defines no probe function";
+inline constexpr const char *kNoProbesHint =
+    "define e.g. TRACEPOINT_PROBE(syscalls, sys_enter_openat) { ... }, int "
+    "kprobe__vfs_read(struct pt_regs *ctx), or name a function in an "
+    "'// @attach KIND:TARGET -> FUNCTION' line";
+
 using PhaseTimes = CompileTimes; // the name before CompileTimes; kept for one release
 
 struct CompileResult {
