@@ -119,6 +119,16 @@ TEST(MapCallPass, NestedCallsKeepInnerRewrite) {
               "__jp_increment(&b, *((__typeof__(a.value))bpf_map_lookup_elem(&a, &k)) ? 1 : 2, 1);");
 }
 
+// A macro that expands its argument twice gives two calls spelled at one place: rewritten once
+// (before, the second rewrite garbled the first: `bpf_map_lookup_elem(&a, k)))`).
+TEST(MapCallPass, CallInAMacroArgumentExpandedTwiceIsRewrittenOnce) {
+    auto r = rewrite(std::string("#define TWICE(x) ((x) + (x))\nBPF_HASH(a, u32, u64);\n") +
+                     kTracepoint + "u32 k = 0;\nu64 z = TWICE(a.lookup(&k) != 0);\nreturn z; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 5),
+              "u64 z = TWICE(((__typeof__(a.value))bpf_map_lookup_elem(&a, &k)) != 0);");
+}
+
 TEST(MapCallPass, PerfSubmitRecordsEventType) {
     auto r = rewrite("struct ev_t { u32 pid; char comm[16]; };\nBPF_PERF_OUTPUT(events);\n" +
                      std::string(kTracepoint) +

@@ -174,15 +174,10 @@ class CoreReadPass : public AstPass {
             return sm.isBeforeInTranslationUnit(sm.getExpansionLoc(b->getBeginLoc()),
                                                 sm.getExpansionLoc(a->getBeginLoc()));
         });
-        // A macro that expands its argument twice (bpf_printk, bpf_ntohs) gives one read per
-        // expansion at the same spelling: rewrite that text once.
-        std::set<std::pair<unsigned, unsigned>> done;
-        for (const auto *read : reads) {
-            auto range = ctx.fileRange(read->getSourceRange());
-            if (range.isValid() && done.insert({range.getBegin().getRawEncoding(),
-                                                range.getEnd().getRawEncoding()}).second)
+        OncePerSpelling once;
+        for (const auto *read : reads)
+            if (once.first(ctx.fileRange(read->getSourceRange())))
                 rewrite(ctx, kernel, read);
-        }
     }
 
   private:

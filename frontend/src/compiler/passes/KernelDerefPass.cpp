@@ -307,11 +307,10 @@ class KernelDerefPass : public AstPass {
                 !isPacketCode(ctx, fn))
                 finder.TraverseDecl(fn);
         }
-        std::set<std::pair<unsigned, unsigned>> done; // once per spelling (macro arguments)
+        OncePerSpelling once;
         for (const auto &[read, user] : reads) {
             auto range = ctx.fileRange(read->getSourceRange());
-            if (range.isInvalid() ||
-                !done.insert({range.getBegin().getRawEncoding(), range.getEnd().getRawEncoding()}).second)
+            if (!once.first(range))
                 continue;
             // Before whatever an earlier pass put at the start (BPF_CORE_READ(...)); an outer
             // read's prefix comes after (before) its inner ones: reads are innermost first.

@@ -194,8 +194,12 @@ class MapCallPass : public AstPass {
             return sm.isBeforeInTranslationUnit(sm.getExpansionLoc(b.call->getBeginLoc()),
                                                 sm.getExpansionLoc(a.call->getBeginLoc()));
         });
-        for (const auto &call : calls)
-            rewrite(ctx, call);
+        OncePerSpelling once; // a call spelled once but expanded twice is one call to rewrite
+        for (const auto &call : calls) {
+            auto range = ctx.fileRange(call.call->getSourceRange());
+            if (range.isInvalid() || once.first(range))
+                rewrite(ctx, call); // an invalid range: rewrite() reports it
+        }
         for (const auto &[map, type] : event_types_)
             ctx.appendix += "__attribute__((section(\".jp.types\"), used)) " + type +
                             " *__jp_event__" + map + ";\n";

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +51,21 @@ struct PassContext {
     std::string printType(clang::QualType type) const;
     void report(clang::SourceLocation loc, Diagnostic::Severity severity, std::string message,
                 std::string hint = {});
+};
+
+// A macro that expands its argument twice (bpf_ntohs, bpf_printk, `#define TWICE(x) ((x)+(x))`)
+// gives one AST node per expansion, all spelled at the same text: a pass rewrites that text once.
+class OncePerSpelling {
+  public:
+    // True the first time RANGE (a file range) is seen; false for an invalid range.
+    [[nodiscard]] bool first(clang::CharSourceRange range) {
+        return range.isValid() &&
+               done_.insert({range.getBegin().getRawEncoding(), range.getEnd().getRawEncoding()})
+                   .second;
+    }
+
+  private:
+    std::set<std::pair<unsigned, unsigned>> done_;
 };
 
 // Does FN run on packets (first parameter __sk_buff, xdp_md, sk_msg_md, ...)? Its pointers
