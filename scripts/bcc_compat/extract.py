@@ -7,6 +7,7 @@ python3 against a stand-in `bcc` package (fakebcc_init.py) whose BPF() construct
 final program text and exits; test_clang.py snippets are read from its AST (text= literals).
 """
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -208,6 +209,61 @@ def extract_examples(bcc_root, out, pkg_dir, rows):
             rows.append((name, target if not note else "", note))
 
 
+# tests/python files that take their program's file name on the command line (BCC's CMakeLists).
+TEST_ARGS = {"test_brb": ["test_brb.c"], "test_brb2": ["test_brb2.c"], "test_call1": ["test_call1.c"],
+             "test_stat1": ["test_stat1.c"], "test_trace3": ["test_trace3.c"],
+             "test_xlate1": ["test_xlate1.c"]}
+
+
+def in_assert_raises(path, line):
+    """Is the BPF() call at PATH:LINE inside `with self.assertRaises(...)` (BCC expects it to fail)?"""
+    tree = ast.parse(open(path).read())
+    found = []
+
+    def walk(node, stack):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call) and getattr(child, "lineno", 0) == line:
+                found.append(expects_failure(stack + [node]))
+            walk(child, stack + [node])
+    walk(tree, [])
+    return any(found)
+
+
+def extract_tests_python(bcc_root, out, pkg_dir, rows):
+    """BCC's other tests/python/test_*.py, run under unittest with the stand-in package in its
+    BCC_COMPAT_TESTS mode: each test's BPF() call records its program (after the test's own
+    substitutions) and ends that test. One row per distinct program of a file."""
+    top = os.path.join(bcc_root, "tests", "python")
+    for entry in sorted(f for f in os.listdir(top) if f.startswith("test_") and f.endswith(".py")):
+        base = entry[:-3]
+        if base in ("test_clang", "test_tools_smoke", "test_tools_memleak"):
+            continue  # test_clang: measured from its AST above; the others run the tools (measured)
+        records = os.path.join(out, "programs", base + ".jsonl")
+        env = dict(os.environ, PYTHONPATH=pkg_dir, PYTHONDONTWRITEBYTECODE="1", BCC_COMPAT_TESTS=records)
+        try:
+            subprocess.run(confined([sys.executable, entry] + TEST_ARGS.get(base, [])), cwd=top, env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        if not os.path.exists(records):
+            rows.append(("pytest_" + base, "", "no BPF() reached"))
+            continue
+        seen = set()
+        for rec in (json.loads(l) for l in open(records)):
+            key = (rec["text"], tuple(rec["cflags"]))
+            if key in seen:
+                continue  # setUp's program, once per test
+            seen.add(key)
+            name = "pytest_%s_%s" % (base[5:], rec["test"][5:] if rec["test"].startswith("test_") else rec["test"])
+            name += "_%d" % len(seen) if any(r[0] == name for r in rows) else ""
+            target = os.path.join(out, "programs", name + ".c")
+            with open(target, "w") as f:
+                f.write(rec["text"])
+            failing = rec["decorated_fail"] or in_assert_raises(rec["file"], rec["line"])
+            rows.append((name, target, "expect-fail: BCC expects this to fail" if failing else "",
+                         " ".join(rec["cflags"])))
+
+
 def main():
     bcc_root, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     os.makedirs(os.path.join(out, "programs"), exist_ok=True)
@@ -215,6 +271,7 @@ def main():
     pkg_dir = make_package(bcc_root, out)
     extract_tools(bcc_root, out, pkg_dir, rows)
     extract_test_clang(bcc_root, out, rows)
+    extract_tests_python(bcc_root, out, pkg_dir, rows)
     if os.path.isdir(os.path.join(bcc_root, "examples")):
         extract_examples(bcc_root, out, pkg_dir, rows)
     with open(os.path.join(out, "programs.tsv"), "w") as f:

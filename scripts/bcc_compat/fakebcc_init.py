@@ -79,6 +79,31 @@ class _BPFMeta(type):
         return _Any()
 
 
+class _Captured(BaseException):
+    """Ends a BCC test at its BPF() call (BaseException: `assertRaises(Exception)` lets it by)."""
+
+
+def _capture_for_tests(text, cflags):
+    """$BCC_COMPAT_TESTS mode (BCC's tests/python): record TEXT with the test method that
+    compiles it and where (extract.py decides from the file's AST whether BCC expects a failure)."""
+    import inspect
+    import json
+    for frame in inspect.stack()[2:]:
+        if frame.function.startswith(("test", "setUp")):
+            break
+    else:
+        frame = inspect.stack()[2]
+    fn = frame.frame.f_locals.get("self")
+    method = getattr(fn, frame.function, None) if fn is not None else None
+    record = {"file": os.path.abspath(frame.filename), "line": frame.lineno,
+              "method": frame.function, "test": getattr(fn, "_testMethodName", frame.function),
+              "decorated_fail": bool(getattr(method, "__unittest_expecting_failure__", False)),
+              "text": text, "cflags": [_text(c) for c in cflags if _text(c).startswith("-D")]}
+    with open(os.environ["BCC_COMPAT_TESTS"], "a") as out:
+        out.write(json.dumps(record) + "\n")
+    raise _Captured()
+
+
 class BPF(metaclass=_BPFMeta):
     def __init__(self, src_file=b"", hdr_file=b"", text=None, debug=0, cflags=[], usdt_contexts=[],
                  **kwargs):
@@ -92,6 +117,8 @@ class BPF(metaclass=_BPFMeta):
         # -DNAME=VALUE cflags (cpudist's MAX_PID) become #defines ahead of the text.
         defines = "".join("#define %s\n" % _text(c)[2:].replace("=", " ", 1)
                           for c in cflags if _text(c).startswith("-D"))
+        if os.environ.get("BCC_COMPAT_TESTS"):
+            _capture_for_tests(_text(text), cflags)  # -D flags stay flags (test_license)
         with open(os.environ["BCC_COMPAT_OUT"], "w") as out:
             out.write(defines + _text(text))
         os._exit(0)
@@ -201,3 +228,8 @@ class USDTException(Exception):
 PerfType = PerfSWConfig = PerfHWConfig = BPFAttachType = BPFProgType = table = lib = _Any()
 PerfEventSampleFormat = _Any()
 Perf = Table = _Any
+
+
+def __getattr__(name):
+    """`from bcc import X` of anything else BCC's package has (SymbolCache, disassembler, ...)."""
+    return _Any()

@@ -42,6 +42,28 @@ TEST(DialectCompat, BpfLicenseIsTheProgramsLicense) {
     EXPECT_EQ(accepted.status, 0) << accepted.err;
 }
 
+// As in BCC: `#define BPF_LICENSE` with nothing after it is an empty license (not GPL), and a
+// license given as a flag is refused, naming it (BCC's tests/python/test_license.py cases).
+TEST(DialectCompat, EmptyBpfLicenseIsNotGplAndAFlagIsRefused) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    for (const char *define : {"#define BPF_LICENSE\n", "#define BPF_LICENSE \n"}) {
+        ProbeFile empty("empty.c", std::string(define) + kPrintk);
+        CliRun rejected = runCli({"check", empty.path, "--no-cache"});
+        EXPECT_NE(rejected.status, 0) << rejected.out;
+        EXPECT_NE(rejected.err.find("GPL"), std::string::npos) << rejected.err;
+    }
+    ProbeFile plain("plain.c", kPrintk);
+    EXPECT_EQ(runCli({"check", plain.path, "--no-cache"}).status, 0); // GPL by default
+    for (const char *flag : {"-DBPF_LICENSE=GPL", "-DBPF_LICENSE"}) {
+        CliRun flagged = runCli({"check", plain.path, "--no-cache", flag});
+        EXPECT_NE(flagged.status, 0) << flagged.out;
+        EXPECT_NE(flagged.err.find(plain.path + ": error: BPF_LICENSE cannot be given as a compiler flag ('" +
+                                   std::string(flag) + "')"),
+                  std::string::npos)
+            << flagged.err;
+    }
+}
+
 TEST(DialectCompat, CompoundLiteralKeyAndAnonymousEventCount) {
     JP_REQUIRE_BPF_PRIVILEGES();
     ProbeFile probe("count.c",

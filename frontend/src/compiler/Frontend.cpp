@@ -150,18 +150,42 @@ std::string licenseOf(const std::string &source) {
         if (word == std::string::npos || line.compare(word, 7, "define ") != 0)
             continue;
         size_t name = line.find_first_not_of(" \t", word + 7);
-        if (name == std::string::npos || line.compare(name, 12, "BPF_LICENSE ") != 0)
+        size_t name_end = name == std::string::npos ? name : line.find_first_of(" \t\r", name);
+        if (name == std::string::npos || line.substr(name, name_end - name) != "BPF_LICENSE")
             continue;
-        size_t value = line.find_first_not_of(" \t", name + 12);
+        // `#define BPF_LICENSE` with no value is an empty license, as in BCC: not GPL.
+        size_t value = name_end == std::string::npos ? name_end : line.find_first_not_of(" \t\r", name_end);
         size_t last = line.find_last_not_of(" \t\r");
-        if (value != std::string::npos && last >= value)
-            license = line.substr(value, last - value + 1);
+        license = value == std::string::npos ? "" : line.substr(value, last - value + 1);
     }
     std::string escaped; // a C string literal's contents
     for (char c : license)
         if (c != '"' && c != '\\')
             escaped += c;
     return escaped;
+}
+
+// BCC refuses BPF_LICENSE given as a flag (-DBPF_LICENSE=GPL): the license is the source's own
+// statement. So does jitprobe, naming the flag, rather than ignoring it.
+bool licenseNotInFlags(const CompileOptions &options, std::vector<Diagnostic> &diags) {
+    const auto &flags = options.cflags;
+    for (size_t i = 0; i < flags.size(); ++i) {
+        std::string_view f = flags[i];
+        if (f == "-D" && i + 1 < flags.size())
+            f = flags[++i];
+        else if (f.rfind("-D", 0) == 0)
+            f.remove_prefix(2);
+        else
+            continue;
+        if (f.substr(0, f.find('=')) == "BPF_LICENSE") {
+            diags.push_back(fileError(options.file_name, "BPF_LICENSE cannot be given as a compiler flag ('" +
+                                                             flags[i] + "')",
+                                      "state the license in the source, as BCC requires: "
+                                      "#define BPF_LICENSE GPL"));
+            return false;
+        }
+    }
+    return true;
 }
 
 // Does SOURCE define `struct NAME {` (spacing and newlines as they come)?
@@ -231,6 +255,8 @@ namespace {
 // own struct sock, libbpf's USDT support when used, the tracepoints' arg structs. false on error.
 bool buildPrelude(const std::string &source, const CompileOptions &options, std::string &prelude,
                   std::vector<Diagnostic> &diags) {
+    if (!licenseNotInFlags(options, diags))
+        return false;
     prelude = "char __jp_license[] SEC(\"license\") = \"" + licenseOf(source) + "\";\n";
     for (const char *record : {"sock", "inet_sock"})
         if (definesStruct(source, record))
