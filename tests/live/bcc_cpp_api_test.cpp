@@ -213,6 +213,48 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     EXPECT_NE(s.msg().find("extern"), std::string::npos) << s.msg();
 }
 
+// BCC's exported maps: a BPF_TABLE_PUBLIC table of one BPF object is a later object's
+// BPF_TABLE("extern") with no TableStorage handed over, and outlives the object that used it;
+// a BPF_TABLE_SHARED one only in the same maps namespace (BCC's test_shared_table.py, in C++).
+TEST(BccCppApi, PublicAndSharedTablesAcrossBpfObjects) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF owner(0, nullptr, true, "jp_ns1");
+    Status s = owner.init("BPF_TABLE_PUBLIC(\"array\", int, u64, jp_pub, 4);\n"
+                          "BPF_TABLE_SHARED(\"hash\", int, u64, jp_shared, 4);\n");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    {
+        BPF user;
+        s = user.init(R"(
+BPF_TABLE("extern", int, u64, jp_pub, 4);
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
+    if ((bpf_get_current_pid_tgid() >> 32) != TARGET_PID) return 0;
+    jp_pub.increment(2);
+    return 0;
+})", pidFlag());
+        ASSERT_TRUE(s.ok()) << s.msg();
+        ASSERT_TRUE(user.get_array_table<uint64_t>("jp_pub").update_value(1, 10).ok());
+        ASSERT_TRUE(user.attach_all().ok());
+        callGetppid(3);
+    } // `user` and its program are gone; the table is not
+    auto pub = owner.get_array_table<uint64_t>("jp_pub");
+    EXPECT_EQ(pub[1], 10u);
+    EXPECT_EQ(pub[2], 3u);
+
+    BPF same_ns(0, nullptr, true, "jp_ns1");
+    s = same_ns.init("BPF_TABLE(\"extern\", int, u64, jp_shared, 4);\n");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    auto written = same_ns.get_hash_table<int, uint64_t>("jp_shared");
+    ASSERT_TRUE(written.update_value(7, 70).ok());
+    uint64_t seen = 0;
+    auto read = owner.get_hash_table<int, uint64_t>("jp_shared");
+    ASSERT_TRUE(read.get_value(7, seen).ok());
+    EXPECT_EQ(seen, 70u);
+    BPF other_ns(0, nullptr, true, "jp_ns2");
+    s = other_ns.init("BPF_TABLE(\"extern\", int, u64, jp_shared, 4);\n");
+    EXPECT_EQ(s.code(), ENOENT) << s.msg();
+    EXPECT_NE(s.msg().find("map 'jp_shared' is BPF_TABLE(\"extern\")"), std::string::npos) << s.msg();
+}
+
 TEST(BccCppApi, StackSymbolsOfUserAndKernelStacks) {
     JP_REQUIRE_BPF_PRIVILEGES();
     BPF bpf;

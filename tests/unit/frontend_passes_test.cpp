@@ -42,6 +42,25 @@ TEST(MapDeclPass, HistogramWithIntKeyIsArray) {
     EXPECT_EQ(r.info.maps.at(0).kind, "histogram");
 }
 
+// Public/shared/pinned tables keep their kind: an array's increment is the array form
+// (before, "public:array" and "pinned:<path>:array" were taken for hashes there).
+TEST(MapDeclPass, PublicSharedAndPinnedTablesKeepTheirKind) {
+    auto r = rewrite(std::string("BPF_TABLE_PUBLIC(\"array\", int, u64, p, 4);\n"
+                                 "BPF_TABLE_SHARED(\"hash\", int, u64, s, 4);\n"
+                                 "BPF_TABLE_PINNED(\"array\", int, u64, q, 4, \"/sys/fs/bpf/jp_q\");\n") +
+                     kTracepoint + "p.increment(1); q.increment(2); s.increment(3);\nreturn 0; }\n");
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    ASSERT_EQ(r.info.maps.size(), 3u);
+    EXPECT_EQ(r.info.maps[0].kind, "array");
+    EXPECT_EQ(r.info.maps[0].sharing, "public");
+    EXPECT_EQ(r.info.maps[1].kind, "hash");
+    EXPECT_EQ(r.info.maps[1].sharing, "shared");
+    EXPECT_EQ(r.info.maps[2].pin_path, "/sys/fs/bpf/jp_q");
+    EXPECT_EQ(r.info.maps[2].sharing, "");
+    EXPECT_EQ(lineOf(r.rewritten, 5), "__jp_increment_array(&p, 1, 1); __jp_increment_array(&q, 2, 1); "
+                                      "__jp_increment(&s, 3, 1);");
+}
+
 TEST(MapDeclPass, PerfOutputAndRingbufAndStackTrace) {
     auto r = rewrite(std::string("BPF_PERF_OUTPUT(ev);\nBPF_RINGBUF_OUTPUT(rb, 8);\nBPF_STACK_TRACE(st, 128);\n") +
                      kTracepoint + "return 0; }\n");

@@ -9,7 +9,8 @@ using nlohmann::json;
 
 json toJson(const MapSpec &m) {
     return {{"name", m.name}, {"kind", m.kind}, {"event_type", m.event_type},
-            {"pin_path", m.pin_path}, {"line", m.line}, {"internal", m.internal}};
+            {"pin_path", m.pin_path}, {"line", m.line}, {"internal", m.internal},
+            {"sharing", m.sharing}};
 }
 
 json toJson(const ProgramSpec &p) {
@@ -54,7 +55,7 @@ bool ProgramInfo::fromJson(const std::string &text, ProgramInfo &out) {
         ProgramInfo info;
         for (const auto &m : j.at("maps"))
             info.maps.push_back({m.at("name"), m.at("kind"), m.at("event_type"), m.at("pin_path"),
-                                 m.at("line"), m.value("internal", false)});
+                                 m.at("line"), m.value("internal", false), m.value("sharing", "")});
         for (const auto &p : j.at("programs")) {
             ProgramSpec spec{p.at("function"), p.at("section"), p.at("prog_type"), {}, p.at("line")};
             for (const auto &a : p.at("attach"))

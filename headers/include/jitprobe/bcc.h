@@ -151,8 +151,10 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 
 #define BPF_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries)                     \
     BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, 0)
-#define BPF_TABLE_PUBLIC(...) BPF_TABLE(__VA_ARGS__)
-#define BPF_TABLE_SHARED(...) BPF_TABLE(__VA_ARGS__)
+/* Public / shared tables stay in the process's table storage after the load, for other BPF
+ * objects' BPF_TABLE("extern") (BCC's exported maps); the sharing travels in the kind string. */
+#define BPF_TABLE_PUBLIC(_table_type, ...) BPF_TABLE("public:" _table_type, __VA_ARGS__)
+#define BPF_TABLE_SHARED(_table_type, ...) BPF_TABLE("shared:" _table_type, __VA_ARGS__)
 /* The pin path travels in the kind string: "pinned:<path>:<kind>". */
 #define BPF_TABLE_PINNED(_table_type, _key_type, _leaf_type, _name, _max_entries, _pinned)     \
     BPF_F_TABLE("pinned:" _pinned ":" _table_type, _key_type, _leaf_type, _name, _max_entries, 0)

@@ -105,9 +105,11 @@ class BPF {
 
     BPF();
     // BCC's constructor. TS: maps created outside, for BPF_TABLE("extern") (see TableStorage.h;
-    // not owned, must outlive init). FLAG (BCC's debug flags), RW_ENGINE_ENABLED (BCC's LLVM
-    // key/leaf printers), MAPS_NS and ALLOW_RLIMIT have no effect: jitprobe has no such debug
-    // output or printers, and the kernel charges BPF memory to the cgroup, not RLIMIT_MEMLOCK.
+    // not owned, must outlive init). MAPS_NS: the namespace of BPF_TABLE_SHARED tables (an
+    // extern table finds the shared ones of its namespace and every public one). FLAG (BCC's
+    // debug flags), RW_ENGINE_ENABLED (BCC's LLVM key/leaf printers) and ALLOW_RLIMIT have no
+    // effect: jitprobe has no such debug output or printers, and the kernel charges BPF memory
+    // to the cgroup, not RLIMIT_MEMLOCK.
     explicit BPF(unsigned int flag, TableStorage *ts = nullptr, bool rw_engine_enabled = true,
                  const std::string &maps_ns = "", bool allow_rlimit = true);
     ~BPF();

@@ -3,8 +3,9 @@
 // BPF_TABLE("extern", ...). A global Path names the table ({"control"}); BPF(0, &storage)
 // makes init use that map instead of creating one. The storage owns the fds (FileDesc).
 //
-// Not carried over from BCC: sharing one module's "public"/"shared" tables with another module
-// through the storage (jitprobe objects do not insert their tables into it).
+// One module's BPF_TABLE_PUBLIC / BPF_TABLE_SHARED tables reach another module's
+// BPF_TABLE("extern") through a storage of the process's own, as BCC's do (BPFCompat.cpp);
+// this class is only what a program hands in.
 #pragma once
 #include <unistd.h>
 

@@ -225,6 +225,8 @@ Status BPF::Impl::ensureLoaded() {
         load_failure = describeLoadFailure(object.get(), err, logs, capture);
     bpf_object__for_each_program(prog, object.get()) bpf_program__set_log_buf(prog, nullptr, 0);
     loaded = err == 0;
+    if (loaded)
+        publishSharedTables();
     return load_failure;
 }
 

@@ -5,6 +5,7 @@
 #include "jitprobe/common/Errors.h"
 
 #include <bpf/bpf.h>
+#include <fcntl.h>
 
 #include <cerrno>
 #include <fstream>
@@ -17,26 +18,87 @@ using detail::errnoText;
 BPF::BPF(unsigned int flag, TableStorage *ts, bool rw_engine_enabled, const std::string &maps_ns,
          bool allow_rlimit)
     : BPF() {
-    (void)flag, (void)rw_engine_enabled, (void)maps_ns, (void)allow_rlimit; // see BPF.h
+    (void)flag, (void)rw_engine_enabled, (void)allow_rlimit; // see BPF.h
     impl_->table_storage = ts;
+    impl_->maps_ns = maps_ns;
+}
+
+namespace {
+
+// BCC keeps public and shared tables in one storage for the whole process (its
+// SharedTableStorage): a later BPF object's BPF_TABLE("extern") finds them there without being
+// handed a TableStorage, and they outlive the object that created them (the storage holds an fd
+// of its own), as in BCC.
+struct ProcessTables {
+    std::mutex mutex;
+    TableStorage tables;
+};
+
+ProcessTables &processTables() {
+    static ProcessTables tables;
+    return tables;
+}
+
+// Where a public ({name}) or shared ({maps_ns, name}) table is kept.
+Path sharedPath(const frontend::MapSpec &spec, const std::string &maps_ns) {
+    return spec.sharing == "shared" ? Path({maps_ns, spec.name}) : Path({spec.name});
+}
+
+// The fd an extern or public/shared map takes from outside, or -1: the TableStorage given to
+// the constructor first, then the process's tables (this namespace's shared ones, then public).
+int outsideTable(const frontend::MapSpec &spec, TableStorage *given, const std::string &maps_ns) {
+    TableStorage::iterator it;
+    if (spec.kind == "extern" && given && given->Find(Path({spec.name}), it))
+        return int(it->second.fd);
+    auto &process = processTables();
+    std::lock_guard lock(process.mutex);
+    std::vector<Path> paths;
+    if (spec.kind == "extern")
+        paths = {Path({maps_ns, spec.name}), Path({spec.name})};
+    else if (!spec.sharing.empty())
+        paths = {sharedPath(spec, maps_ns)};
+    for (const auto &path : paths)
+        if (process.tables.Find(path, it))
+            return int(it->second.fd); // valid while the process runs: never deleted
+    return -1;
+}
+
+} // namespace
+
+void BPF::Impl::publishSharedTables() {
+    auto &process = processTables();
+    std::lock_guard lock(process.mutex);
+    for (const auto &spec : info.maps) {
+        TableStorage::iterator it;
+        bpf_map *map = bpf_object__find_map_by_name(object.get(), spec.name.c_str());
+        if (spec.sharing.empty() || !map || process.tables.Find(sharedPath(spec, maps_ns), it))
+            continue;
+        int fd = ::fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            continue; // out of fds: the table stays this object's own
+        process.tables.Insert(sharedPath(spec, maps_ns),
+                              TableDesc(spec.name, FileDesc(fd), bpf_map__type(map), bpf_map__key_size(map),
+                                        bpf_map__value_size(map), bpf_map__max_entries(map),
+                                        int(bpf_map__map_flags(map))));
+    }
 }
 
 Status BPF::Impl::applyExternTables(bool local_if_missing) {
     for (const auto &spec : info.maps) {
-        if (spec.kind != "extern")
+        if (spec.kind != "extern" && spec.sharing.empty())
             continue;
-        TableStorage::iterator it;
-        bool found = table_storage && table_storage->Find(Path({spec.name}), it);
-        if (!found && local_if_missing)
+        int outside = outsideTable(spec, table_storage, maps_ns);
+        if (outside < 0 && (local_if_missing || spec.kind != "extern"))
             continue; // created by the load from its declaration
-        if (!found)
+        if (outside < 0)
             return Status(ENOENT, "map '" + spec.name + "' is BPF_TABLE(\"extern\"): no table '" +
-                                      spec.name + "' in the TableStorage given to BPF(flag, ts)");
+                                      spec.name + "' in the TableStorage given to BPF(flag, ts) "
+                                      "nor a BPF_TABLE_PUBLIC/_SHARED one of another BPF object");
         bpf_map *map = bpf_object__find_map_by_name(object.get(), spec.name.c_str());
-        int err = map ? bpf_map__reuse_fd(map, int(it->second.fd)) : -ENOENT;
+        int err = map ? bpf_map__reuse_fd(map, outside) : -ENOENT;
         if (err)
-            return Status(-err, "map '" + spec.name + "': cannot use the extern table's fd " +
-                                    std::to_string(int(it->second.fd)) + ": " + errnoText(-err));
+            return Status(-err, "map '" + spec.name + "': cannot use the outside table's fd " +
+                                    std::to_string(outside) + ": " + errnoText(-err));
     }
     return Status::OK();
 }

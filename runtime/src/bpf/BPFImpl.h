@@ -111,9 +111,13 @@ struct BPF::Impl {
     std::map<std::string, std::vector<common::UniqueFd>> perf_event_fds; // open_perf_event, by map name
     // BCC compatibility (BPFCompat.cpp): maps for BPF_TABLE("extern") and init's USDT probes.
     TableStorage *table_storage = nullptr;
+    std::string maps_ns; // BCC's maps namespace: where BPF_TABLE_SHARED tables are kept
     std::vector<USDT> usdt;
-    // Before the load: every "extern" map takes its fd from table_storage.
+    // Before the load: every "extern" map takes its fd from table_storage or from the
+    // process's public/shared tables; a public/shared one already there is reused.
     Status applyExternTables(bool local_if_missing);
+    // After the load: this object's public/shared tables join the process's table storage.
+    void publishSharedTables();
 
     // Attachments handed to BPF::detach_all_in_background, destroyed on this thread; joined
     // before anything they reference (programs, the object) goes away.

@@ -18,6 +18,10 @@ struct MapSpec {
     // The probes' own working state (a map they delete from, or `// @internal`): not a result,
     // so neither printed nor cleared between intervals.
     bool internal = false;
+    // "public" (BPF_TABLE_PUBLIC) or "shared" (BPF_TABLE_SHARED, in the BPF object's maps
+    // namespace): kept in the process's table storage after the load, as BCC does, so that
+    // other BPF objects' BPF_TABLE("extern") of that name use this map.
+    std::string sharing;
 };
 
 // One place a program attaches to. kind: "kprobe", "kretprobe", "tracepoint", "raw_tracepoint",

@@ -68,7 +68,7 @@ const MapKindRule *findRule(std::string_view kind) {
 
 // The declaration's parts as the dialect header encoded them.
 struct DeclaredMap {
-    std::string kind, pin_path, inner_map;
+    std::string kind, pin_path, inner_map, sharing;
     std::string key_type, value_type;
     bool int_key = false;
     long long max_entries = 0, flags = 0;
@@ -107,6 +107,11 @@ std::string typeText(const PassContext &ctx, const clang::FieldDecl *field) {
 DeclaredMap readDeclaration(const clang::VarDecl *var, std::string kind, const PassContext &ctx) {
     clang::ASTContext &ast = ctx.ast;
     DeclaredMap map;
+    for (const char *sharing : {"public", "shared"}) // "public:<kind>", "shared:<kind>"
+        if (llvm::StringRef(kind).startswith(std::string(sharing) + ":")) {
+            map.sharing = sharing;
+            kind.erase(0, map.sharing.size() + 1);
+        }
     if (llvm::StringRef(kind).startswith("pinned:")) { // "pinned:<path>:<kind>"
         auto rest = llvm::StringRef(kind).drop_front(7);
         auto split = rest.rsplit(':');
@@ -183,7 +188,7 @@ class MapDeclPass : public AstPass {
         bool lost_map_declared = false;
         for (const auto *decl : ctx.userDecls()) {
             const auto *var = llvm::dyn_cast<clang::VarDecl>(decl);
-            auto kind = mapKindOf(var);
+            auto kind = mapDeclarationOf(var);
             if (!kind || !ctx.inMainFile(var->getLocation()))
                 continue;
             DeclaredMap map = readDeclaration(var, *kind, ctx);
@@ -204,7 +209,7 @@ class MapDeclPass : public AstPass {
             }
             ctx.rewriter.ReplaceText(range, text);
             unsigned line = sm.getExpansionLineNumber(var->getLocation());
-            ctx.info.maps.push_back({name, map.kind, "", map.pin_path, line});
+            ctx.info.maps.push_back({name, map.kind, "", map.pin_path, line, false, map.sharing});
         }
     }
 };

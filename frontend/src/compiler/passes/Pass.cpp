@@ -165,7 +165,7 @@ void PassContext::report(clang::SourceLocation loc, Diagnostic::Severity severit
     diags.push_back(std::move(diag));
 }
 
-std::optional<std::string> mapKindOf(const clang::VarDecl *var) {
+std::optional<std::string> mapDeclarationOf(const clang::VarDecl *var) {
     if (!var)
         return std::nullopt;
     const auto *section = var->getAttr<clang::SectionAttr>();
@@ -175,6 +175,17 @@ std::optional<std::string> mapKindOf(const clang::VarDecl *var) {
     if (!name.consume_front("maps/"))
         return std::nullopt;
     return name.str();
+}
+
+std::optional<std::string> mapKindOf(const clang::VarDecl *var) {
+    auto declared = mapDeclarationOf(var);
+    if (!declared)
+        return declared;
+    llvm::StringRef kind = *declared;
+    kind.consume_front("public:") || kind.consume_front("shared:");
+    if (kind.consume_front("pinned:"))
+        kind = kind.rsplit(':').second; // "pinned:<path>:<kind>"
+    return kind.str();
 }
 
 std::string expandPlaceholders(std::string_view pattern,

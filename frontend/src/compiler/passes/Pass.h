@@ -110,7 +110,10 @@ inline constexpr const char *kShakenSuffix = "___jp";
 // verifier checks their names, and they are never rewritten.
 bool isBpfContextType(llvm::StringRef name);
 
-// The BCC declaration kind of a map variable ("hash", "perf_output", ...) or nullopt.
+// A map variable's declaration as the dialect header encodes it ("hash",
+// "public:array", "pinned:/sys/fs/bpf/x:hash", "array_of_maps$inner"), or nullopt.
+std::optional<std::string> mapDeclarationOf(const clang::VarDecl *var);
+// Its BCC kind alone ("hash", "array", "perf_output", ...; no sharing or pin prefix).
 std::optional<std::string> mapKindOf(const clang::VarDecl *var);
 
 } // namespace jitprobe::frontend
