@@ -83,6 +83,23 @@ TEST(FrontendCompile, MisspelledMethodNamesMapNotItsStruct) {
     EXPECT_EQ(text.find("perf_submit"), std::string::npos) << text; // not a hash map's method
 }
 
+// BPF_TABLE gives every kind the same struct members; the hint lists what the kind has.
+TEST(FrontendCompile, MethodHintListsOnlyWhatTheMapKindHas) {
+    auto r = compile("BPF_HASH(counts, u32, u64);\nBPF_STACK_TRACE(stacks, 64);\n"
+                     "TRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    counts.incremnt(1);\n    stacks.getstackid(args, 0);\n    return 0;\n}\n",
+                     options());
+    ASSERT_FALSE(r.ok);
+    std::string text = formatDiagnostics(r.diagnostics);
+    EXPECT_NE(text.find("methods of 'counts': lookup, lookup_or_init, lookup_or_try_init, update, "
+                        "insert, delete, increment, atomic_increment\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("methods of 'stacks': lookup, get_stackid\n"), std::string::npos) << text;
+    for (const char *foreign : {"call", "redirect_map", "sock_map_update", "check_current_task"})
+        EXPECT_EQ(text.find(foreign), std::string::npos) << foreign << "\n" << text;
+}
+
 TEST(FrontendCompile, MisusedMapIsNamedAsDeclared) {
     auto r = compile("BPF_HASH(counts, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
                      "    counts = 3;\n    return 0;\n}\n", options());

@@ -1,4 +1,5 @@
 #include "compiler/DiagnosticCollector.h"
+#include "compiler/passes/Pass.h"
 
 #include <clang/AST/Decl.h>
 #include <clang/AST/DeclBase.h>
@@ -35,11 +36,58 @@ std::string lineAt(const clang::SourceManager &sm, clang::SourceLocation loc) {
     return std::string(start, end);
 }
 
-// "lookup, update, ..." for a dialect map struct's function-pointer members.
-std::string methodList(const clang::RecordDecl *record) {
+// BPF_TABLE gives every kind the same members (as BCC's does); what each kind really has.
+// Kinds not listed (perf_output, ringbuf, queue, storages) have members of their own only.
+struct KindMethods {
+    std::string_view kinds, methods; // space-separated
+};
+constexpr std::string_view kKeyValue =
+    "lookup lookup_or_init lookup_or_try_init update insert delete increment atomic_increment";
+constexpr KindMethods kKindMethods[] = {
+    {"hash lru_hash percpu_hash lru_percpu_hash lpm_trie histogram array percpu_array extern",
+     kKeyValue},
+    {"stack_trace stack_trace_buildid", "get_stackid lookup"},
+    {"prog", "call lookup update delete"},
+    {"devmap cpumap xskmap", "redirect_map lookup update delete"},
+    {"cgroup_array", "check_current_task update delete"},
+    {"sockmap", "sock_map_update msg_redirect_map sk_redirect_map lookup update delete"},
+    {"sockhash", "sock_hash_update msg_redirect_hash sk_redirect_hash lookup update delete"},
+    {"array_of_maps hash_of_maps", "lookup update delete"},
+};
+
+bool hasWord(std::string_view words, std::string_view word) {
+    for (size_t pos = words.find(word); pos != std::string_view::npos; pos = words.find(word, pos + 1))
+        if ((pos == 0 || words[pos - 1] == ' ') &&
+            (pos + word.size() == words.size() || words[pos + word.size()] == ' '))
+            return true;
+    return false;
+}
+
+// The methods a map of KIND has, or "" when its struct's members are all its own.
+std::string_view methodsOfKind(std::string_view kind) {
+    for (const auto &entry : kKindMethods)
+        if (hasWord(entry.kinds, kind))
+            return entry.methods;
+    return {};
+}
+
+// The BCC kind of the map variable MAP whose struct is RECORD ("" if not found).
+std::string kindOfMap(const clang::RecordDecl *record, const std::string &map) {
+    auto &ast = record->getASTContext();
+    for (const auto *decl : record->getDeclContext()->lookup(&ast.Idents.get(map)))
+        if (const auto *var = llvm::dyn_cast<clang::VarDecl>(decl))
+            if (auto kind = mapKindOf(var))
+                return *kind;
+    return "";
+}
+
+// "lookup, update, ..." for a dialect map struct's function-pointer members that its kind has.
+std::string methodList(const clang::RecordDecl *record, std::string_view kind) {
+    std::string_view allowed = methodsOfKind(kind);
     std::string out;
     for (const auto *field : record->fields()) {
-        if (!field->getType()->isFunctionPointerType())
+        if (!field->getType()->isFunctionPointerType() ||
+            (!allowed.empty() && !hasWord(allowed, field->getName().str())))
             continue;
         out += out.empty() ? "" : ", ";
         out += field->getNameAsString();
@@ -184,7 +232,7 @@ bool DiagnosticCollector::reword(const clang::Diagnostic &info, Diagnostic &diag
     auto close = open == std::string::npos ? open : diag.message.find('\'', open + 1);
     std::string method = close == std::string::npos ? "?" : diag.message.substr(open + 1, close - open - 1);
     diag.message = "map '" + map + "' has no method '" + method + "'" + tail;
-    diag.hint = "methods of '" + map + "': " + methodList(record);
+    diag.hint = "methods of '" + map + "': " + methodList(record, kindOfMap(record, map));
     return true;
 }
 
