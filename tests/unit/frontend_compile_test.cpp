@@ -2,6 +2,7 @@
 #include "jitprobe/frontend/Frontend.h"
 
 #include <gtest/gtest.h>
+#include <fstream>
 
 #include <algorithm>
 #include <cstdio>
@@ -98,6 +99,28 @@ TEST(FrontendCompile, MethodHintListsOnlyWhatTheMapKindHas) {
     EXPECT_NE(text.find("methods of 'stacks': lookup, get_stackid\n"), std::string::npos) << text;
     for (const char *foreign : {"call", "redirect_map", "sock_map_update", "check_current_task"})
         EXPECT_EQ(text.find(foreign), std::string::npos) << foreign << "\n" << text;
+}
+
+// BCC compiles maps declared in a header the probe includes; so does jitprobe: the header is
+// rewritten like the probe (a libbpf map in .maps, not BCC's "maps/<kind>" section).
+TEST(FrontendCompile, MapDeclaredInAnIncludedHeader) {
+    char tmpl[] = "/tmp/jp_map_header.XXXXXX";
+    std::string dir = ::mkdtemp(tmpl);
+    std::ofstream(dir + "/maps.h") << "BPF_ARRAY(hdrmap, u64, 2);\nBPF_RINGBUF_OUTPUT(hdr_events, 8);\n";
+    std::ofstream(dir + "/probe.c") << "#include \"maps.h\"\n";
+    CompileOptions o = options();
+    o.file_name = dir + "/probe.c";
+    auto r = compile("#include \"maps.h\"\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid) {\n"
+                     "    hdrmap.increment(1);\n    u64 v = 1;\n"
+                     "    hdr_events.ringbuf_output(&v, sizeof(v), 0);\n    return 0;\n}\n", o);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(r.ok) << errors(r);
+    ASSERT_NE(r.info.findMap("hdrmap"), nullptr);
+    EXPECT_EQ(r.info.findMap("hdrmap")->kind, "array");
+    ASSERT_NE(r.info.findMap("hdr_events"), nullptr);
+    std::string object(r.object.begin(), r.object.end());
+    EXPECT_EQ(object.find("maps/array"), std::string::npos); // BCC's section: libbpf refuses it
+    EXPECT_NE(object.find("__jp_ringbuf_lost"), std::string::npos); // the header's ring is counted
 }
 
 TEST(FrontendCompile, MisusedMapIsNamedAsDeclared) {

@@ -171,6 +171,18 @@ class RewriteAction : public clang::ASTFrontendAction {
         return text;
     }
 
+    // Every other file the passes edited: a user header declaring maps.
+    std::vector<VirtualFile> rewrittenHeaders() {
+        auto &sm = rewriter_.getSourceMgr();
+        std::vector<VirtualFile> out;
+        for (auto it = rewriter_.buffer_begin(); it != rewriter_.buffer_end(); ++it) {
+            auto entry = sm.getFileEntryRefForID(it->first);
+            if (it->first != sm.getMainFileID() && entry)
+                out.push_back({entry->getName().str(), std::string(it->second.begin(), it->second.end())});
+        }
+        return out;
+    }
+
   private:
     const ClangJob &job_;
     const std::vector<AttachDirective> &directives_;
@@ -200,7 +212,7 @@ bool generateInProcess(const ClangJob &job, CodegenOutput what, std::vector<std:
 
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
-                     double *rewrite_ms, bool *types_shaken) {
+                     double *rewrite_ms, bool *types_shaken, std::vector<VirtualFile> *headers) {
     DiagnosticCollector collector(job.main_path, job.user_file, diags);
     auto ci = makeInstance(job, Mode::Parse, collector);
     if (!ci)
@@ -213,6 +225,8 @@ bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &di
     auto start = std::chrono::steady_clock::now();
     if (ok)
         rewritten = action.rewrittenMain();
+    if (ok && headers)
+        *headers = action.rewrittenHeaders();
     if (types_shaken)
         *types_shaken = action.types_shaken;
     if (rewrite_ms)

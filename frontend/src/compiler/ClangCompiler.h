@@ -34,6 +34,9 @@ struct ClangJob {
     // Receives the path of every file the compile opened from disk, outside jitprobe's own
     // kernel-type cache (user headers, -include files): what a cache key cannot see.
     std::shared_ptr<std::set<std::string>> disk_files = std::make_shared<std::set<std::string>>();
+    // The user's headers as the rewrite passes left them (maps declared there, as BCC allows),
+    // served over the files on disk to code generation; empty for a parse.
+    std::vector<VirtualFile> rewritten_headers;
 };
 
 enum class CodegenOutput { Object, IR, Assembly };
@@ -41,9 +44,11 @@ enum class CodegenOutput { Object, IR, Assembly };
 // Parse job.main_source, run the rewrite passes, return the rewritten source. REWRITE_MS (if
 // given) receives the time spent in the rewrite passes, the rest being the parse;
 // TYPES_SHAKEN whether kernel records were replaced by minimal local types.
+// HEADERS (if given) receives the user headers the passes edited (see rewritten_headers).
 bool parseAndRewrite(const ClangJob &job, const std::vector<AttachDirective> &directives,
                      std::string &rewritten, ProgramInfo &info, std::vector<Diagnostic> &diags,
-                     double *rewrite_ms = nullptr, bool *types_shaken = nullptr);
+                     double *rewrite_ms = nullptr, bool *types_shaken = nullptr,
+                     std::vector<VirtualFile> *headers = nullptr);
 
 // Where code generation runs: a forked child (the default: a crash is a diagnostic, and LLVM's
 // per-process state stays clean for the next compile), or this process (its last compile only).

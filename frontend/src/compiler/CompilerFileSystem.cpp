@@ -307,6 +307,8 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> makeFileSystem(const ClangJob &j
     };
     for (const auto &file : job.files)
         add(file.path, file.contents);
+    for (const auto &file : job.rewritten_headers)
+        add(file.path, file.contents);
     add(job.main_path, job.main_source);
     // The kernel-type cache directory: the parent of both the PCH and its <key>.d/.
     std::string own_dir = job.kernel_types_dir.empty()

@@ -118,9 +118,11 @@ bool generateObject(ClangJob &job, const std::vector<AttachDirective> &directive
     if (types_shaken && (!ok || mentionsShakenType(found))) {
         ClangJob plain = job;
         plain.main_source = source;
+        plain.rewritten_headers.clear(); // the headers as written
         plain.user_args.push_back("-DJITPROBE_NO_TYPE_SHAKING");
         CompileResult again; // fresh program info and diagnostics
-        if (parseAndRewrite(plain, directives, again.rewritten, again.info, again.diagnostics)) {
+        if (parseAndRewrite(plain, directives, again.rewritten, again.info, again.diagnostics, nullptr,
+                            nullptr, &job.rewritten_headers)) {
             result.rewritten = std::move(again.rewritten);
             result.info = std::move(again.info);
             result.diagnostics = std::move(again.diagnostics);
@@ -231,16 +233,19 @@ bool parseOwnDefinitionsWin(ClangJob &job, const std::vector<AttachDirective> &d
                             CompileResult &result, bool &types_shaken) {
     auto &diags = result.diagnostics;
     size_t diags_before = diags.size();
+    std::vector<VirtualFile> headers;
     bool parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                                  &result.times.rewrite_ms, &types_shaken);
+                                  &result.times.rewrite_ms, &types_shaken, &headers);
     std::string renames = kernelRedefinitionRenames(diags, diags_before);
-    if (parsed || renames.empty())
-        return parsed;
-    diags.resize(diags_before);
-    job.files.back().contents += renames;
-    result.info = {};
-    return parseAndRewrite(job, directives, result.rewritten, result.info, diags,
-                           &result.times.rewrite_ms, &types_shaken);
+    if (!parsed && !renames.empty()) {
+        diags.resize(diags_before);
+        job.files.back().contents += renames;
+        result.info = {};
+        parsed = parseAndRewrite(job, directives, result.rewritten, result.info, diags,
+                                 &result.times.rewrite_ms, &types_shaken, &headers);
+    }
+    job.rewritten_headers = std::move(headers); // for code generation, after the parses
+    return parsed;
 }
 
 } // namespace

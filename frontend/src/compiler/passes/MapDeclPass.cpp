@@ -164,7 +164,7 @@ std::string libbpfDefinition(const std::string &name, const DeclaredMap &map,
 
 unsigned countRingBuffers(PassContext &ctx) {
     unsigned n = 0;
-    for (const auto *decl : ctx.userDecls()) {
+    for (const auto *decl : ctx.userDecls(/*with_headers=*/true)) {
         auto kind = mapKindOf(llvm::dyn_cast<clang::VarDecl>(decl));
         n += kind && *kind == "ringbuf";
     }
@@ -186,10 +186,10 @@ class MapDeclPass : public AstPass {
         auto &sm = ctx.ast.getSourceManager();
         unsigned rings = countRingBuffers(ctx);
         bool lost_map_declared = false;
-        for (const auto *decl : ctx.userDecls()) {
+        for (const auto *decl : ctx.userDecls(/*with_headers=*/true)) {
             const auto *var = llvm::dyn_cast<clang::VarDecl>(decl);
             auto kind = mapDeclarationOf(var);
-            if (!kind || !ctx.inMainFile(var->getLocation()))
+            if (!kind || !ctx.inUserFile(var->getLocation())) // a header of the user's too
                 continue;
             DeclaredMap map = readDeclaration(var, *kind, ctx);
             const MapKindRule *rule = findRule(map.kind);

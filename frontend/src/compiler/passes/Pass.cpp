@@ -69,14 +69,25 @@ bool PassContext::inMainFile(clang::SourceLocation loc) const {
     return loc.isValid() && sm.isWrittenInMainFile(sm.getExpansionLoc(loc));
 }
 
+bool PassContext::inUserFile(clang::SourceLocation loc) const {
+    const auto &sm = ast.getSourceManager();
+    if (!loc.isValid())
+        return false;
+    clang::SourceLocation at = sm.getExpansionLoc(loc);
+    if (sm.isWrittenInMainFile(at))
+        return true;
+    llvm::StringRef name = sm.getFilename(at);
+    return !sm.isInSystemHeader(at) && !name.empty() && !name.startswith("/jitprobe/");
+}
+
 bool PassContext::isMacroDefined(llvm::StringRef name) const {
     return ast.Idents.get(name).hasMacroDefinition();
 }
 
-std::vector<clang::Decl *> PassContext::userDecls() const {
+std::vector<clang::Decl *> PassContext::userDecls(bool with_headers) const {
     std::vector<clang::Decl *> out;
     for (auto *decl : ast.getTranslationUnitDecl()->noload_decls())
-        if (inMainFile(decl->getLocation()))
+        if (with_headers ? inUserFile(decl->getLocation()) : inMainFile(decl->getLocation()))
             out.push_back(decl);
     return out;
 }

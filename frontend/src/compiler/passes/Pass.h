@@ -37,11 +37,14 @@ struct PassContext {
     std::vector<std::pair<clang::SourceLocation, std::string>> late_inserts;
 
     bool inMainFile(clang::SourceLocation loc) const;
+    // The main file or a header of the user's (not a system, kernel-type or dialect header).
+    bool inUserFile(clang::SourceLocation loc) const;
     // Is NAME a macro here (-DNAME or #define NAME)? Passes' opt-outs are such macros.
     bool isMacroDefined(llvm::StringRef name) const;
     // Top-level declarations parsed from text in this compile, not those in the kernel-type PCH:
     // walking decls() would deserialize all of vmlinux.h (~0.5 s).
-    std::vector<clang::Decl *> userDecls() const;
+    // WITH_HEADERS: also those of the user's own headers (inUserFile), e.g. maps declared there.
+    std::vector<clang::Decl *> userDecls(bool with_headers = false) const;
     // A file range for an AST range, or an invalid range if it is not plain user text.
     clang::CharSourceRange fileRange(clang::SourceRange range) const;
     // fileRange, or for a macro argument whose expression starts or ends in a macro's body
