@@ -44,6 +44,22 @@ TEST(VerifierExplain, OverrideReturnUnavailableSaysTheKernelCannot) {
     EXPECT_NE(e.hint.find("this kernel cannot load it"), std::string::npos) << e.hint;
 }
 
+// A bound the source has but the verifier lost (6.1: `n != 0` then `n <= 1` is not n == 1):
+// the hint says both what to check and that an already-bounded index needs its own bound.
+TEST(VerifierExplain, UnboundedIndexHintCoversABoundTheVerifierLost) {
+    auto e = explainVerifierLog(
+        "12: (15) if r2 == 0x0 goto pc+14      ; R2=scalar()\n"
+        "13: (25) if r2 > 0x1 goto pc+13       ; R2=scalar(umax=1,var_off=(0x0; 0x1))\n"
+        "; if (s->slot[s->n - 1] == s->cur) @ slots.c:31\n"
+        "14: (07) r2 += -1                     ; R2_w=scalar(smin=-1,smax=0)\n"
+        "18: (0f) r4 += r3\n"
+        "math between map_value pointer and register with unbounded min value is not allowed\n");
+    EXPECT_EQ(e.location, "slots.c:31");
+    EXPECT_EQ(e.source, "if (s->slot[s->n - 1] == s->cur)");
+    EXPECT_NE(e.hint.find("check `idx >= 0`"), std::string::npos) << e.hint;
+    EXPECT_NE(e.hint.find("this kernel's verifier lost the bound"), std::string::npos) << e.hint;
+}
+
 // A portable object run on a kernel without a field it reads: libbpf rewrites the verifier's
 // complaint about the poisoned instruction into the relocation it could not resolve.
 TEST(VerifierExplain, UnresolvedCoreRelocationNamesTheKernelTypeAndField) {

@@ -38,7 +38,12 @@ constexpr KnownRejection kKnown[] = {
     {"cannot use helper bpf_override_return", "this kernel cannot load it: bpf_override_return needs "
                                               "CONFIG_BPF_KPROBE_OVERRIDE (and kprobes)"},
     {"stack", "the BPF stack is 512 bytes: move large buffers into a per-CPU array map"},
-    {"unbounded min value", "an index or offset may be negative: check `idx >= 0` (or use an unsigned type)"},
+    // Also code whose bound the compiler split in two compares an older verifier (6.1) cannot
+    // join: `if (n < 1 || n >= 2) return 0; a[n - 1]` (6.1 does not narrow n != 0 && n <= 1).
+    {"unbounded min value", "an index or offset may be negative: check `idx >= 0` (or use an unsigned "
+                            "type); if your code already bounds it, this kernel's verifier lost the "
+                            "bound (older ones, e.g. 6.1, do not narrow `n != 0 && n <= 1` to "
+                            "`n == 1`): bound the index you use, `u64 i = n - 1; if (i >= N) return 0;`"},
     {"invalid access to map value", "an access past the end of a map value: bound the index by the value's size"},
     {"unknown func", "this helper is not available to this program type or kernel"},
     {"cannot be called from", "this helper is not available to this program type"},
