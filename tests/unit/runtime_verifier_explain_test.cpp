@@ -44,6 +44,20 @@ TEST(VerifierExplain, OverrideReturnUnavailableSaysTheKernelCannot) {
     EXPECT_NE(e.hint.find("this kernel cannot load it"), std::string::npos) << e.hint;
 }
 
+// Kernels without error injection (Debian 12's 6.1) do not know the helper at all.
+TEST(VerifierExplain, OverrideReturnUnknownSaysTheKernelCannot) {
+    auto e = explainVerifierLog("; bpf_override_return(ctx, -ENOMEM); @ fail.c:20\n"
+                                "33: (85) call bpf_override_return#58\n"
+                                "unknown func bpf_override_return#58\n");
+    EXPECT_EQ(e.location, "fail.c:20");
+    EXPECT_NE(e.hint.find("this kernel cannot load it: bpf_override_return needs"), std::string::npos)
+        << e.hint;
+    // Other unknown helpers keep the general hint.
+    auto other = explainVerifierLog("12: (85) call bpf_loop#181\nunknown func bpf_loop#181\n");
+    EXPECT_EQ(other.hint.find("this kernel cannot load it"), std::string::npos) << other.hint;
+    EXPECT_NE(other.hint.find("not available"), std::string::npos) << other.hint;
+}
+
 // A bound the source has but the verifier lost (6.1: `n != 0` then `n <= 1` is not n == 1):
 // the hint says both what to check and that an already-bounded index needs its own bound.
 TEST(VerifierExplain, UnboundedIndexHintCoversABoundTheVerifierLost) {

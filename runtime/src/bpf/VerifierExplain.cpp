@@ -14,6 +14,10 @@ struct KnownRejection {
 
 constexpr std::string_view kCoreFailure = "failed to resolve CO-RE relocation";
 
+constexpr std::string_view kOverrideReturnHint =
+    "this kernel cannot load it: bpf_override_return needs CONFIG_BPF_KPROBE_OVERRIDE (and "
+    "kprobes, CONFIG_FUNCTION_ERROR_INJECTION)";
+
 constexpr KnownRejection kKnown[] = {
     {kCoreFailure, "this kernel has no such type or field (the object was compiled against a "
                    "kernel that has it, e.g. a .jpo built elsewhere): guard the read with "
@@ -35,8 +39,9 @@ constexpr KnownRejection kKnown[] = {
                                          "declare it as `= {}`"},
     {"!read_ok", "a register is used before it holds a value (uninitialized variable or missing return)"},
     {"GPL-restricted", "this helper needs a GPL-compatible license"},
-    {"cannot use helper bpf_override_return", "this kernel cannot load it: bpf_override_return needs "
-                                              "CONFIG_BPF_KPROBE_OVERRIDE (and kprobes)"},
+    {"cannot use helper bpf_override_return", kOverrideReturnHint},
+    // Kernels built without CONFIG_FUNCTION_ERROR_INJECTION (Debian 12's 6.1) lack the helper.
+    {"unknown func bpf_override_return", kOverrideReturnHint},
     {"stack", "the BPF stack is 512 bytes: move large buffers into a per-CPU array map"},
     // Also code whose bound the compiler split in two compares an older verifier (6.1) cannot
     // join: `if (n < 1 || n >= 2) return 0; a[n - 1]` (6.1 does not narrow n != 0 && n <= 1).
