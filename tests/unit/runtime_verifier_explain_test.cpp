@@ -109,3 +109,13 @@ TEST(VerifierExplain, TooManyJumpsHintsAtBoundingTheLoop) {
     EXPECT_EQ(e.reason, "The sequence of 8193 jumps is too complex.");
     EXPECT_NE(e.hint.find("bpf_loop"), std::string::npos) << e.hint;
 }
+
+// fentry/fexit/fmod_ret/LSM on a function this kernel lacks (libbpf: ESRCH before any load).
+TEST(VerifierExplain, MissingAttachTargetIsNamedFromLibbpfsLog) {
+    const std::string log =
+        "libbpf: prog 'kmod_ret__new_hook': failed to find kernel BTF type ID of 'new_hook': -3\n"
+        "libbpf: prog 'kmod_ret__new_hook': failed to prepare load attributes: -3\n";
+    EXPECT_EQ(missingAttachTarget(log, "kmod_ret__new_hook"), "new_hook");
+    EXPECT_EQ(missingAttachTarget(log, "kfunc__other"), "");
+    EXPECT_EQ(missingAttachTarget("libbpf: prog 'p': failed to load: -13\n", "p"), "");
+}

@@ -104,6 +104,16 @@ VerifierExplanation explainVerifierLog(const std::string &log) {
     return out;
 }
 
+std::string missingAttachTarget(const std::string &libbpf_log, const std::string &prog) {
+    const std::string needle = "prog '" + prog + "': failed to find kernel BTF type ID of '";
+    auto at = libbpf_log.find(needle);
+    if (at == std::string::npos)
+        return {};
+    at += needle.size();
+    auto end = libbpf_log.find('\'', at);
+    return end == std::string::npos ? std::string() : libbpf_log.substr(at, end - at);
+}
+
 std::string formatExplanation(const VerifierExplanation &e) {
     if (e.reason.empty())
         return {};
