@@ -47,6 +47,8 @@ for name in core_task core_missing cpp_kprobe fmod_ret kprobe_args kretprobe_ret
 done
 build_jpo tests/vm/lsm_file_open.c lsm_check -D TARGET_PID=0
 build_jpo examples/opensnoop_kprobe.c opensnoop_kprobe
+build_jpo tests/vm/lsm_inode_storage.c lsm_inode_storage
+build_jpo tests/dialect/kfuncs.c dialect_kfuncs
 [ -x "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe" ] ||
   die "$BUILD_DIR/tests/jitprobe_vm_cpp_kprobe not built (cmake --build $BUILD_DIR --target jitprobe_vm_cpp_kprobe)"
 # Network CO-RE (struct sock, struct sk_buff), the task iterator, and BCC's tools in their kprobe

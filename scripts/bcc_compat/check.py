@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 CLASSES = [
     ("kernel: fentry/LSM not permitted here", r"EPERM|Operation not permitted"),
     ("kernel: tracepoint missing here", r"(unknown|no such) tracepoint|tracepoint .* (does not exist|not found)"),
-    ("kernel: function missing here", r"no (kernel )?function named|unknown kfunc"),
+    ("kernel: function missing here", r"no (kernel )?function named|unknown kfunc|has no function .* to attach to"),
     ("2 struct redefinition", r"redefinition of"),
     ("3 kernel include not found", r"file not found"),
     ("5 no probes found", r"no probes"),

@@ -158,3 +158,16 @@ TEST(LiveErrors, FentryLoadFailureExplainsTheKernel) {
     EXPECT_NE(s.msg().find("prog 'on_read'"), std::string::npos) << s.msg();
     EXPECT_NE(s.msg().find("blocks fentry/fexit/LSM"), std::string::npos) << s.msg();
 }
+
+// An fmod_ret target the kernel does not have (a hook of a later kernel): libbpf fails before
+// the load with ESRCH, and the message names the program and the missing function.
+TEST(LiveErrors, MissingBtfAttachTargetIsNamed) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = initFrom(bpf, "SEC(\"fmod_ret/jp_no_such_hook\") int BPF_PROG(on_hook, int ret) { return 0; }\n");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), ESRCH) << s.msg();
+    EXPECT_NE(s.msg().find("prog 'on_hook'"), std::string::npos) << s.msg();
+    EXPECT_NE(s.msg().find("this kernel has no function 'jp_no_such_hook' to attach to"), std::string::npos)
+        << s.msg();
+}

@@ -218,3 +218,26 @@ TEST(FrontendCompile, RingbufQueryIsBccsMethod) {
     ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics);
     EXPECT_NE(r.rewritten.find("bpf_ringbuf_query(&events, 0)"), std::string::npos) << r.rewritten;
 }
+
+// `n < 1 || n >= 2` is one compare, n != 1, as BCC's LLVM 14 emits it: with LLVM 16's icmp
+// serialization it stays two (n == 0, n > 1), which a 6.1 verifier cannot join, and
+// `slot[n - 1]` after it is refused there ("unbounded min value").
+TEST(FrontendCompile, SplitRangeCheckIsOneCompare) {
+    CompileOptions o = options();
+    o.want_asm = true;
+    auto r = compile(R"(struct st { u64 cur; u64 n; u64 slot[2]; };
+BPF_HASH(m, u32, struct st);
+int kprobe__vfs_read(struct pt_regs *ctx) {
+    u32 k = 0;
+    struct st *v = m.lookup(&k);
+    if (!v)
+        return 0;
+    if (v->n < 1 || v->n >= 2)
+        return 0;
+    return v->slot[v->n - 1] == v->cur;
+}
+)", o);
+    ASSERT_TRUE(r.ok) << errors(r);
+    EXPECT_NE(r.asm_text.find(" != 1 goto"), std::string::npos) << r.asm_text;
+    EXPECT_EQ(r.asm_text.find(" > 1 goto"), std::string::npos) << r.asm_text;
+}

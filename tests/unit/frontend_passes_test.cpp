@@ -300,6 +300,39 @@ TEST(CoreReadPass, PointerBeforeAnArrayOrAddressIsStillRead) {
     EXPECT_EQ(lineOf(r.rewritten, 4), "return &BPF_CORE_READ(t, real_parent)->pid != 0; }");
 }
 
+// fentry/fexit/fmod_ret/LSM/tp_btf: a struct pointer loaded through a typed argument stays a
+// load (the verifier's BTF pointer, which bpf_inode_storage_get needs); scalars, pointers from
+// elsewhere and the same code in a kprobe are still read.
+TEST(CoreReadPass, BtfProgramsLoadTrackedStructPointers) {
+    auto r = rewrite("BPF_INODE_STORAGE(st, u64);\n"
+                     "LSM_PROBE(inode_rename, struct inode *od, struct dentry *old, struct inode *nd,\n"
+                     "          struct dentry *new_dentry, unsigned int flags) {\n"
+                     "struct inode *i; i = old->d_inode; struct dentry *d = new_dentry;\n"
+                     "u64 *v = st.inode_storage_get(old->d_inode, 0, 1); st.inode_storage_get(i, 0, 0);\n"
+                     "struct super_block *sb = d->d_inode->i_sb; u64 n = old->d_inode->i_ino;\n"
+                     "struct task_struct *t = (void *)bpf_get_current_task(); t = t->real_parent;\n"
+                     "struct inode *mixed = t ? i : (void *)0; mixed = (void *)bpf_get_current_task();\n"
+                     "return v ? *v + n + BPF_CORE_READ(sb, s_magic) + mixed->i_ino : 0; }\n"
+                     "SEC(\"fexit/vfs_read\") int BPF_PROG(on_read, struct file *file) {\n"
+                     "struct inode *f = file->f_inode; return f->i_ino + file->f_path.dentry->d_flags; }\n"
+                     "int kprobe__vfs_write(struct pt_regs *ctx, struct file *file) {\n"
+                     "struct inode *w = file->f_inode; return w != 0; }\n",
+                     {"-DJITPROBE_NO_TYPE_SHAKING"});
+    ASSERT_TRUE(r.ok) << formatDiagnostics(r.diagnostics) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 4), "struct inode *i; i = old->d_inode; struct dentry *d = new_dentry;");
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 5), "bpf_inode_storage_get(&st, old->d_inode, 0, 1);"))
+        << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 5), "bpf_inode_storage_get(&st, i, 0, 0);")) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 6), "struct super_block *sb = d->d_inode->i_sb; "
+                                      "u64 n = BPF_CORE_READ(old, d_inode, i_ino);");
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 7), "t = BPF_CORE_READ(t, real_parent);")) << r.rewritten;
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 9), "BPF_CORE_READ(mixed, i_ino)")) << r.rewritten;
+    EXPECT_EQ(lineOf(r.rewritten, 11), "struct inode *f = file->f_inode; "
+                                       "return BPF_CORE_READ(f, i_ino) + BPF_CORE_READ(file, f_path.dentry, d_flags); }");
+    EXPECT_TRUE(contains(lineOf(r.rewritten, 13), "struct inode *w = BPF_CORE_READ(file, f_inode);"))
+        << r.rewritten;
+}
+
 // ---- KernelDerefPass ---------------------------------------------------------------------
 TEST(KernelDerefPass, ArrayElementsDerefsAndKprobeArgumentsAreProbeReads) {
     auto r = rewrite("int kprobe__d_lookup(struct pt_regs *ctx, const struct dentry *parent,\n"

@@ -44,6 +44,36 @@ TEST(VerifierExplain, OverrideReturnUnavailableSaysTheKernelCannot) {
     EXPECT_NE(e.hint.find("this kernel cannot load it"), std::string::npos) << e.hint;
 }
 
+// Kernels without error injection (Debian 12's 6.1) do not know the helper at all.
+TEST(VerifierExplain, OverrideReturnUnknownSaysTheKernelCannot) {
+    auto e = explainVerifierLog("; bpf_override_return(ctx, -ENOMEM); @ fail.c:20\n"
+                                "33: (85) call bpf_override_return#58\n"
+                                "unknown func bpf_override_return#58\n");
+    EXPECT_EQ(e.location, "fail.c:20");
+    EXPECT_NE(e.hint.find("this kernel cannot load it: bpf_override_return needs"), std::string::npos)
+        << e.hint;
+    // Other unknown helpers keep the general hint.
+    auto other = explainVerifierLog("12: (85) call bpf_loop#181\nunknown func bpf_loop#181\n");
+    EXPECT_EQ(other.hint.find("this kernel cannot load it"), std::string::npos) << other.hint;
+    EXPECT_NE(other.hint.find("not available"), std::string::npos) << other.hint;
+}
+
+// A bound the source has but the verifier lost (6.1: `n != 0` then `n <= 1` is not n == 1):
+// the hint says both what to check and that an already-bounded index needs its own bound.
+TEST(VerifierExplain, UnboundedIndexHintCoversABoundTheVerifierLost) {
+    auto e = explainVerifierLog(
+        "12: (15) if r2 == 0x0 goto pc+14      ; R2=scalar()\n"
+        "13: (25) if r2 > 0x1 goto pc+13       ; R2=scalar(umax=1,var_off=(0x0; 0x1))\n"
+        "; if (s->slot[s->n - 1] == s->cur) @ slots.c:31\n"
+        "14: (07) r2 += -1                     ; R2_w=scalar(smin=-1,smax=0)\n"
+        "18: (0f) r4 += r3\n"
+        "math between map_value pointer and register with unbounded min value is not allowed\n");
+    EXPECT_EQ(e.location, "slots.c:31");
+    EXPECT_EQ(e.source, "if (s->slot[s->n - 1] == s->cur)");
+    EXPECT_NE(e.hint.find("check `idx >= 0`"), std::string::npos) << e.hint;
+    EXPECT_NE(e.hint.find("this kernel's verifier lost the bound"), std::string::npos) << e.hint;
+}
+
 // A portable object run on a kernel without a field it reads: libbpf rewrites the verifier's
 // complaint about the poisoned instruction into the relocation it could not resolve.
 TEST(VerifierExplain, UnresolvedCoreRelocationNamesTheKernelTypeAndField) {
@@ -78,4 +108,14 @@ TEST(VerifierExplain, TooManyJumpsHintsAtBoundingTheLoop) {
                                 "The sequence of 8193 jumps is too complex.\n");
     EXPECT_EQ(e.reason, "The sequence of 8193 jumps is too complex.");
     EXPECT_NE(e.hint.find("bpf_loop"), std::string::npos) << e.hint;
+}
+
+// fentry/fexit/fmod_ret/LSM on a function this kernel lacks (libbpf: ESRCH before any load).
+TEST(VerifierExplain, MissingAttachTargetIsNamedFromLibbpfsLog) {
+    const std::string log =
+        "libbpf: prog 'kmod_ret__new_hook': failed to find kernel BTF type ID of 'new_hook': -3\n"
+        "libbpf: prog 'kmod_ret__new_hook': failed to prepare load attributes: -3\n";
+    EXPECT_EQ(missingAttachTarget(log, "kmod_ret__new_hook"), "new_hook");
+    EXPECT_EQ(missingAttachTarget(log, "kfunc__other"), "");
+    EXPECT_EQ(missingAttachTarget("libbpf: prog 'p': failed to load: -13\n", "p"), "");
 }

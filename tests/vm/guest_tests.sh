@@ -216,6 +216,21 @@ if run fmod_ret "$OBJDIR/fmod_ret.jpo" "cat $DENY"; then
   fi
 else fail fmod_ret "jitprobe run failed" "$WORK/fmod_ret.out"; fi
 
+# BPF LSM with inode local storage (host-built): bpf_inode_storage_get takes the renamed
+# dentry's inode, a BTF pointer only while `old_dentry->d_inode` stays a load (issue 13).
+# Three renames of jpren-a and one of jpren-x (and one of a file the probe ignores): the
+# storage of each inode counts its own renames.
+if run lsm_inode_storage "$OBJDIR/lsm_inode_storage.jpo" \
+    "cd $WORK && touch jpren-a jpren-x other && mv jpren-a jpren-b && mv jpren-b jpren-c && mv jpren-c jpren-d && mv jpren-x jpren-y && mv other other2"; then
+  expect lsm_inode_storage "$WORK/lsm_inode_storage.out" "seen[0] -eq 0" "seen[1] -eq 2" "seen[2] -eq 1" "seen[3] -eq 1"
+else fail lsm_inode_storage "jitprobe run failed" "$WORK/lsm_inode_storage.out"; fi
+# The dialect's fentry/fexit/fmod_ret/LSM programs (tests/dialect/kfuncs.c, host-built; this
+# host's kernel refuses them with EPERM): all four pass this kernel's verifier.
+if timeout 120 "$JP" check "$OBJDIR/dialect_kfuncs.jpo" >"$WORK/dialect_kfuncs.out" 2>&1 &&
+   [ "$(grep -c ', verified$' "$WORK/dialect_kfuncs.out")" -eq 4 ]; then
+  pass dialect_kfuncs_check
+else fail dialect_kfuncs_check "jitprobe check did not verify its 4 programs" "$WORK/dialect_kfuncs.out"; fi
+
 # An example tool in its kprobe form (examples/opensnoop_kprobe.c), host-built: the marker opens
 # with an fd, the missing file fails with ENOENT, both with the path read in the kprobe.
 if run opensnoop_kprobe "$OBJDIR/opensnoop_kprobe.jpo" "cat $MARKER /tmp/jitprobe-vm-none3"; then

@@ -14,6 +14,7 @@
 #include <clang/Frontend/Utils.h>
 #include <clang/Lex/PreprocessorOptions.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -23,6 +24,19 @@
 namespace jitprobe::frontend {
 namespace {
 
+// LLVM 16's BPF backend keeps `n < 1 || n >= 2` as two compares (its icmp serialization, meant
+// to keep InstCombine from merging range checks); a 6.1 verifier cannot join `n != 0` and
+// `n <= 1` into n == 1, so `a[n - 1]` after it is refused (BCC's inject). Without it the code is
+// `n != 1`, as BCC's LLVM 14 makes. Measured on the 226 BCC programs jitprobe builds: 9 compile
+// differently, none loads worse on 6.18 or 6.1, inject's return probe now verifies on 6.1
+// (README, "The dialect").
+void disableIcmpSerialization() {
+    auto &options = llvm::cl::getRegisteredOptions();
+    auto it = options.find("bpf-disable-serialize-icmp");
+    if (it != options.end())
+        (void)it->second->addOccurrence(0, "bpf-disable-serialize-icmp", "true");
+}
+
 void initBpfTarget() {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -30,6 +44,7 @@ void initBpfTarget() {
         LLVMInitializeBPFTarget();
         LLVMInitializeBPFTargetMC();
         LLVMInitializeBPFAsmPrinter();
+        disableIcmpSerialization();
     });
 }
 

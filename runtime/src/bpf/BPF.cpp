@@ -112,6 +112,11 @@ Status describeLoadFailure(bpf_object *obj, int err, const LogBuffers &logs,
             return Status(EPERM, "prog '" + name + "': load failed: " + errnoText(err) +
                                      ": this kernel blocks fentry/fexit/LSM programs "
                                      "(ftrace function hooking is not available)");
+        if (std::string target = detail::missingAttachTarget(capture.text(), name); !target.empty())
+            return Status(std::abs(err), "prog '" + name + "': load failed: " + errnoText(err) +
+                                             ": this kernel has no function '" + target +
+                                             "' to attach to (not in its BTF: newer than this "
+                                             "kernel, in a module, or not built)");
         if (log[0] == '\0')
             continue;
         return Status(std::abs(err), "prog '" + name + "': verifier rejected the program: " +

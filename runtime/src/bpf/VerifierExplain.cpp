@@ -14,6 +14,10 @@ struct KnownRejection {
 
 constexpr std::string_view kCoreFailure = "failed to resolve CO-RE relocation";
 
+constexpr std::string_view kOverrideReturnHint =
+    "this kernel cannot load it: bpf_override_return needs CONFIG_BPF_KPROBE_OVERRIDE (and "
+    "kprobes, CONFIG_FUNCTION_ERROR_INJECTION)";
+
 constexpr KnownRejection kKnown[] = {
     {kCoreFailure, "this kernel has no such type or field (the object was compiled against a "
                    "kernel that has it, e.g. a .jpo built elsewhere): guard the read with "
@@ -35,10 +39,16 @@ constexpr KnownRejection kKnown[] = {
                                          "declare it as `= {}`"},
     {"!read_ok", "a register is used before it holds a value (uninitialized variable or missing return)"},
     {"GPL-restricted", "this helper needs a GPL-compatible license"},
-    {"cannot use helper bpf_override_return", "this kernel cannot load it: bpf_override_return needs "
-                                              "CONFIG_BPF_KPROBE_OVERRIDE (and kprobes)"},
+    {"cannot use helper bpf_override_return", kOverrideReturnHint},
+    // Kernels built without CONFIG_FUNCTION_ERROR_INJECTION (Debian 12's 6.1) lack the helper.
+    {"unknown func bpf_override_return", kOverrideReturnHint},
     {"stack", "the BPF stack is 512 bytes: move large buffers into a per-CPU array map"},
-    {"unbounded min value", "an index or offset may be negative: check `idx >= 0` (or use an unsigned type)"},
+    // Also code whose bound the compiler split in two compares an older verifier (6.1) cannot
+    // join: `if (n < 1 || n >= 2) return 0; a[n - 1]` (6.1 does not narrow n != 0 && n <= 1).
+    {"unbounded min value", "an index or offset may be negative: check `idx >= 0` (or use an unsigned "
+                            "type); if your code already bounds it, this kernel's verifier lost the "
+                            "bound (older ones, e.g. 6.1, do not narrow `n != 0 && n <= 1` to "
+                            "`n == 1`): bound the index you use, `u64 i = n - 1; if (i >= N) return 0;`"},
     {"invalid access to map value", "an access past the end of a map value: bound the index by the value's size"},
     {"unknown func", "this helper is not available to this program type or kernel"},
     {"cannot be called from", "this helper is not available to this program type"},
@@ -92,6 +102,16 @@ VerifierExplanation explainVerifierLog(const std::string &log) {
             break;
         }
     return out;
+}
+
+std::string missingAttachTarget(const std::string &libbpf_log, const std::string &prog) {
+    const std::string needle = "prog '" + prog + "': failed to find kernel BTF type ID of '";
+    auto at = libbpf_log.find(needle);
+    if (at == std::string::npos)
+        return {};
+    at += needle.size();
+    auto end = libbpf_log.find('\'', at);
+    return end == std::string::npos ? std::string() : libbpf_log.substr(at, end - at);
 }
 
 std::string formatExplanation(const VerifierExplanation &e) {

@@ -18,4 +18,9 @@ VerifierExplanation explainVerifierLog(const std::string &log);
 // "probe.c:11: R0 invalid mem access ...\n  <source>\n  hint: ...\n" (empty if nothing found)
 std::string formatExplanation(const VerifierExplanation &e);
 
+// The fentry/fexit/fmod_ret/LSM target libbpf could not find in the kernel's BTF for program
+// PROG ("prog 'P': failed to find kernel BTF type ID of 'F'" in its log), or "" if none: a
+// function newer than the running kernel, a module's, or one it does not build.
+std::string missingAttachTarget(const std::string &libbpf_log, const std::string &prog);
+
 } // namespace jitprobe::detail

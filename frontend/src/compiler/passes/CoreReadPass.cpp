@@ -10,8 +10,11 @@
 // the field named by bpf_core_field_exists/_size/_offset (__builtin_preserve_field_info),
 // BPF context structs (pt_regs, tracepoint args, __sk_buff, ...) which the verifier lets
 // programs read directly, BPF_ITER programs (bpf_iter__*) whose pointers the verifier tracks,
-// programs on packets (isPacketCode: their pointers are packet data), and everything when
+// programs on packets (isPacketCode: their pointers are packet data), struct pointers the
+// verifier tracks in BTF-typed programs (BtfPointers: `old_dentry->d_inode` in an LSM program
+// stays a load, for helpers that take only such pointers), and everything when
 // JITPROBE_NO_AUTO_READ is defined.
+#include "compiler/passes/BtfPointers.h"
 #include "compiler/passes/Pass.h"
 
 #include <clang/AST/ParentMapContext.h>
@@ -52,16 +55,19 @@ const clang::MemberExpr *asMember(const clang::Expr *e) {
 
 class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
   public:
-    KernelReadFinder(clang::ASTContext &ast, const KernelTypes &kernel,
+    KernelReadFinder(clang::ASTContext &ast, const KernelTypes &kernel, const BtfPointers &btf,
                      std::vector<const clang::MemberExpr *> &out)
-        : ast_(ast), kernel_(kernel), out_(out) {}
+        : ast_(ast), kernel_(kernel), btf_(btf), out_(out) {}
+
+    // Reads in FN's body follow; a BTF-typed program's body loads its tracked pointers.
+    void enter(const clang::FunctionDecl *fn) { in_btf_body_ = btf_.isBtfProgramBody(fn); }
 
     bool TraverseUnaryExprOrTypeTraitExpr(clang::UnaryExprOrTypeTraitExpr *) { return true; }
     // typeof(E) names E's type; a macro such as BCC's `_(P)` spells P there and behind `&`.
     bool TraverseTypeOfExprTypeLoc(clang::TypeOfExprTypeLoc) { return true; }
 
     bool VisitMemberExpr(clang::MemberExpr *e) {
-        if (readsKernelMemory(e) && isOutermostRead(e))
+        if (readsKernelMemory(e) && isOutermostRead(e) && !(in_btf_body_ && btf_.isTracked(e)))
             out_.push_back(e);
         return true;
     }
@@ -147,7 +153,9 @@ class KernelReadFinder : public clang::RecursiveASTVisitor<KernelReadFinder> {
 
     clang::ASTContext &ast_;
     const KernelTypes &kernel_;
+    const BtfPointers &btf_;
     std::vector<const clang::MemberExpr *> &out_;
+    bool in_btf_body_ = false;
 };
 
 class CoreReadPass : public AstPass {
@@ -162,12 +170,15 @@ class CoreReadPass : public AstPass {
         // which deserializes all of the kernel-type PCH (~0.5 s). The user's code is enough.
         ctx.ast.setTraversalScope(ctx.userDecls());
         std::vector<const clang::MemberExpr *> reads;
-        KernelReadFinder finder(ctx.ast, kernel, reads);
+        BtfPointers btf(ctx);
+        KernelReadFinder finder(ctx.ast, kernel, btf, reads);
         for (auto *decl : ctx.userDecls()) {
             auto *fn = llvm::dyn_cast<clang::FunctionDecl>(decl);
             if (fn && fn->doesThisDeclarationHaveABody() && ctx.inMainFile(fn->getLocation()) &&
-                !isIteratorProgram(fn) && !isPacketCode(ctx, fn))
+                !isIteratorProgram(fn) && !isPacketCode(ctx, fn)) {
+                finder.enter(fn);
                 finder.TraverseDecl(fn);
+            }
         }
         auto &sm = ctx.ast.getSourceManager();
         std::stable_sort(reads.begin(), reads.end(), [&](const auto *a, const auto *b) {
