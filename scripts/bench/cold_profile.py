@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Where jitprobe's cold start goes (issue 18). As root, from the repository root:
+
+    scripts/bench/cold_profile.py [--jitprobe build/runtime/cli/jitprobe] [--runs 20]
+
+Cold = a cache dir holding only the kernel-type PCH (kernel-types/), the compiled objects removed
+before each run, as in bench.py. Prints, as min / median over RUNS runs:
+  - start-up: ms from starting `jitprobe run trivial.c -c 'date +%s%N'` to the command's clock
+    (it runs once everything is attached), and the same for bpftrace when it is installed;
+  - `--time-phases` of jitprobe (kernel types, parse, codegen, load, attach);
+  - the compiler process alone, fed the request a cold run sends it (captured once through
+    JITPROBE_COMPILER): wall ms, task-clock ms, page faults, from `perf stat` when available.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PHASES_RE = re.compile(r"phase ([a-z_]+): ([0-9.]+) ms")
+
+
+def clean(cache):
+    for entry in os.listdir(cache):
+        if entry != "kernel-types":
+            p = os.path.join(cache, entry)
+            shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.unlink(p)
+
+
+def started_to_mark(argv, env):
+    """ms from starting ARGV to its -c command printing CLOCK_REALTIME, and its stderr."""
+    t0 = time.time_ns()
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    marks = [l for l in r.stdout.split() if l.isdigit() and len(l) >= 18]
+    if r.returncode != 0 or not marks:
+        sys.exit("failed: %s\n%s%s" % (" ".join(argv), r.stdout, r.stderr))
+    return (int(marks[0]) - t0) / 1e6, r.stderr
+
+
+def cell(values, fmt="%.1f"):
+    return (fmt + " / " + fmt) % (min(values), statistics.median(values))
+
+
+def capture_request(jitprobe, probe, cache, work):
+    """The bytes a cold run writes to the compiler's stdin (through a tee wrapper)."""
+    compiler = os.path.join(ROOT, "build/frontend/jitprobe-compiler")
+    request = os.path.join(work, "request")
+    wrapper = os.path.join(work, "tee-compiler")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\ntee %s | exec %s\n" % (request, compiler))
+    os.chmod(wrapper, 0o755)
+    clean(cache)
+    env = dict(os.environ, JITPROBE_CACHE_DIR=cache, JITPROBE_COMPILER=wrapper)
+    subprocess.run([jitprobe, "check", probe], env=env, check=True, capture_output=True)
+    return compiler, request
+
+
+# The runtime hands the compiler the cache directory open as fd 3 (ChildGroup::kExtraFd).
+def with_cache_fd(cache):
+    return "exec 3< %s; " % cache
+
+
+def perf_stat(argv, stdin_path, runs, cache):
+    """perf stat -r RUNS of ARGV < STDIN_PATH: {event: mean}."""
+    if not shutil.which("perf"):
+        return {}
+    out = tempfile.NamedTemporaryFile(suffix=".perf", delete=False).name
+    # Each run reads the request afresh through sh, which execs the compiler (one process).
+    sh = with_cache_fd(cache) + "exec %s < %s > /dev/null" % (" ".join(argv), stdin_path)
+    r = subprocess.run(["perf", "stat", "-x", ",", "-o", out, "-r", str(runs),
+                        "-e", "task-clock,page-faults,minor-faults,major-faults", "sh", "-c", sh],
+                       capture_output=True)
+    result = {}
+    for line in open(out):
+        parts = line.strip().split(",")
+        if len(parts) > 3 and parts[0] and parts[0][0].isdigit():
+            result[parts[2]] = float(parts[0])
+    os.unlink(out)
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jitprobe", default=os.path.join(ROOT, "build/runtime/cli/jitprobe"))
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--probe", default=os.path.join(ROOT, "scripts/bench/trivial.c"))
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="jp-cold-")
+    cache = os.path.join(work, "cache")
+    os.mkdir(cache, 0o700)
+    env = dict(os.environ, JITPROBE_CACHE_DIR=cache)
+    env.pop("JITPROBE_COMPILER", None)
+    argv = [a.jitprobe, "run", a.probe, "--time-phases", "-c", "/usr/bin/date +%s%N"]
+    started_to_mark(argv, env)  # builds the PCH
+    ms, phases = [], {}
+    for _ in range(a.runs):
+        clean(cache)
+        t, err = started_to_mark(argv, env)
+        ms.append(t)
+        for name, value in PHASES_RE.findall(err):
+            phases.setdefault(name, []).append(float(value))
+    print("jitprobe cold start-up (ms, min / median of %d): %s" % (a.runs, cell(ms)))
+    for name, values in phases.items():
+        print("  phase %-14s %s" % (name, cell(values)))
+    bt = os.path.join(ROOT, "scripts/bench/trivial.bt")
+    if shutil.which("bpftrace") and a.probe.endswith("trivial.c"):
+        bms = [started_to_mark(["bpftrace", bt, "-c", "/usr/bin/date +%s%N"], env)[0]
+               for _ in range(min(a.runs, 10))]
+        print("bpftrace start-up (ms): %s; ratio of medians %.2f" %
+              (cell(bms), statistics.median(ms) / statistics.median(bms)))
+    compiler, request = capture_request(a.jitprobe, a.probe, cache, work)
+    walls = []
+    for _ in range(a.runs):
+        fd = os.open(cache, os.O_RDONLY | os.O_DIRECTORY)
+        if fd != 3:
+            os.dup2(fd, 3)
+            os.close(fd)
+        with open(request, "rb") as f:
+            t0 = time.perf_counter()
+            subprocess.run([compiler], stdin=f, stdout=subprocess.DEVNULL, check=True,
+                           pass_fds=(3,))
+            walls.append((time.perf_counter() - t0) * 1e3)
+        os.close(3)
+    print("compiler alone, wall (ms): %s" % cell(walls))
+    for event, value in perf_stat([compiler], request, a.runs, cache).items():
+        print("  perf stat mean %-14s %.1f" % (event, value))
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
