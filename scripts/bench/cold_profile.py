@@ -2,6 +2,7 @@
 """Where jitprobe's cold start goes (issue 18). As root, from the repository root:
 
     scripts/bench/cold_profile.py [--jitprobe build/runtime/cli/jitprobe] [--runs 20]
+        [--baseline OTHER/jitprobe:OTHER/jitprobe-compiler]   # interleaved with another build
 
 Cold = a cache dir holding only the kernel-type PCH (kernel-types/), the compiled objects removed
 before each run, as in bench.py. Prints, as min / median over RUNS runs:
@@ -84,38 +85,27 @@ def perf_stat(argv, stdin_path, runs, cache):
     return result
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jitprobe", default=os.path.join(ROOT, "build/runtime/cli/jitprobe"))
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--probe", default=os.path.join(ROOT, "scripts/bench/trivial.c"))
-    a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="jp-cold-")
-    cache = os.path.join(work, "cache")
-    os.mkdir(cache, 0o700)
-    env = dict(os.environ, JITPROBE_CACHE_DIR=cache)
-    env.pop("JITPROBE_COMPILER", None)
-    argv = [a.jitprobe, "run", a.probe, "--time-phases", "-c", "/usr/bin/date +%s%N"]
-    started_to_mark(argv, env)  # builds the PCH
-    ms, phases = [], {}
-    for _ in range(a.runs):
-        clean(cache)
-        t, err = started_to_mark(argv, env)
-        ms.append(t)
-        for name, value in PHASES_RE.findall(err):
-            phases.setdefault(name, []).append(float(value))
-    print("jitprobe cold start-up (ms, min / median of %d): %s" % (a.runs, cell(ms)))
-    for name, values in phases.items():
-        print("  phase %-14s %s" % (name, cell(values)))
-    bt = os.path.join(ROOT, "scripts/bench/trivial.bt")
-    if shutil.which("bpftrace") and a.probe.endswith("trivial.c"):
-        bms = [started_to_mark(["bpftrace", bt, "-c", "/usr/bin/date +%s%N"], env)[0]
-               for _ in range(min(a.runs, 10))]
-        print("bpftrace start-up (ms): %s; ratio of medians %.2f" %
-              (cell(bms), statistics.median(ms) / statistics.median(bms)))
-    compiler, request = capture_request(a.jitprobe, a.probe, cache, work)
+def measure_startup(variants, probe, cache, runs):
+    """Cold runs of every variant, interleaved: {name: (start-up ms list, {phase: ms list})}."""
+    out = {name: ([], {}) for name, _, _ in variants}
+    for _ in range(runs):
+        for name, jitprobe, compiler in variants:
+            env = dict(os.environ, JITPROBE_CACHE_DIR=cache)
+            env.pop("JITPROBE_COMPILER", None)
+            if compiler:
+                env["JITPROBE_COMPILER"] = compiler
+            clean(cache)
+            argv = [jitprobe, "run", probe, "--time-phases", "-c", "/usr/bin/date +%s%N"]
+            t, err = started_to_mark(argv, env)
+            out[name][0].append(t)
+            for phase, value in PHASES_RE.findall(err):
+                out[name][1].setdefault(phase, []).append(float(value))
+    return out
+
+
+def compiler_alone(compiler, request, cache, runs):
     walls = []
-    for _ in range(a.runs):
+    for _ in range(runs):
         fd = os.open(cache, os.O_RDONLY | os.O_DIRECTORY)
         if fd != 3:
             os.dup2(fd, 3)
@@ -126,9 +116,45 @@ def main():
                            pass_fds=(3,))
             walls.append((time.perf_counter() - t0) * 1e3)
         os.close(3)
-    print("compiler alone, wall (ms): %s" % cell(walls))
-    for event, value in perf_stat([compiler], request, a.runs, cache).items():
-        print("  perf stat mean %-14s %.1f" % (event, value))
+    return walls
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jitprobe", default=os.path.join(ROOT, "build/runtime/cli/jitprobe"))
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--probe", default=os.path.join(ROOT, "scripts/bench/trivial.c"))
+    ap.add_argument("--baseline", metavar="JITPROBE:COMPILER",
+                    help="another build's CLI and compiler, measured interleaved with this one")
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="jp-cold-")
+    cache = os.path.join(work, "cache")
+    os.mkdir(cache, 0o700)
+    variants = [("this", a.jitprobe, None)]
+    if a.baseline:
+        variants.insert(0, ("baseline",) + tuple(a.baseline.split(":", 1)))
+    env = dict(os.environ, JITPROBE_CACHE_DIR=cache)
+    env.pop("JITPROBE_COMPILER", None)
+    started_to_mark([a.jitprobe, "run", a.probe, "-c", "/usr/bin/date +%s%N"], env)  # the PCH
+    results = measure_startup(variants, a.probe, cache, a.runs)
+    for name, (ms, phases) in results.items():
+        print("%s: jitprobe cold start-up (ms, min / median of %d): %s" % (name, a.runs, cell(ms)))
+        for phase, values in phases.items():
+            print("  phase %-14s %s" % (phase, cell(values)))
+    bt = os.path.join(ROOT, "scripts/bench/trivial.bt")
+    if shutil.which("bpftrace") and a.probe.endswith("trivial.c"):
+        bms = [started_to_mark(["bpftrace", bt, "-c", "/usr/bin/date +%s%N"], env)[0]
+               for _ in range(min(a.runs, 10))]
+        print("bpftrace start-up (ms): %s" % cell(bms))
+        for name, (ms, _) in results.items():
+            print("  %s / bpftrace, ratio of medians: %.2f" %
+                  (name, statistics.median(ms) / statistics.median(bms)))
+    compiler, request = capture_request(a.jitprobe, a.probe, cache, work)
+    compilers = [("this", compiler)] + ([("baseline", variants[0][2])] if a.baseline else [])
+    for name, path in compilers:
+        print("%s: compiler alone, wall (ms): %s" % (name, cell(compiler_alone(path, request, cache, a.runs))))
+        for event, value in perf_stat([path], request, a.runs, cache).items():
+            print("  perf stat mean %-14s %.1f" % (event, value))
     shutil.rmtree(work)
 
 
