@@ -3,6 +3,7 @@
 
     scripts/bench/cold_profile.py [--jitprobe build/runtime/cli/jitprobe] [--runs 20]
         [--baseline OTHER/jitprobe:OTHER/jitprobe-compiler]   # interleaved with another build
+        [--timeline]   # bpftrace: fork, the compiler's exec/request/reply, attach, -c exec
 
 Cold = a cache dir holding only the kernel-type PCH (kernel-types/), the compiled objects removed
 before each run, as in bench.py. Prints, as min / median over RUNS runs:
@@ -119,6 +120,48 @@ def compiler_alone(compiler, request, cache, runs):
     return walls
 
 
+SEGMENTS = [("CLI exec -> compiler fork", "fork1", None),
+            ("fork -> compiler exec", "cexec0", "fork1"),
+            ("compiler exec -> reads its request", "cread0", "cexec0"),
+            ("compile: request read -> reply written", "cwrite0", "cread0"),
+            ("reply -> perf_event_open (reap, store, load)", "attach0", "cwrite0"),
+            ("attach -> -c command exec", "date0", "attach0"),
+            ("total: CLI exec -> -c command exec", "date0", None)]
+
+
+def timeline(variants, probe, cache, runs):
+    """Cold runs under cold_timeline.bt (bpftrace), interleaved: per variant, per segment, ms."""
+    out_path = os.path.join(os.path.dirname(cache), "timeline.txt")
+    bt = subprocess.Popen(["bpftrace", os.path.join(ROOT, "scripts/bench/cold_timeline.bt")],
+                          stdout=open(out_path, "w"), stderr=subprocess.DEVNULL)
+    time.sleep(4)  # attached
+    measure_startup(variants, probe, cache, runs)
+    bt.send_signal(2)
+    bt.wait(timeout=30)
+    compilers = {c or os.path.join(ROOT, "build/frontend/jitprobe-compiler"): n
+                 for n, _, c in variants}
+    segments = {name: {} for name, _, _ in variants}
+    for block in open(out_path).read().split("---"):
+        events, seen, variant = {}, {}, None
+        for line in block.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "compiler":
+                variant = compilers.get(os.path.realpath(parts[1]), compilers.get(parts[1]))
+            elif len(parts) == 2 and parts[1].isdigit():
+                k = seen[parts[0]] = seen.get(parts[0], -1) + 1
+                events[parts[0] + str(k)] = int(parts[1]) / 1000.0
+        if variant is None or not all(k in events for k in ("fork1", "cwrite0", "date0")):
+            continue
+        for name, end, begin in SEGMENTS:
+            segments[variant].setdefault(name, []).append(
+                events[end] - (events[begin] if begin else 0))
+    print("%-46s %s" % ("segment (ms, min / median)", "  ".join("%18s" % n for n in segments)))
+    for name, _, _ in SEGMENTS:
+        cells = [cell(segments[v][name], "%.2f") if segments[v].get(name) else "n/a"
+                 for v in segments]
+        print("%-46s %s" % (name, "  ".join("%18s" % c for c in cells)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jitprobe", default=os.path.join(ROOT, "build/runtime/cli/jitprobe"))
@@ -126,6 +169,8 @@ def main():
     ap.add_argument("--probe", default=os.path.join(ROOT, "scripts/bench/trivial.c"))
     ap.add_argument("--baseline", metavar="JITPROBE:COMPILER",
                     help="another build's CLI and compiler, measured interleaved with this one")
+    ap.add_argument("--timeline", action="store_true",
+                    help="also a bpftrace timeline of the cold start's milestones")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="jp-cold-")
     cache = os.path.join(work, "cache")
@@ -136,6 +181,8 @@ def main():
     env = dict(os.environ, JITPROBE_CACHE_DIR=cache)
     env.pop("JITPROBE_COMPILER", None)
     started_to_mark([a.jitprobe, "run", a.probe, "-c", "/usr/bin/date +%s%N"], env)  # the PCH
+    if a.timeline and shutil.which("bpftrace"):
+        timeline(variants, a.probe, cache, a.runs)
     results = measure_startup(variants, a.probe, cache, a.runs)
     for name, (ms, phases) in results.items():
         print("%s: jitprobe cold start-up (ms, min / median of %d): %s" % (name, a.runs, cell(ms)))
