@@ -93,6 +93,8 @@ std::shared_ptr<clang::CompilerInvocation> invocationFor(const std::vector<const
         auto invocation = clang::createInvocation(argv, opts);
         if (invocation && !opts.Diags->hasErrorOccurred() && !cc1.empty()) {
             std::lock_guard lock(mutex);
+            if (known.size() >= 64) // a long-lived process compiling many different files
+                known.clear();
             known.emplace(std::move(key), std::move(cc1));
         }
         return invocation;
