@@ -152,9 +152,11 @@ def timeline(variants, probe, cache, runs):
                 events[parts[0] + str(k)] = int(parts[1]) / 1000.0
         if variant is None or not all(k in events for k in ("fork1", "cwrite0", "date0")):
             continue
-        for name, end, begin in SEGMENTS:
-            segments[variant].setdefault(name, []).append(
-                events[end] - (events[begin] if begin else 0))
+        values = [events[end] - (events[begin] if begin else 0) for _, end, begin in SEGMENTS]
+        if min(values) < 0:  # bpftrace prints per CPU: an event of the next run came early
+            continue
+        for (name, _, _), value in zip(SEGMENTS, values):
+            segments[variant].setdefault(name, []).append(value)
     print("%-46s %s" % ("segment (ms, min / median)", "  ".join("%18s" % n for n in segments)))
     for name, _, _ in SEGMENTS:
         cells = [cell(segments[v][name], "%.2f") if segments[v].get(name) else "n/a"
