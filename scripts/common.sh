@@ -7,6 +7,7 @@ JOBS="${JOBS:-$(nproc)}"
 
 PACKAGES=(build-essential cmake pkg-config python3 golang-go
   llvm-16-dev libclang-16-dev libclang-cpp16-dev clang-16 libbpf-dev libelf-dev zlib1g-dev
+  libzstd-dev # its libzstd.a: jitprobe-compiler is linked fully static
   libboost-program-options-dev libspdlog-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   strace # a live test proves a cache hit never opens the kernel BTF
   libcpp-httplib-dev prometheus # jitprobe serve / Exporter.h; prometheus + promtool: its live tests

@@ -153,6 +153,33 @@ TEST(RuntimeCompilerPipe, AnOrphanHoldingStdoutIsKilledWithTheGroup) {
     EXPECT_TRUE(!procStat(orphan, state, pgrp) || state == 'Z') << "orphan " << orphan << " lives";
 }
 
+TEST(RuntimeCompilerPipe, AWholeReplyThenEndOfFileIsFinalWithoutWaitingForTheExit) {
+    // As jitprobe-compiler does: reply, close stdout, then exit (here: linger 60 s first). The
+    // caller goes on at the end of file; the lingering group is killed and reaped behind it.
+    std::string pid_file = ::testing::TempDir() + "jp_linger.pid";
+    std::string script = "echo $$ > " + pid_file + "; cat >/dev/null; "
+                         "echo '{\"error_code\":5,\"error\":\"p.c: done\"}'; exec >&-; sleep 60";
+    Timed t = compileWith(fakeCompiler("jp_linger.sh", script), withTimeout(30s));
+    EXPECT_EQ(t.status.code(), 5) << t.status.msg();
+    EXPECT_EQ(t.status.msg(), "p.c: done");
+    EXPECT_LT(t.seconds, 5.0) << "waited for the exit of a compiler whose reply was complete";
+    pid_t pgid = 0;
+    std::ifstream(pid_file) >> pgid;
+    ASSERT_GT(pgid, 0);
+    EXPECT_EQ(liveGroupMembers(pgid), 0) << "the lingering compiler and its sleep must be killed";
+}
+
+TEST(RuntimeCompilerPipe, AnIncompleteReplyThenEndOfFileWaitsForTheExitStatus) {
+    // Half a reply and a closed stdout are not final: the exit status decides (here 3).
+    std::string header = R"({"ok":true,"diags":"[]","info":"{}","times":[0,0,0,0,0],)"
+                         R"("core_btf_note":"","sizes":[10,0,0,0,0]})";
+    Timed t = compileWith(
+        fakeCompiler("jp_half.sh", "cat >/dev/null; echo '" + header + "'; exec >&-; sleep 0.3; exit 3"),
+        withTimeout(30s));
+    EXPECT_NE(t.status.msg().find("failed (exit status 3)"), std::string::npos) << t.status.msg();
+    EXPECT_GE(t.seconds, 0.3);
+}
+
 TEST(RuntimeCompilerPipe, AnEndlessWriterHitsTheHeaderCapWithBoundedMemory) {
     resetPeakRss();
     Timed t = compileWith(fakeCompiler("jp_zero.sh", "exec cat /dev/zero"), withTimeout(30s));

@@ -19,6 +19,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
 
 namespace jitprobe::frontend {
@@ -73,18 +74,54 @@ std::vector<std::string> driverArgs(const ClangJob &job, Mode mode) {
     else
         args.insert(args.end(), {"-include", "jitprobe/prefix.h"});
     args.insert(args.end(), {"-include", "jitprobe/prelude.h", "-x", "c"});
+    // Parse as code generation: createInvocation makes every invocation -fsyntax-only anyway
+    // (the action run decides what is done), so the two share one driver run (cc1Arguments).
     switch (mode) {
-    case Mode::Parse: args.push_back("-fsyntax-only"); break;
     case Mode::IR: args.insert(args.end(), {"-S", "-emit-llvm"}); break;
     case Mode::Assembly: args.push_back("-S"); break;
     default: args.push_back("-c"); break;
     }
     // DWARF 4: BTF is built from the debug info either way, but DWARF 5 makes Clang MD5 every
-    // source file a type comes from, 2.8 MB of vmlinux.h included (~8 ms per compile).
-    if (mode != Mode::Parse && mode != Mode::Pch)
+    // source file a type comes from, 2.8 MB of vmlinux.h included (~8 ms per compile). A parse
+    // makes no debug info: the same arguments there keep the driver run shared.
+    if (mode != Mode::Pch)
         args.push_back("-gdwarf-4");
     args.insert(args.end(), {job.main_path, "-o", "/dev/null"});
     return args;
+}
+
+// The invocation for driver arguments ARGV. The driver's cc1 arguments are remembered for this
+// process: a compile runs Clang twice (parse, code generation) on the same driver arguments, and
+// the driver (toolchain, distribution and GPU SDK detection, ~40 file probes) took ~0.2-0.3 ms.
+std::shared_ptr<clang::CompilerInvocation> invocationFor(const std::vector<const char *> &argv,
+                                                         clang::CreateInvocationOptions opts) {
+    static std::mutex mutex;
+    static std::map<std::vector<std::string>, std::vector<std::string>> known;
+    std::vector<std::string> key(argv.begin(), argv.end()), cc1;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = known.find(key); it != known.end())
+            cc1 = it->second;
+    }
+    if (cc1.empty()) {
+        opts.CC1Args = &cc1;
+        auto invocation = clang::createInvocation(argv, opts);
+        if (invocation && !opts.Diags->hasErrorOccurred() && !cc1.empty()) {
+            std::lock_guard lock(mutex);
+            if (known.size() >= 64) // a long-lived process compiling many different files
+                known.clear();
+            known.emplace(std::move(key), std::move(cc1));
+        }
+        return invocation;
+    }
+    // What createInvocation does with the driver's arguments.
+    std::vector<const char *> cc1_argv;
+    for (const auto &a : cc1)
+        cc1_argv.push_back(a.c_str());
+    auto invocation = std::make_shared<clang::CompilerInvocation>();
+    if (!clang::CompilerInvocation::CreateFromArgs(*invocation, cc1_argv, *opts.Diags, argv[0]))
+        return nullptr;
+    return invocation;
 }
 
 // A CompilerInstance set up for job, or nullptr (diagnostics say why).
@@ -103,7 +140,7 @@ std::unique_ptr<clang::CompilerInstance> makeInstance(const ClangJob &job, Mode 
     clang::CreateInvocationOptions opts;
     opts.Diags = engine;
     opts.VFS = fs;
-    std::shared_ptr<clang::CompilerInvocation> invocation = clang::createInvocation(argv, opts);
+    std::shared_ptr<clang::CompilerInvocation> invocation = invocationFor(argv, opts);
     if (!invocation || engine->hasErrorOccurred())
         return nullptr;
     // The PCH is keyed by kernel BTF digest and compiler version; its inputs live in memory,
