@@ -113,6 +113,11 @@ struct BPF::Impl {
     TableStorage *table_storage = nullptr;
     std::string maps_ns; // BCC's maps namespace: where BPF_TABLE_SHARED tables are kept
     std::vector<USDT> usdt;
+    // Expires with this object: string tables (BPFTable) check it before using the BTF and fds.
+    std::shared_ptr<const void> alive = std::make_shared<int>(0);
+    // add_module's ELF files by build id, for get_stackbuildid_table.
+    std::shared_ptr<BPFStackBuildIdTable::Modules> buildid_modules =
+        std::make_shared<BPFStackBuildIdTable::Modules>();
     // Before the load: every "extern" map takes its fd from table_storage or from the
     // process's public/shared tables; a public/shared one already there is reused.
     Status applyExternTables(bool local_if_missing);
