@@ -8,7 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <linux/perf_event.h>
+
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 using namespace jitprobe;
@@ -203,4 +207,70 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     // The innermost frame is libc's getppid wrapper, found by libc's build id.
     EXPECT_TRUE(contains(names[0], "getppid")) << names[0];
     EXPECT_FALSE(bpf.get_stackbuildid_table("id").valid());
+}
+
+// BCC loads a function when load_func/attach_* asks, as the type asked for: one the verifier
+// rejects as the type guessed at init (a kprobe may not call bpf_perf_prog_read_value) waits.
+TEST(BccLazyLoad, RejectedFunctionLoadsAsTheTypeAskedFor) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    const std::string source = R"(
+BPF_ARRAY(hits, struct bpf_perf_event_value, 1);
+int f(void *ctx) {
+    int k = 0;
+    struct bpf_perf_event_value *v = hits.lookup(&k);
+    if (v) bpf_perf_prog_read_value(ctx, v, sizeof(*v));
+    return 0;
+})";
+    BPF bpf;
+    Status s = bpf.init(source);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    int fd = -1;
+    Status as_is = bpf.load_func("f", -1, fd);
+    EXPECT_FALSE(as_is.ok()); // its own (guessed) type: the verifier's rejection
+    EXPECT_TRUE(contains(as_is.msg(), "verifier rejected")) << as_is.msg();
+    ASSERT_TRUE(bpf.load_func("f", BPF_PROG_TYPE_PERF_EVENT, fd).ok());
+    ASSERT_GE(fd, 0);
+    int again = -1;
+    ASSERT_TRUE(bpf.load_func("f", BPF_PROG_TYPE_PERF_EVENT, again).ok());
+    EXPECT_EQ(again, fd); // loaded once per type
+    // It uses this object's map, not a copy.
+    uint32_t map_ids[4] = {};
+    bpf_prog_info info{};
+    info.nr_map_ids = 4;
+    info.map_ids = reinterpret_cast<uint64_t>(map_ids);
+    uint32_t len = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+    bpf_map_info map{};
+    uint32_t map_len = sizeof(map);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(bpf.get_map_fd("hits"), &map, &map_len), 0);
+    EXPECT_NE(std::find(map_ids, map_ids + std::min(info.nr_map_ids, 4u), map.id),
+              map_ids + std::min(info.nr_map_ids, 4u));
+    // The CLI's strict form: every rejection fails the load.
+    BPF strict;
+    InitOptions opts;
+    opts.defer_rejected_functions = false;
+    EXPECT_FALSE(strict.init(source, {}, opts).ok());
+}
+
+TEST(BccLazyLoad, AttachPerfEventLoadsAFunctionAsPerfEvent) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = bpf.init(R"(
+BPF_ARRAY(samples, u64, 1);
+int on_sample(void *ctx) {
+    int k = 0;
+    u64 *v = samples.lookup(&k);
+    if (v) __sync_fetch_and_add(v, 1);
+    return 0;
+})");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    s = bpf.attach_perf_event(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "on_sample", 0, 1000,
+                              ::getpid(), -1);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    volatile uint64_t spin = 0;
+    while (std::chrono::steady_clock::now() < end)
+        spin = spin + 1;
+    ASSERT_TRUE(bpf.detach_perf_event(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK).ok());
+    EXPECT_GT(bpf.get_array_table<uint64_t>("samples")[0], 0u);
 }

@@ -90,6 +90,12 @@ struct InitOptions {
     // declared, instead of failing the init: what `jitprobe check` does, since verifying a
     // program needs a map of that shape, not the shared one.
     bool extern_tables_local = false;
+    // BCC loads a function only when load_func/attach_* asks for it, as the type asked for.
+    // true: a function with no attach point (no section, no @attach) that the verifier rejects
+    // as the type guessed for it does not fail the load; it stays unloaded until load_func /
+    // attach_* load it as the type they need (which may pass), and asked for as itself it
+    // returns that rejection. false (the CLI): every rejection fails the load.
+    bool defer_rejected_functions = true;
 };
 
 struct ProgramLoadInfo {
