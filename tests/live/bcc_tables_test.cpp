@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -176,6 +177,63 @@ TEST(BccTables, SockmapAndSockhashTakeSocketFds) {
     EXPECT_FALSE(sm.update_value(9, sock).ok()); // out of range
     EXPECT_FALSE(bpf.get_sockhash_table("sm").valid());
     ::close(sock);
+}
+
+TEST(BccTables, CgroupStorageExistsOnlyWhileAttached) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    InitOptions opts;
+    opts.program_types["f"] = BPF_PROG_TYPE_CGROUP_SKB;
+    Status s = bpf.init(R"(
+BPF_CGROUP_STORAGE(cg, u64);
+BPF_PERCPU_CGROUP_STORAGE(pcg, u64);
+int f(struct __sk_buff *skb) {
+    u64 *a = cg.get_local_storage(0), *b = pcg.get_local_storage(0);
+    if (a && b) { (*a)++; (*b)++; }
+    return 1;
+})", {}, opts);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    auto cg = bpf.get_cg_storage_table<uint64_t>("cg");
+    auto pcg = bpf.get_percpu_cg_storage_table<uint64_t>("pcg");
+    ASSERT_TRUE(cg.valid()) << cg.status().msg();
+    ASSERT_TRUE(pcg.valid()) << pcg.status().msg();
+    bpf_cgroup_storage_key key{};
+    uint64_t v = 0;
+    std::vector<uint64_t> per(BPFTable::get_possible_cpu_count());
+    EXPECT_EQ(cg.get_value(key, v).code(), ENOENT);
+    EXPECT_FALSE(cg.update_value(key, v).ok());
+    EXPECT_EQ(pcg.get_value(key, per).code(), ENOENT);
+    EXPECT_FALSE(pcg.update_value(key, std::vector<uint64_t>(per.size() + 1)).ok());
+    EXPECT_FALSE(bpf.get_cg_storage_table<uint64_t>("pcg").valid());
+    // Attached (allowing everything) to the cgroup v2 root, a packet sent from here counts.
+    std::string root = jitprobe::testing::cgroup2Mount();
+    struct stat st {};
+    if (root.empty())
+        GTEST_SKIP() << "no cgroup v2 mounted";
+    ASSERT_EQ(::stat(root.c_str(), &st), 0);
+    s = bpf.attach_cgroup(root, "f", BPF_CGROUP_INET_EGRESS);
+    ASSERT_TRUE(s.ok()) << s.msg();
+    int sock = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(sock, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9); // discard: nothing needs to listen
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::sendto(sock, "x", 1, 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)), 1);
+    ::close(sock);
+    key.cgroup_inode_id = st.st_ino;
+    key.attach_type = BPF_CGROUP_INET_EGRESS;
+    ASSERT_TRUE(cg.get_value(key, v).ok());
+    EXPECT_GE(v, 1u);
+    ASSERT_TRUE(pcg.get_value(key, per).ok());
+    uint64_t sum = 0;
+    for (uint64_t n : per)
+        sum += n;
+    EXPECT_EQ(sum, v); // the same packets, counted per CPU
+    ASSERT_TRUE(cg.update_value(key, 100).ok());
+    ASSERT_TRUE(cg.get_value(key, v).ok());
+    EXPECT_GE(v, 100u);
+    ASSERT_TRUE(bpf.detach_cgroup(root, BPF_CGROUP_INET_EGRESS).ok());
 }
 
 TEST(BccTables, BuildIdStackSymbolizesThroughAddedModules) {
