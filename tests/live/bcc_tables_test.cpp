@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -234,6 +235,27 @@ int f(struct __sk_buff *skb) {
     ASSERT_TRUE(cg.get_value(key, v).ok());
     EXPECT_GE(v, 100u);
     ASSERT_TRUE(bpf.detach_cgroup(root, BPF_CGROUP_INET_EGRESS).ok());
+}
+
+TEST(BccTables, TaskStorageKeyedByPidfd) {
+    JP_REQUIRE_BPF_PRIVILEGES();
+    BPF bpf;
+    Status s = bpf.init("BPF_TASK_STORAGE(per_task, u64);\nBPF_HASH(h, int, u64);");
+    ASSERT_TRUE(s.ok()) << s.msg();
+    int self = int(::syscall(SYS_pidfd_open, ::getpid(), 0));
+    ASSERT_GE(self, 0) << errno;
+    auto t = bpf.get_task_storage_table<uint64_t>("per_task");
+    ASSERT_TRUE(t.valid()) << t.status().msg();
+    uint64_t v = 0;
+    EXPECT_EQ(t.get_value(self, v).code(), ENOENT);
+    ASSERT_TRUE(t.update_value(self, 77).ok());
+    ASSERT_TRUE(t.get_value(self, v).ok());
+    EXPECT_EQ(v, 77u);
+    ASSERT_TRUE(t.remove_value(self).ok());
+    EXPECT_FALSE(t.get_value(self, v).ok());
+    ::close(self);
+    EXPECT_FALSE(bpf.get_task_storage_table<uint64_t>("h").valid());
+    EXPECT_FALSE(bpf.get_inode_storage_table<uint64_t>("per_task").valid());
 }
 
 TEST(BccTables, BuildIdStackSymbolizesThroughAddedModules) {

@@ -129,6 +129,31 @@ class BPFXskmapTable : public BPFFdSlotTable {
     Status get_value(const int &index, int &value) const { return get(index, value); }
 };
 
+// BPF_INODE_STORAGE / BPF_TASK_STORAGE: a V per inode / task, keyed from user space by an fd
+// (of a file on the inode / a pidfd of the task, pidfd_open(2)).
+template <typename V, uint32_t MapType> class BPFFdKeyedStorageTable : public BPFTableBase {
+    static_assert(std::is_trivially_copyable_v<V>);
+
+  public:
+    explicit BPFFdKeyedStorageTable(BPFTableRaw raw) : BPFTableBase(std::move(raw)) {
+        require(detail::requireMapType(raw_, {MapType}, MapType == BPF_MAP_TYPE_INODE_STORAGE
+                                                             ? "an inode_storage map"
+                                                             : "a task_storage map"));
+        require(raw_.check_sizes(sizeof(int), sizeof(V), "BPF*StorageTable<V>"));
+    }
+    Status get_value(const int &fd, V &value) const {
+        return valid() ? raw_.lookup(&fd, &value) : status_;
+    }
+    Status update_value(const int &fd, const V &value) {
+        return valid() ? raw_.update(&fd, &value) : status_;
+    }
+    Status remove_value(const int &fd) { return valid() ? raw_.remove(&fd) : status_; }
+};
+template <typename V>
+using BPFInodeStorageTable = BPFFdKeyedStorageTable<V, BPF_MAP_TYPE_INODE_STORAGE>;
+template <typename V>
+using BPFTaskStorageTable = BPFFdKeyedStorageTable<V, BPF_MAP_TYPE_TASK_STORAGE>;
+
 // BPF_CGROUP_STORAGE: a V per (cgroup, attach type) of an attached program.
 template <typename V> class BPFCgStorageTable : public BPFTableBase {
     static_assert(std::is_trivially_copyable_v<V>);

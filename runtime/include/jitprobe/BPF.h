@@ -306,6 +306,13 @@ class BPF {
     template <typename K> BPFMapInMapTable<K> get_map_in_map_table(const std::string &name) {
         return BPFMapInMapTable<K>(get_raw_table(name));
     }
+    template <typename V>
+    BPFInodeStorageTable<V> get_inode_storage_table(const std::string &name) {
+        return BPFInodeStorageTable<V>(get_raw_table(name));
+    }
+    template <typename V> BPFTaskStorageTable<V> get_task_storage_table(const std::string &name) {
+        return BPFTaskStorageTable<V>(get_raw_table(name));
+    }
     template <typename V> BPFCgStorageTable<V> get_cg_storage_table(const std::string &name) {
         return BPFCgStorageTable<V>(get_raw_table(name));
     }
