@@ -44,8 +44,14 @@ BPF_HASH(ints, int, int, 16);)");
     ASSERT_TRUE(t.get_value("{ 0x2a \"bash\" }", v).ok());
     EXPECT_EQ(v, "{ 0x10 [ 0x1 0xffff ] }");
     // The typed view agrees on the bytes.
-    struct K { uint32_t pid; char comm[8]; } k{42, "bash"};
-    struct V { uint64_t n; uint16_t arr[2]; } typed{};
+    struct K {
+        uint32_t pid;
+        char comm[8];
+    } k{42, "bash"};
+    struct V {
+        uint64_t n;
+        uint16_t arr[2];
+    } typed{};
     auto typed_table = bpf->get_hash_table<K, V>("h");
     ASSERT_TRUE(typed_table.get_value(k, typed).ok());
     EXPECT_EQ(typed.n, 16u);
@@ -136,7 +142,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     int *v = bpf_map_lookup_elem(inner, &key);
     if (v) __sync_fetch_and_add(v, 1);
     return 0;
-})", {"-DTARGET_PID=" + std::to_string(::getpid())});
+})",
+                        {"-DTARGET_PID=" + std::to_string(::getpid())});
     ASSERT_TRUE(s.ok()) << s.msg();
     auto maps = bpf.get_map_in_map_table<int>("maps");
     ASSERT_TRUE(maps.valid()) << maps.status().msg();
@@ -192,7 +199,8 @@ int f(struct __sk_buff *skb) {
     u64 *a = cg.get_local_storage(0), *b = pcg.get_local_storage(0);
     if (a && b) { (*a)++; (*b)++; }
     return 1;
-})", {}, opts);
+})",
+                        {}, opts);
     ASSERT_TRUE(s.ok()) << s.msg();
     auto cg = bpf.get_cg_storage_table<uint64_t>("cg");
     auto pcg = bpf.get_percpu_cg_storage_table<uint64_t>("pcg");
@@ -269,7 +277,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {
     int zero = 0, sid = stacks.get_stackid(args, BPF_F_USER_STACK);
     id.update(&zero, &sid);
     return 0;
-})", {"-DTARGET_PID=" + std::to_string(::getpid())});
+})",
+                        {"-DTARGET_PID=" + std::to_string(::getpid())});
     ASSERT_TRUE(s.ok()) << s.msg();
     ASSERT_TRUE(bpf.attach_all().ok());
     (void)::getppid();

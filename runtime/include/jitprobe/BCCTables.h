@@ -56,7 +56,9 @@ class BPFTable : public BPFTableBase {
 };
 
 // BCC's rw-engine switch: whether string tables have printers. Always true (from BTF).
-inline bool bpf_module_rw_engine_enabled() { return true; }
+inline bool bpf_module_rw_engine_enabled() {
+    return true;
+}
 
 // BPF_QUEUE / BPF_STACK maps: push, pop (oldest / newest first) and peek.
 template <typename V> class BPFQueueStackTable : public BPFTableBase {
@@ -136,9 +138,9 @@ template <typename V, uint32_t MapType> class BPFFdKeyedStorageTable : public BP
 
   public:
     explicit BPFFdKeyedStorageTable(BPFTableRaw raw) : BPFTableBase(std::move(raw)) {
-        require(detail::requireMapType(raw_, {MapType}, MapType == BPF_MAP_TYPE_INODE_STORAGE
-                                                             ? "an inode_storage map"
-                                                             : "a task_storage map"));
+        require(detail::requireMapType(
+            raw_, {MapType},
+            MapType == BPF_MAP_TYPE_INODE_STORAGE ? "an inode_storage map" : "a task_storage map"));
         require(raw_.check_sizes(sizeof(int), sizeof(V), "BPF*StorageTable<V>"));
     }
     Status get_value(const int &fd, V &value) const {
@@ -160,10 +162,10 @@ template <typename V> class BPFCgStorageTable : public BPFTableBase {
 
   public:
     explicit BPFCgStorageTable(BPFTableRaw raw) : BPFTableBase(std::move(raw)) {
-        require(detail::requireMapType(raw_, {BPF_MAP_TYPE_CGROUP_STORAGE},
-                                       "a cgroup_storage map"));
-        require(raw_.check_sizes(sizeof(bpf_cgroup_storage_key), sizeof(V),
-                                 "BPFCgStorageTable<V>"));
+        require(
+            detail::requireMapType(raw_, {BPF_MAP_TYPE_CGROUP_STORAGE}, "a cgroup_storage map"));
+        require(
+            raw_.check_sizes(sizeof(bpf_cgroup_storage_key), sizeof(V), "BPFCgStorageTable<V>"));
     }
     Status get_value(const bpf_cgroup_storage_key &key, V &value) const {
         return valid() ? raw_.lookup(&key, &value) : status_;

@@ -133,8 +133,8 @@ struct Parser {
         const char *start = text.c_str() + pos;
         char *end = nullptr;
         errno = 0;
-        uint64_t v = *start == '-' ? uint64_t(std::strtoll(start, &end, 0))
-                                   : std::strtoull(start, &end, 0);
+        uint64_t v =
+            *start == '-' ? uint64_t(std::strtoll(start, &end, 0)) : std::strtoull(start, &end, 0);
         if (end == start || errno == ERANGE)
             return fail("a number");
         pos += size_t(end - start);
@@ -210,8 +210,7 @@ Status BPFTable::usable() const {
     return Status::OK();
 }
 
-Status BPFTable::parse(uint32_t type_id, const std::string &text,
-                       std::vector<uint8_t> &out) const {
+Status BPFTable::parse(uint32_t type_id, const std::string &text, std::vector<uint8_t> &out) const {
     if (Status s = usable(); !s.ok())
         return s;
     std::fill(out.begin(), out.end(), 0);
@@ -340,12 +339,13 @@ Status BPFTable::get_table_offline(std::vector<std::pair<std::string, std::strin
         failed = key_to_string(k, e.first);
         for (int c = 0; failed.ok() && raw_.is_percpu() && c < raw_.possible_cpus(); c++) {
             std::string one;
-            failed = leaf_to_string(static_cast<const uint8_t *>(v) + c * raw_.percpu_stride(), one);
+            failed =
+                leaf_to_string(static_cast<const uint8_t *>(v) + c * raw_.percpu_stride(), one);
             e.second += (c == 0 ? "[ " : "") + one + " ";
         }
         if (failed.ok())
-            failed = raw_.is_percpu() ? (e.second += "]", Status::OK())
-                                      : leaf_to_string(v, e.second);
+            failed =
+                raw_.is_percpu() ? (e.second += "]", Status::OK()) : leaf_to_string(v, e.second);
         if (failed.ok())
             res.push_back(std::move(e));
         return failed.ok();
