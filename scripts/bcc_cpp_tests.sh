@@ -36,7 +36,7 @@ port() {
       -e 's,#include <bcc/\(BPF\|BPFTable\)\.h>,#include <jitprobe/\1.h>,' \
       -e 's/ebpf::/jitprobe::/g' "$1"
 }
-# Headers the port leaves that are BCC's internals, not its C++ API (e.g. usdt.h, the
+# Headers the port leaves that are not BCC's C++ API (e.g. usdt.h, the
 # USDT::Context of libbcc): a file including one is not portable by include + namespace.
 internal_includes() {
   grep -o '#include "[^"]*"' "$1" | sed 's/#include "\(.*\)"/\1/' | while read -r h; do
@@ -54,7 +54,7 @@ for t in "${tests[@]}"; do
   port "$f" > "$work/$t.cc"
   internal="$(internal_includes "$work/$t.cc" | tr '\n' ' ')"
   if [ -n "$internal" ]; then
-    unportable+=("$t"); echo "  NOT PORTABLE $t: includes BCC internals: $internal"; continue
+    unportable+=("$t"); echo "  NOT PORTABLE $t: includes headers outside BCC's C++ API: $internal"; continue
   fi
   if g++ -std=c++20 -O1 -w -I"$prefix/include" -I"$bcc/tests/cc" "$work/$t.cc" \
        "$work/catch_main.o" -o "$work/$t" -L"$libdir" -Wl,-rpath,"$libdir" -ljitprobe \
