@@ -73,6 +73,7 @@ int dumpPortable(const std::string &file, bool rewritten) {
     InitOptions opts;
     opts.want_rewritten = true;
     opts.load_programs = false;
+    opts.defer_rejected_functions = false; // check reports every rejected function
     if (Status s = bpf.init_file(file, opts); !s.ok()) {
         reportError(s.msg());
         return kExitFailure;

@@ -29,17 +29,6 @@ const std::string kLibstdcxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
 
 std::vector<std::string> pidFlag() { return {"-DTARGET_PID=" + std::to_string(::getpid())}; }
 
-// Where cgroup v2 is mounted ("" if nowhere): /sys/fs/cgroup, or /sys/fs/cgroup/unified on
-// hybrid hosts.
-std::string cgroup2Mount() {
-    std::ifstream mounts("/proc/mounts");
-    std::string dev, dir, type, rest;
-    while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
-        if (type == "cgroup2")
-            return dir;
-    return "";
-}
-
 // Runs CHECK (returning 0 when all is well, printing why not) in a child process: the stack
 // symbolizer maps LLVM into the process that uses it, and later tests in this binary assert
 // that a cache hit never does.

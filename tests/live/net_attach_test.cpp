@@ -139,14 +139,26 @@ TEST(NetAttach, AttachBeforeLoadDecidesTheType) {
 }
 
 // Loaded at init as a socket filter (it reads no packet data, which would make it a tc
-// classifier), a context access only tc allows fails with a hint naming the attach kinds.
+// classifier), a context access only tc allows fails with a hint naming the attach kinds: at
+// init where every rejection is an error (the CLI's form), else (BCC's lazy load) when the
+// function is asked for as that type.
 TEST(NetAttach, SocketFilterContextErrorHintsAtAttachKinds) {
     JP_REQUIRE_BPF_PRIVILEGES();
+    const std::string source =
+        "int set_class(struct __sk_buff *skb) { skb->tc_classid = 1; return 0; }\n";
+    InitOptions strict;
+    strict.defer_rejected_functions = false;
     BPF bpf;
-    Status s = bpf.init("int set_class(struct __sk_buff *skb) { skb->tc_classid = 1; return 0; }\n");
+    Status s = bpf.init(source, {}, strict);
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.msg().find("invalid bpf_context access"), std::string::npos) << s.msg();
     EXPECT_NE(s.msg().find("@attach tc:IFACE:ingress|egress"), std::string::npos) << s.msg();
+    BPF lazy;
+    ASSERT_TRUE(lazy.init(source).ok());
+    int fd = -1;
+    s = lazy.load_func("set_class", BPF_PROG_TYPE_SOCKET_FILTER, fd);
+    EXPECT_NE(s.msg().find("@attach tc:IFACE:ingress|egress"), std::string::npos) << s.msg();
+    EXPECT_TRUE(lazy.load_func("set_class", BPF_PROG_TYPE_SCHED_CLS, fd).ok());
 }
 
 TEST(NetAttach, TcLeavesAClsactItDidNotCreate) {

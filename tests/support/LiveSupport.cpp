@@ -138,4 +138,13 @@ std::string goServer(std::string &why) {
     return bin;
 }
 
+std::string cgroup2Mount() {
+    std::ifstream mounts("/proc/mounts");
+    std::string dev, dir, type, rest;
+    while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
+        if (type == "cgroup2")
+            return dir;
+    return "";
+}
+
 } // namespace jitprobe::testing

@@ -42,4 +42,8 @@ int runUprobeTarget(int n);
 // than its source (300 s deadline, Go's cache in the build directory). "" and WHY set on failure.
 std::string goServer(std::string &why);
 
+// Where cgroup v2 is mounted ("" if nowhere): /sys/fs/cgroup, or /sys/fs/cgroup/unified on
+// hybrid hosts.
+std::string cgroup2Mount();
+
 } // namespace jitprobe::testing

@@ -147,7 +147,9 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
                  int (*msg_redirect_map)(void *, int, unsigned long long);                     \
                  int (*msg_redirect_hash)(void *, void *, unsigned long long);                 \
                  int (*sk_redirect_map)(void *, int, unsigned long long);                      \
-                 int (*sk_redirect_hash)(void *, void *, unsigned long long);)
+                 int (*sk_redirect_hash)(void *, void *, unsigned long long);                  \
+                 _leaf_type *(*sk_storage_get)(void *, void *, int);                           \
+                 int (*sk_storage_delete)(void *);)
 
 #define BPF_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries)                     \
     BPF_F_TABLE(_table_type, _key_type, _leaf_type, _name, _max_entries, 0)
@@ -236,6 +238,19 @@ static __always_inline unsigned int bpf_log2l(unsigned long v) {
 #define BPF_SK_STORAGE(_name, _leaf_type) __JP_STORAGE("sk_storage", _name, _leaf_type, sk_storage)
 #define BPF_INODE_STORAGE(_name, _leaf_type) __JP_STORAGE("inode_storage", _name, _leaf_type, inode_storage)
 #define BPF_TASK_STORAGE(_name, _leaf_type) __JP_STORAGE("task_storage", _name, _leaf_type, task_storage)
+
+/* Cgroup local storage: one leaf per (cgroup, attach type) of the attached program, keyed by
+ * struct bpf_cgroup_storage_key; a program reaches its own with get_local_storage(flags). */
+#define __JP_CGROUP_STORAGE(_kind, _name, _leaf_type)                                          \
+    typedef struct bpf_cgroup_storage_key __jp_key_t__##_name;                                 \
+    typedef _leaf_type __jp_leaf_t__##_name;                                                   \
+    __JP_DECLARE(_name, _kind, 0, 0,                                                           \
+                 __JP_KV_METHODS(struct bpf_cgroup_storage_key, _leaf_type,                    \
+                                 __jp_key_t__##_name, __jp_leaf_t__##_name)                    \
+                 _leaf_type *(*get_local_storage)(unsigned long long);)
+#define BPF_CGROUP_STORAGE(_name, _leaf_type) __JP_CGROUP_STORAGE("cgroup_storage", _name, _leaf_type)
+#define BPF_PERCPU_CGROUP_STORAGE(_name, _leaf_type)                                           \
+    __JP_CGROUP_STORAGE("percpu_cgroup_storage", _name, _leaf_type)
 
 /* Queue and stack: no key. */
 #define __JP_QUEUESTACK(_kind, _name, _leaf_type, _max_entries, _flags)                         \

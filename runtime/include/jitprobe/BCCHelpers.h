@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 // Pages per CPU of a perf buffer when open_perf_buffer is not told (BCC's constant).
 static const int DEFAULT_PERF_BUFFER_PAGE_CNT = 8;
@@ -19,6 +20,11 @@ int bpf_update_elem(int fd, void *key, void *value, unsigned long long flags);
 int bpf_delete_elem(int fd, void *key);
 int bpf_get_first_key(int fd, void *key, size_t key_size);
 int bpf_get_next_key(int fd, void *key, void *next_key);
+// Pins a map or program fd at PATHNAME in a bpffs (BCC's bpf_obj_pin), opens a pinned one.
+// A std::string overload, so it never clashes with libbpf's C functions of these names when
+// both headers are included (a string literal then picks libbpf's, which does the same).
+int bpf_obj_pin(int fd, const std::string &pathname);
+int bpf_obj_get(const std::string &pathname);
 // Attaches a loaded fentry/fexit/fmod_ret program (BPF::load_func); returns the link fd, which
 // detaches when closed.
 int bpf_attach_kfunc(int prog_fd);

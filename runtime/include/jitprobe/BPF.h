@@ -32,6 +32,7 @@
 // (scripts/bcc_cpp_examples.sh).
 #pragma once
 #include "jitprobe/BCCHelpers.h"
+#include "jitprobe/BCCTables.h"
 #include "jitprobe/BPFTable.h"
 #include "jitprobe/PerfBuffer.h"
 #include "jitprobe/PhaseTimes.h"
@@ -89,6 +90,12 @@ struct InitOptions {
     // declared, instead of failing the init: what `jitprobe check` does, since verifying a
     // program needs a map of that shape, not the shared one.
     bool extern_tables_local = false;
+    // BCC loads a function only when load_func/attach_* asks for it, as the type asked for.
+    // true: a function with no attach point (no section, no @attach) that the verifier rejects
+    // as the type guessed for it does not fail the load; it stays unloaded until load_func /
+    // attach_* load it as the type they need (which may pass), and asked for as itself it
+    // returns that rejection. false (the CLI): every rejection fails the load.
+    bool defer_rejected_functions = true;
 };
 
 struct ProgramLoadInfo {
@@ -291,6 +298,47 @@ class BPF {
     BPFProgTable get_prog_table(const std::string &name) {
         return BPFProgTable(get_raw_table(name));
     }
+    // BCC's other tables (BCCTables.h). get_table: keys and values as text (BTF printers).
+    BPFTable get_table(const std::string &name);
+    template <typename V> BPFQueueStackTable<V> get_queuestack_table(const std::string &name) {
+        return BPFQueueStackTable<V>(get_raw_table(name));
+    }
+    template <typename K> BPFMapInMapTable<K> get_map_in_map_table(const std::string &name) {
+        return BPFMapInMapTable<K>(get_raw_table(name));
+    }
+    template <typename V>
+    BPFInodeStorageTable<V> get_inode_storage_table(const std::string &name) {
+        return BPFInodeStorageTable<V>(get_raw_table(name));
+    }
+    template <typename V> BPFTaskStorageTable<V> get_task_storage_table(const std::string &name) {
+        return BPFTaskStorageTable<V>(get_raw_table(name));
+    }
+    template <typename V> BPFCgStorageTable<V> get_cg_storage_table(const std::string &name) {
+        return BPFCgStorageTable<V>(get_raw_table(name));
+    }
+    template <typename V>
+    BPFPercpuCgStorageTable<V> get_percpu_cg_storage_table(const std::string &name) {
+        return BPFPercpuCgStorageTable<V>(get_raw_table(name));
+    }
+    BPFSockmapTable get_sockmap_table(const std::string &name) {
+        return BPFSockmapTable(get_raw_table(name));
+    }
+    BPFSockhashTable get_sockhash_table(const std::string &name) {
+        return BPFSockhashTable(get_raw_table(name));
+    }
+    BPFDevmapTable get_devmap_table(const std::string &name) {
+        return BPFDevmapTable(get_raw_table(name));
+    }
+    BPFXskmapTable get_xskmap_table(const std::string &name) {
+        return BPFXskmapTable(get_raw_table(name));
+    }
+    // USE_DEBUG_FILE/CHECK_DEBUG_FILE_CRC: as for get_stack_table.
+    BPFStackBuildIdTable get_stackbuildid_table(const std::string &name,
+                                                bool use_debug_file = true,
+                                                bool check_debug_file_crc = true);
+    // BCC: an ELF file (a shared library, an executable) whose build id frames of
+    // get_stackbuildid_table resolve against. False if it cannot be read or has no build id.
+    bool add_module(const std::string &module);
     int get_map_fd(const std::string &name); // -1 if unknown
 
     // Perf buffers (BPF_PERF_OUTPUT). PAGE_CNT: per CPU, a power of two.

@@ -68,6 +68,8 @@ class BPFTableRaw {
     Status lookup(const void *key, void *value) const; // ENOENT when absent
     Status update(const void *key, const void *value, uint64_t flags = 0 /* BPF_ANY */) const;
     Status remove(const void *key) const;
+    // Queue/stack maps: takes the next element (bpf_map_lookup_and_delete_elem); ENOENT if empty.
+    Status pop(void *value) const;
     // KEY null: first key. Returns false at the end (status OK) or on error (status set).
     bool next_key(const void *key, void *next, Status *error = nullptr) const;
     // Visits a snapshot of all entries; stop early by returning false from VISIT.

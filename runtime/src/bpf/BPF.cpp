@@ -14,9 +14,11 @@
 #include "VerifierLog.h"
 
 #include <bpf/bpf.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <algorithm>
 #include <cstring>
@@ -168,8 +170,8 @@ std::string BPF::Impl::openCoreBtf() {
     times.core_btf_minimized = false;
     if (core_btf.empty())
         return "";
+    // The bytes stay: a deferred function's load (loadDeferred) opens the object again.
     Result<detail::SealedFile> file = detail::sealedMemoryFile(core_btf, "jitprobe-core-btf");
-    core_btf.clear();
     if (!file.ok()) {
         times.core_btf_note = file.status().msg() + "; CO-RE relocates against the full kernel BTF";
         return "";
@@ -185,6 +187,8 @@ void BPF::Impl::releaseAll() {
     attachments.clear();
     wildcard_requests.clear();
     retyped.clear();
+    deferred_objects.clear();
+    deferred.clear();
     perf_buffers.clear();
     ring_buffer.reset();
     perf_event_fds.clear();
@@ -211,9 +215,39 @@ Status BPF::Impl::ensureLoaded() {
         return Status::OK();
     if (!load_failure.ok())
         return load_failure; // libbpf cannot retry a failed load
+    // BCC loads a function only when load_func/attach_* asks for it, as the type they need: a
+    // function with no attach point the verifier rejects (as the type guessed for it) is left
+    // unloaded, with its rejection, and the object is opened and loaded again without it.
+    for (;;) {
+        std::string rejected;
+        if (Status s = loadObject(object.get(), &rejected); s.ok() || rejected.empty()) {
+            load_failure = s;
+            break;
+        } else {
+            const auto *spec = info.findProgram(rejected);
+            if (!options.defer_rejected_functions || !spec || !spec->attach.empty() ||
+                deferred.count(rejected)) {
+                load_failure = s;
+                break;
+            }
+            deferred.emplace(rejected, s);
+        }
+        object.reset();
+        if (Status s = openConfigured(); !s.ok()) {
+            load_failure = s;
+            break;
+        }
+    }
+    loaded = load_failure.ok();
+    if (loaded)
+        publishSharedTables();
+    return load_failure;
+}
+
+Status BPF::Impl::loadObject(bpf_object *obj, std::string *rejected) {
     LogBuffers logs;
     bpf_program *prog;
-    bpf_object__for_each_program(prog, object.get()) {
+    bpf_object__for_each_program(prog, obj) {
         logs.push_back(std::make_unique_for_overwrite<char[]>(std::max<size_t>(options.verifier_log_size, 1)));
         logs.back()[0] = '\0';
         bpf_program__set_log_buf(prog, logs.back().get(), options.verifier_log_size);
@@ -223,25 +257,70 @@ Status BPF::Impl::ensureLoaded() {
     (void)libbpf_num_possible_cpus();
     detail::LibbpfLogCapture capture;
     auto load_start = std::chrono::steady_clock::now();
-    int err = bpf_object__load(object.get());
+    int err = bpf_object__load(obj);
     times.load_ms += msSince(load_start);
     closeCoreBtf(); // libbpf read the minimized kernel BTF (if any) during the load
+    Status failure;
     if (err != 0)
-        load_failure = describeLoadFailure(object.get(), err, logs, capture);
-    bpf_object__for_each_program(prog, object.get()) bpf_program__set_log_buf(prog, nullptr, 0);
-    loaded = err == 0;
-    if (loaded)
-        publishSharedTables();
-    return load_failure;
+        failure = describeLoadFailure(obj, err, logs, capture);
+    size_t i = 0;
+    bpf_object__for_each_program(prog, obj) {
+        if (err != 0 && rejected && rejected->empty() && logs[i][0] != '\0')
+            *rejected = bpf_program__name(prog);
+        i++;
+        bpf_program__set_log_buf(prog, nullptr, 0);
+    }
+    return failure;
 }
 
-Result<bpf_program *> BPF::Impl::findProgram(const std::string &func) {
+Result<bpf_program *> BPF::Impl::loadDeferred(const std::string &func, int type, int expected) {
+    if (auto d = deferred.find(func); d != deferred.end() && type < 0)
+        return d->second; // asked for as it is: the type the verifier rejected
+    std::string key = func + "|" + std::to_string(type) + "|" + std::to_string(expected);
+    if (auto it = deferred_objects.find(key); it != deferred_objects.end())
+        return bpf_object__find_program_by_name(it->second.get(), func.c_str());
+    // The ELF once more, loading FUNC alone as TYPE, on this object's maps (none pinned again).
+    auto opened = openObject(false);
+    if (!opened.ok())
+        return opened.status();
+    bpf_object *obj = opened->get();
+    bpf_program *prog, *wanted = nullptr;
+    bpf_object__for_each_program(prog, obj) {
+        bool it = func == bpf_program__name(prog);
+        bpf_program__set_autoload(prog, it);
+        wanted = it ? prog : wanted;
+    }
+    bpf_program__set_type(wanted, static_cast<bpf_prog_type>(type));
+    if (expected >= 0)
+        bpf_program__set_expected_attach_type(wanted, static_cast<bpf_attach_type>(expected));
+    bpf_map *map;
+    bpf_object__for_each_map(map, obj) {
+        bpf_map *mine = bpf_object__find_map_by_name(object.get(), bpf_map__name(map));
+        if (mine && bpf_map__fd(mine) >= 0 && bpf_map__reuse_fd(map, bpf_map__fd(mine)) != 0)
+            return detail::errnoStatus(errno, "prog '" + func + "': cannot reuse map '" +
+                                                  bpf_map__name(map) + "'");
+    }
+    if (Status s = loadObject(obj, nullptr); !s.ok())
+        return s;
+    deferred_objects.emplace(key, std::move(*opened));
+    return wanted;
+}
+
+Result<bpf_program *> BPF::Impl::findProgram(const std::string &func, int type) {
     if (Status s = ensureLoaded(); !s.ok())
         return s;
+    if (deferred.count(func))
+        return loadDeferred(func, type, -1);
     bpf_program *prog = bpf_object__find_program_by_name(object.get(), func.c_str());
     if (!prog)
         return Status(ENOENT, "no BPF program named '" + func + "' (programs: " +
                                   programNames(object.get()) + ")");
+    // BCC: attach_* loads a function as the type its attach point needs; a function with no
+    // attach point of its own, loaded as another type, is loaded once more as that type.
+    const auto *spec = info.findProgram(func);
+    if (type >= 0 && int(bpf_program__type(prog)) != type && options.defer_rejected_functions &&
+        spec && spec->attach.empty())
+        return loadDeferred(func, type, -1);
     return prog;
 }
 
@@ -269,12 +348,30 @@ Status BPF::init(const std::string &source, const std::vector<std::string> &cfla
     }
 }
 
+namespace {
+// BCC's probes see the running kernel's LINUX_VERSION_CODE (its kernel headers define it) and
+// test it in #if; added unless the caller's cflags define it. uname's "6.1.0-18-amd64" ->
+// KERNEL_VERSION(6, 1, 0), the sublevel capped at 255 as the kernel's own header does.
+std::vector<std::string> withKernelVersion(const std::vector<std::string> &cflags) {
+    for (const auto &f : cflags)
+        if (f.rfind("-DLINUX_VERSION_CODE", 0) == 0)
+            return cflags;
+    std::vector<std::string> out = cflags;
+    utsname u{};
+    unsigned major = 0, minor = 0, sub = 0;
+    if (::uname(&u) == 0 && std::sscanf(u.release, "%u.%u.%u", &major, &minor, &sub) >= 2)
+        out.push_back("-DLINUX_VERSION_CODE=" +
+                      std::to_string((major << 16) + (minor << 8) + std::min(sub, 255u)));
+    return out;
+}
+} // namespace
+
 Status BPF::initUnguarded(const std::string &source, const std::vector<std::string> &cflags,
                           const InitOptions &opts) {
     if (impl_->object)
         return Status(EBUSY, "BPF::init: this BPF object is already initialized");
     detail::CompiledProbe probe;
-    if (Status s = impl_->obtainObject(source, cflags, opts, probe); !s.ok())
+    if (Status s = impl_->obtainObject(source, withKernelVersion(cflags), opts, probe); !s.ok())
         return s;
     impl_->diagnostics = std::move(probe.diagnostics);
     impl_->core_btf = std::move(probe.core_btf);
@@ -323,6 +420,54 @@ Status BPF::Impl::compileSource(const std::string &source, const std::vector<std
     return Status::OK();
 }
 
+Result<detail::ObjectPtr> BPF::Impl::openObject(bool pin_maps) {
+    detail::LibbpfLogCapture capture;
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+    open_opts.object_name = "jitprobe";
+    if (!options.kernel_btf_path.empty())
+        open_opts.btf_custom_path = options.kernel_btf_path.c_str();
+    std::string core_btf_path = openCoreBtf();
+    if (!core_btf_path.empty())
+        open_opts.btf_custom_path = core_btf_path.c_str(); // libbpf copies the path
+    auto open_start = std::chrono::steady_clock::now();
+    detail::ObjectPtr obj(bpf_object__open_mem(elf.data(), elf.size(), &open_opts));
+    times.open_ms += msSince(open_start);
+    if (!obj) {
+        int err = errno;
+        return Status(err, options.file_name + ": cannot open the BPF object: " + errnoText(err) +
+                               capture.summary());
+    }
+    applyProgramTypes(obj.get(), info);
+    for (const auto &[name, type] : options.program_types) {
+        bpf_program *prog = bpf_object__find_program_by_name(obj.get(), name.c_str());
+        if (!prog)
+            return Status(ENOENT, options.file_name + ": InitOptions::program_types names '" +
+                                      name + "', which is not a BPF program (programs: " +
+                                      programNames(obj.get()) + ")");
+        bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));
+    }
+    if (Status s = pin_maps ? applyPinPaths(obj.get(), info) : Status::OK(); !s.ok())
+        return s;
+    return obj;
+}
+
+Status BPF::Impl::openConfigured() {
+    auto opened = openObject(true);
+    if (!opened.ok()) {
+        if (!object)
+            elf.clear();
+        return opened.status();
+    }
+    object = std::move(*opened);
+    for (const auto &[name, why] : deferred)
+        if (bpf_program *prog = bpf_object__find_program_by_name(object.get(), name.c_str()))
+            bpf_program__set_autoload(prog, false);
+    if (Status s = applyExternTables(options.extern_tables_local); !s.ok())
+        return s;
+    detail::presetMultiAttachTypes(*this);
+    return Status::OK();
+}
+
 Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
                         const InitOptions &opts) {
     if (impl_->object)
@@ -332,38 +477,8 @@ Status BPF::init_object(std::vector<uint8_t> elf, frontend::ProgramInfo info,
     impl_->options = opts;
     impl_->info = std::move(info);
     impl_->elf = std::move(elf);
-    detail::LibbpfLogCapture capture;
-    LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-    open_opts.object_name = "jitprobe";
-    if (!opts.kernel_btf_path.empty())
-        open_opts.btf_custom_path = opts.kernel_btf_path.c_str();
-    std::string core_btf_path = impl_->openCoreBtf();
-    if (!core_btf_path.empty())
-        open_opts.btf_custom_path = core_btf_path.c_str(); // libbpf copies the path
-    auto open_start = std::chrono::steady_clock::now();
-    bpf_object *obj = bpf_object__open_mem(impl_->elf.data(), impl_->elf.size(), &open_opts);
-    impl_->times.open_ms = msSince(open_start);
-    if (!obj) {
-        int err = errno;
-        impl_->elf.clear();
-        return Status(err, opts.file_name + ": cannot open the BPF object: " + errnoText(err) +
-                               capture.summary());
-    }
-    impl_->object.reset(obj);
-    applyProgramTypes(obj, impl_->info);
-    for (const auto &[name, type] : opts.program_types) {
-        bpf_program *prog = bpf_object__find_program_by_name(obj, name.c_str());
-        if (!prog)
-            return Status(ENOENT, opts.file_name + ": InitOptions::program_types names '" +
-                                      name + "', which is not a BPF program (programs: " +
-                                      programNames(obj) + ")");
-        bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));
-    }
-    if (Status s = applyPinPaths(obj, impl_->info); !s.ok())
+    if (Status s = impl_->openConfigured(); !s.ok())
         return s;
-    if (Status s = impl_->applyExternTables(opts.extern_tables_local); !s.ok())
-        return s;
-    detail::presetMultiAttachTypes(*impl_);
     return opts.load_programs ? impl_->ensureLoaded() : Status::OK();
 }
 
@@ -379,6 +494,10 @@ Result<int> BPF::Impl::programFdAs(const std::string &func, int type, int expect
     if (!object)
         return Status(EINVAL, "no BPF object: call init() or init_object() first");
     bpf_program *prog = bpf_object__find_program_by_name(object.get(), func.c_str());
+    if (Status s = ensureLoaded(); s.ok() && deferred.count(func)) {
+        auto got = loadDeferred(func, type, expected);
+        return got.ok() ? Result<int>(bpf_program__fd(*got)) : Result<int>(got.status());
+    }
     bool choosable = prog && isNetworkType(type) && isNetworkType(bpf_program__type(prog));
     if (choosable && !loaded && load_failure.ok()) { // BCC: load_func chooses the type
         bpf_program__set_type(prog, static_cast<bpf_prog_type>(type));

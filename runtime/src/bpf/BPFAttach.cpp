@@ -151,7 +151,7 @@ Status BPF::attach_tracepoint(const std::string &tracepoint, const std::string &
     if (!name.ok())
         return name.status();
     std::string key = name->category + ":" + name->event;
-    auto prog = impl_->findProgram(probe_func);
+    auto prog = impl_->findProgram(probe_func, BPF_PROG_TYPE_TRACEPOINT);
     if (!prog.ok())
         return prog.status();
     if (Status s = impl_->ensureTracefs(); !s.ok())
@@ -184,7 +184,7 @@ Status BPF::detach_tracepoint(const std::string &tracepoint) {
 }
 
 Status BPF::attach_raw_tracepoint(const std::string &tracepoint, const std::string &probe_func) {
-    auto prog = impl_->findProgram(probe_func);
+    auto prog = impl_->findProgram(probe_func, BPF_PROG_TYPE_RAW_TRACEPOINT);
     if (!prog.ok())
         return prog.status();
     if (impl_->isAttached("raw_tracepoint", tracepoint, probe_func))
@@ -217,7 +217,7 @@ Status BPF::attach_kprobe(const std::string &kernel_func, const std::string &pro
         return detail::attachKprobePattern(*this, *impl_, detail::globMatcher(kernel_func),
                                            kernel_func, probe_func, attach_type);
     std::string key = kernel_func + (kernel_func_offset ? "+" + hex(kernel_func_offset) : "");
-    auto prog = impl_->findProgram(probe_func);
+    auto prog = impl_->findProgram(probe_func, BPF_PROG_TYPE_KPROBE);
     if (!prog.ok())
         return prog.status();
     (void)impl_->ensureTracefs(); // legacy kprobes need it; the PMU path does not
@@ -311,7 +311,7 @@ Status BPF::attach_uprobe(const std::string &binary_path, const std::string &sym
     const std::string kind = ret ? "uretprobe" : "uprobe";
     std::string key = uprobeKey(binary_path, symbol, symbol_addr, symbol_offset, pid);
     std::string what = kind + " '" + key + "'";
-    auto prog = impl_->findProgram(probe_func);
+    auto prog = impl_->findProgram(probe_func, BPF_PROG_TYPE_KPROBE);
     if (!prog.ok())
         return prog.status();
     if (impl_->isAttached(kind, key, probe_func))
@@ -435,7 +435,7 @@ Status BPF::attach_perf_event(uint32_t ev_type, uint32_t ev_config, const std::s
     if ((sample_period == 0) == (sample_freq == 0))
         return Status(EINVAL, "prog '" + probe_func + "': " + what +
                                   ": exactly one of sample_period and sample_freq must be set");
-    auto prog = impl_->findProgram(probe_func);
+    auto prog = impl_->findProgram(probe_func, BPF_PROG_TYPE_PERF_EVENT);
     if (!prog.ok())
         return prog.status();
     if (impl_->isAttached("perf_event", key, probe_func))

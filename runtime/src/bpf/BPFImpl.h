@@ -113,6 +113,11 @@ struct BPF::Impl {
     TableStorage *table_storage = nullptr;
     std::string maps_ns; // BCC's maps namespace: where BPF_TABLE_SHARED tables are kept
     std::vector<USDT> usdt;
+    // Expires with this object: string tables (BPFTable) check it before using the BTF and fds.
+    std::shared_ptr<const void> alive = std::make_shared<int>(0);
+    // add_module's ELF files by build id, for get_stackbuildid_table.
+    std::shared_ptr<BPFStackBuildIdTable::Modules> buildid_modules =
+        std::make_shared<BPFStackBuildIdTable::Modules>();
     // Before the load: every "extern" map takes its fd from table_storage or from the
     // process's public/shared tables; a public/shared one already there is reused.
     Status applyExternTables(bool local_if_missing);
@@ -128,8 +133,21 @@ struct BPF::Impl {
     void releaseAll(); // attachments, buffers, then the object
 
     // The loaded program named FUNC, or an error naming it (and listing the known ones).
-    Result<bpf_program *> findProgram(const std::string &func);
+    // TYPE (a bpf_prog_type, -1: any): what the caller attaches it as, for a deferred function.
+    Result<bpf_program *> findProgram(const std::string &func, int type = -1);
     Status ensureLoaded();
+    // The ELF opened as a new object, configured as init does (program types; PIN_MAPS: pin
+    // paths); extern tables and multi-attach types are openConfigured's.
+    Result<detail::ObjectPtr> openObject(bool pin_maps);
+    // Opens `object` (deferred functions not loaded), extern tables and multi-attach types set.
+    Status openConfigured();
+    // bpf_object__load with verifier logs; *REJECTED: the program the verifier rejected.
+    Status loadObject(bpf_object *obj, std::string *rejected);
+    // BCC's lazy load: functions with no attach point the verifier rejected at init, with the
+    // rejection, and the objects that load them as load_func/attach_* ask (on this object's maps).
+    std::map<std::string, Status> deferred;
+    std::map<std::string, detail::ObjectPtr> deferred_objects; // "func|type|expected"
+    Result<bpf_program *> loadDeferred(const std::string &func, int type, int expected);
     Status ensureTracefs();
     // init's compile step: a valid object cache entry, else the frontend (BPFCache.cpp).
     Status obtainObject(const std::string &source, const std::vector<std::string> &cflags,

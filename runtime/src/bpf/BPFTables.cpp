@@ -43,6 +43,24 @@ BPFTableRaw BPF::get_raw_table(const std::string &name) {
     return BPFTableRaw(std::move(l));
 }
 
+BPFTable BPF::get_table(const std::string &name) {
+    return BPFTable(get_raw_table(name), impl_->alive);
+}
+
+BPFStackBuildIdTable BPF::get_stackbuildid_table(const std::string &name, bool use_debug_file,
+                                                 bool check_debug_file_crc) {
+    (void)use_debug_file, (void)check_debug_file_crc;
+    return BPFStackBuildIdTable(get_raw_table(name), impl_->buildid_modules);
+}
+
+bool BPF::add_module(const std::string &module) {
+    auto id = elf_build_id(module);
+    if (!id.ok())
+        return false;
+    (*impl_->buildid_modules)[*id] = module;
+    return true;
+}
+
 int BPF::get_map_fd(const std::string &name) {
     if (!impl_->ensureLoaded().ok())
         return -1;

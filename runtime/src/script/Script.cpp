@@ -166,6 +166,7 @@ Status Script::Impl::init_and_load(const std::function<Status(const InitOptions 
     init.cache_dir = options.cache_dir;
     init.want_rewritten = options.want_rewritten;
     init.load_programs = false; // load separately, to time the verifier on its own
+    init.defer_rejected_functions = false; // the CLI reports every rejected function
     init.extern_tables_local = options.extern_tables_local;
     // -p PID: @attach uprobes resolve short names in that process and fire in it alone (a
     // command's pid is no use here: it is still jitprobe's fork until it execs).

@@ -1,6 +1,7 @@
 // BCC's table entry points jitprobe's own API lacks: tables over outside maps, cgroup arrays,
 // stack symbols (see BPFTable.h), and BCC's C helpers of BCCHelpers.h.
 #include "jitprobe/BCCHelpers.h"
+#include "jitprobe/BCCTables.h"
 #include "jitprobe/common/UniqueFd.h"
 #include "jitprobe/BPFTable.h"
 
@@ -69,6 +70,45 @@ Status BPFCgroupArray::remove_value(int index) {
     return valid() ? raw_.remove(&k) : status_;
 }
 
+Status detail::requireMapType(const BPFTableRaw &raw, std::initializer_list<uint32_t> types,
+                              const char *what) {
+    if (!raw.valid())
+        return raw.status();
+    for (uint32_t t : types)
+        if (raw.map_type() == t)
+            return Status::OK();
+    return Status(EINVAL, "map '" + raw.name() + "' is a " + raw.map_type_name() + " map, not " + what);
+}
+
+BPFFdSlotTable::BPFFdSlotTable(BPFTableRaw raw, std::initializer_list<uint32_t> types,
+                               const char *what)
+    : BPFTableBase(std::move(raw)) {
+    require(detail::requireMapType(raw_, types, what));
+    require(raw_.check_sizes(sizeof(int), sizeof(int), what));
+}
+
+Status BPFFdSlotTable::update_value(const int &key, const int &value) {
+    return valid() ? raw_.update(&key, &value) : status_;
+}
+
+Status BPFFdSlotTable::remove_value(const int &key) {
+    return valid() ? raw_.remove(&key) : status_;
+}
+
+Status BPFFdSlotTable::get(const int &key, int &value) const {
+    return valid() ? raw_.lookup(&key, &value) : status_;
+}
+
+BPFSockmapTable::BPFSockmapTable(BPFTableRaw raw)
+    : BPFFdSlotTable(std::move(raw), {BPF_MAP_TYPE_SOCKMAP}, "a sockmap map") {}
+BPFSockhashTable::BPFSockhashTable(BPFTableRaw raw)
+    : BPFFdSlotTable(std::move(raw), {BPF_MAP_TYPE_SOCKHASH}, "a sockhash map") {}
+BPFDevmapTable::BPFDevmapTable(BPFTableRaw raw)
+    : BPFFdSlotTable(std::move(raw), {BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH},
+                     "a devmap map") {}
+BPFXskmapTable::BPFXskmapTable(BPFTableRaw raw)
+    : BPFFdSlotTable(std::move(raw), {BPF_MAP_TYPE_XSKMAP}, "an xskmap map") {}
+
 namespace {
 // The symbolizer's "name+0xOFF [module]" as BCC prints a frame: the name alone, or
 // "[UNKNOWN]" when only an address (or module offset) is known.
@@ -126,6 +166,10 @@ int bpf_get_first_key(int fd, void *key, size_t key_size) {
 int bpf_get_next_key(int fd, void *key, void *next_key) {
     return bpf_map_get_next_key(fd, key, next_key);
 }
+
+int bpf_obj_pin(int fd, const std::string &pathname) { return bpf_obj_pin(fd, pathname.c_str()); }
+
+int bpf_obj_get(const std::string &pathname) { return bpf_obj_get(pathname.c_str()); }
 
 int bpf_attach_kfunc(int prog_fd) { return bpf_raw_tracepoint_open(nullptr, prog_fd); }
 

@@ -65,6 +65,14 @@ Status BPFTableRaw::remove(const void *key) const {
     return Status::OK();
 }
 
+Status BPFTableRaw::pop(void *value) const {
+    if (!valid())
+        return status_;
+    if (bpf_map_lookup_and_delete_elem(layout_.fd, nullptr, value) != 0)
+        return errnoStatus(errno, "map '" + layout_.name + "': pop failed");
+    return Status::OK();
+}
+
 bool BPFTableRaw::next_key(const void *key, void *next, Status *error) const {
     if (error)
         *error = status_;

@@ -61,6 +61,7 @@ constexpr MethodRule kMethods[] = {
     {"inode_storage_delete", 1, 1, "bpf_inode_storage_delete(&{map}, {0})"},
     {"task_storage_get", 3, 3, "bpf_task_storage_get(&{map}, {0}, {1}, {2})"},
     {"task_storage_delete", 1, 1, "bpf_task_storage_delete(&{map}, {0})"},
+    {"get_local_storage", 1, 1, "bpf_get_local_storage(&{map}, {0})"},
     {"sock_map_update", 3, 3, "bpf_sock_map_update({0}, &{map}, {1}, {2})"},
     {"sock_hash_update", 3, 3, "bpf_sock_hash_update({0}, &{map}, {1}, {2})"},
     {"msg_redirect_map", 3, 3, "bpf_msg_redirect_map({0}, &{map}, {1}, {2})"},

@@ -52,6 +52,8 @@ constexpr MapKindRule kMapKinds[] = {
     {"sk_storage", "BPF_MAP_TYPE_SK_STORAGE", Slot::Typed, Slot::Typed, false},
     {"inode_storage", "BPF_MAP_TYPE_INODE_STORAGE", Slot::Typed, Slot::Typed, false},
     {"task_storage", "BPF_MAP_TYPE_TASK_STORAGE", Slot::Typed, Slot::Typed, false},
+    {"cgroup_storage", "BPF_MAP_TYPE_CGROUP_STORAGE", Slot::Typed, Slot::Typed, false},
+    {"percpu_cgroup_storage", "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE", Slot::Typed, Slot::Typed, false},
     {"array_of_maps", "BPF_MAP_TYPE_ARRAY_OF_MAPS", Slot::Typed, Slot::Size4, true},
     {"hash_of_maps", "BPF_MAP_TYPE_HASH_OF_MAPS", Slot::Typed, Slot::Size4, true},
     // BPF_TABLE("extern", ...): a map created outside, handed in through a TableStorage
@@ -153,8 +155,13 @@ std::string libbpfDefinition(const std::string &name, const DeclaredMap &map,
     std::string text = "struct { __uint(type, " + map_type + ");";
     if (rule.has_max_entries)
         text += " __uint(max_entries, " + std::to_string(map.max_entries) + ");";
-    if (map.flags)
-        text += " __uint(map_flags, " + std::to_string(map.flags) + ");";
+    long long flags = map.flags;
+    // The kernel creates local-storage maps only with BPF_F_NO_PREALLOC, so BPF_TABLE of such a
+    // kind (BCC's BPF_TABLE_PINNED("sk_storage", ..., path)) gets it as BPF_SK_STORAGE does.
+    if (rule.map_type.ends_with("_STORAGE") && rule.map_type.find("CGROUP") == std::string_view::npos)
+        flags |= 1; // BPF_F_NO_PREALLOC
+    if (flags)
+        text += " __uint(map_flags, " + std::to_string(flags) + ");";
     text += slotText("key", rule.key, map.key_type);
     text += slotText("value", rule.value, map.value_type);
     if (!map.inner_map.empty())
