@@ -53,6 +53,7 @@ constexpr KindMethods kKindMethods[] = {
     {"sockmap", "sock_map_update msg_redirect_map sk_redirect_map lookup update delete"},
     {"sockhash", "sock_hash_update msg_redirect_hash sk_redirect_hash lookup update delete"},
     {"array_of_maps hash_of_maps", "lookup update delete"},
+    {"sk_storage", "sk_storage_get sk_storage_delete"},
 };
 
 bool hasWord(std::string_view words, std::string_view word) {
