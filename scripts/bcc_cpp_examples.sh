@@ -13,13 +13,8 @@ set -uo pipefail
 bcc="${1:?usage: $0 BCC_CHECKOUT [PREFIX]}"
 src_dir="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-prefix="${2:-}"
-if [ -z "$prefix" ]; then
-  prefix="$work/prefix"
-  cmake --install "$src_dir/build" --prefix "$prefix" >/dev/null || exit 1
-fi
-libdir="$prefix/lib"; [ -d "$prefix/lib64" ] && libdir="$prefix/lib64"
-[ -f "$libdir/libjitprobe.so" ] || libdir="$(dirname "$(find "$prefix" -name libjitprobe.so | head -1)")"
+source "$src_dir/scripts/bcc_cpp_prefix.sh"
+use_prefix "$src_dir" "$work" "${2:-}" || exit 1
 
 # The port, nothing else: BCC's API headers as its examples include them in BCC's tree
 # ("BPF.h", "bcc_version.h") or installed (<bcc/BPF.h>, <bcc/BPFTable.h>, <bcc/bcc_version.h>)

@@ -187,20 +187,10 @@ template <typename V> class BPFPercpuCgStorageTable : public BPFTableBase {
                                  "BPFPercpuCgStorageTable<V>"));
     }
     Status get_value(const bpf_cgroup_storage_key &key, std::vector<V> &values) const {
-        if (!valid())
-            return status_;
-        std::vector<uint8_t> buf(raw_.value_buffer_size());
-        Status s = raw_.lookup(&key, buf.data());
-        if (s.ok())
-            values = detail::splitPercpu<V>(raw_, buf.data());
-        return s;
+        return valid() ? detail::lookupPercpu(raw_, &key, values) : status_;
     }
     Status update_value(const bpf_cgroup_storage_key &key, const std::vector<V> &values) {
-        if (!valid())
-            return status_;
-        if (values.size() != size_t(raw_.possible_cpus()))
-            return detail::percpuCountMismatch(raw_, values.size());
-        return raw_.update(&key, detail::joinPercpu(raw_, values).data());
+        return valid() ? detail::updatePercpu(raw_, &key, values) : status_;
     }
 };
 

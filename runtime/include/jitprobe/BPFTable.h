@@ -238,6 +238,21 @@ std::vector<uint8_t> joinPercpu(const BPFTableRaw &raw, const std::vector<V> &va
     return buf;
 }
 Status percpuCountMismatch(const BPFTableRaw &raw, size_t got);
+// One V per possible CPU at KEY (every per-CPU table's get_value / update_value).
+template <typename V>
+Status lookupPercpu(const BPFTableRaw &raw, const void *key, std::vector<V> &values) {
+    std::vector<uint8_t> buf(raw.value_buffer_size());
+    Status s = raw.lookup(key, buf.data());
+    if (s.ok())
+        values = splitPercpu<V>(raw, buf.data());
+    return s;
+}
+template <typename V>
+Status updatePercpu(const BPFTableRaw &raw, const void *key, const std::vector<V> &values) {
+    if (values.size() != size_t(raw.possible_cpus()))
+        return percpuCountMismatch(raw, values.size());
+    return raw.update(key, joinPercpu(raw, values).data());
+}
 } // namespace detail
 
 // Values are one V per possible CPU (libbpf_num_possible_cpus()), index = CPU number.
@@ -251,20 +266,10 @@ template <typename K, typename V> class BPFPercpuHashTable : public BPFTableBase
             require(Status(EINVAL, "map '" + raw_.name() + "' is not per-CPU"));
     }
     Status get_value(const K &key, std::vector<V> &values) const {
-        if (!valid())
-            return status_;
-        std::vector<uint8_t> buf(raw_.value_buffer_size());
-        Status s = raw_.lookup(&key, buf.data());
-        if (s.ok())
-            values = detail::splitPercpu<V>(raw_, buf.data());
-        return s;
+        return valid() ? detail::lookupPercpu(raw_, &key, values) : status_;
     }
     Status update_value(const K &key, const std::vector<V> &values) {
-        if (!valid())
-            return status_;
-        if (values.size() != size_t(raw_.possible_cpus()))
-            return detail::percpuCountMismatch(raw_, values.size());
-        return raw_.update(&key, detail::joinPercpu(raw_, values).data());
+        return valid() ? detail::updatePercpu(raw_, &key, values) : status_;
     }
     Status remove_value(const K &key) { return valid() ? raw_.remove(&key) : status_; }
     Status get_table_offline(std::vector<std::pair<K, std::vector<V>>> &out) const {
@@ -295,22 +300,12 @@ template <typename V> class BPFPercpuArrayTable : public BPFTableBase {
             require(Status(EINVAL, "map '" + raw_.name() + "' is not per-CPU"));
     }
     Status get_value(int index, std::vector<V> &values) const {
-        if (!valid())
-            return status_;
         uint32_t k = static_cast<uint32_t>(index);
-        std::vector<uint8_t> buf(raw_.value_buffer_size());
-        Status s = raw_.lookup(&k, buf.data());
-        if (s.ok())
-            values = detail::splitPercpu<V>(raw_, buf.data());
-        return s;
+        return valid() ? detail::lookupPercpu(raw_, &k, values) : status_;
     }
     Status update_value(int index, const std::vector<V> &values) {
-        if (!valid())
-            return status_;
-        if (values.size() != size_t(raw_.possible_cpus()))
-            return detail::percpuCountMismatch(raw_, values.size());
         uint32_t k = static_cast<uint32_t>(index);
-        return raw_.update(&k, detail::joinPercpu(raw_, values).data());
+        return valid() ? detail::updatePercpu(raw_, &k, values) : status_;
     }
     // Slot i's per-CPU values at out[i].
     Status get_table_offline(std::vector<std::vector<V>> &out) const {
