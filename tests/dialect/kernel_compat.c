@@ -28,7 +28,7 @@ int trace_tcp(struct pt_regs *ctx, struct sock *sk, struct sk_buff *skb,
     u32 key = sizeof(sk->__sk_common.skc_v6_daddr.s6_addr32) == 16;
     u64 v = div_u64(TCP_SKB_CB(skb)->seq, 2) + min_t(u32, SCM_RIGHTS, 5);
     if ((unsigned long)folio_page(folio, 1) > PAGE_OFFSET)
-        v += USER_HZ;
+        v += USER_HZ + (WRITE - READ);
     sums.increment(key, v);
     return 0;
 }

@@ -108,6 +108,8 @@ constexpr Macro kMacros[] = {
     // x86_64 direct map base without KASLR (asm/page_64_types.h), jiffies to clock_t
     {"__PAGE_OFFSET_BASE_L4", "", "0xffff888000000000UL"},
     {"PAGE_OFFSET", "", "((unsigned long)__PAGE_OFFSET_BASE_L4)"}, {"USER_HZ", "", "100"},
+    // linux/kernel.h: an iov_iter's data_source (ttysnoop on >= 5.14)
+    {"READ", "", "0"}, {"WRITE", "", "1"},
     {"EPROTONOSUPPORT", "", "93"}, {"EINPROGRESS", "", "115"}, {"ETH_P_8021AD", "", "0x88A8"},
     // static inlines and macros that compute addresses or values only (no kernel memory read
     // of their own, so the automatic reads of the caller's expression still apply)
